@@ -1,0 +1,26 @@
+"""digitpad's web demo: `python demo.py` (or `make demo`) serves it; a Hugging Face Space runs this file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from digitpad.app import build_demo, launch_kwargs
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="address to bind")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port")
+    parser.add_argument("--share", action="store_true", help="also serve on a public *.gradio.live link")
+    parser.add_argument("--weights", default=None, help="safetensors file to serve (default: the bundled weights)")
+    return parser.parse_args(argv)
+
+
+args = parse_args() if __name__ == "__main__" else parse_args([])
+demo = build_demo(args.weights)
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs()
+    )

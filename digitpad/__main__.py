@@ -1,0 +1,5 @@
+import sys
+
+from digitpad.cli import main
+
+sys.exit(main())

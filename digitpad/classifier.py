@@ -1,0 +1,62 @@
+"""`load_classifier()` and `Classifier`: the public way to read digits with a trained network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from digitpad.checkpoint import load_checkpoint
+from digitpad.mnist_format import IMAGE_SIZE
+from digitpad.preprocess import to_mnist
+from digitpad.train import to_input
+
+BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "digitnet.safetensors"
+
+
+class Classifier:
+    """A trained network plus its normalisation. Thread-safe for prediction."""
+
+    def __init__(self, model: nn.Module, metadata: dict, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.model = model.to(self.device, memory_format=torch.channels_last).eval()
+        self.metadata = metadata
+        self.name: str = metadata["architecture"]
+        self.mean: float = float(metadata["normalization"]["mean"])
+        self.std: float = float(metadata["normalization"]["std"])
+
+    @torch.inference_mode()
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """uint8 (N, 28, 28) or (28, 28), white digit on black -> probabilities (N, 10)."""
+        images = np.asarray(images)
+        if images.ndim == 2:
+            images = images[None]
+        if images.dtype != np.uint8 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise ValueError(
+                f"expected uint8 images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), got {images.dtype} {images.shape}"
+            )
+        x = to_input(torch.from_numpy(np.ascontiguousarray(images)).to(self.device), self.mean, self.std)
+        logits = self.model(x.contiguous(memory_format=torch.channels_last))
+        return torch.softmax(logits.float(), dim=1).cpu().numpy()
+
+    def classify_drawing(self, drawing) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Any drawing or picture (see `to_mnist`) -> (probabilities (10,), the 28x28 image read).
+
+        Both are None for a blank drawing; unreadable input raises `DrawingError`.
+        """
+        image = to_mnist(drawing)
+        if image is None:
+            return None, None
+        return self.predict_proba(image)[0], image
+
+    def __repr__(self) -> str:
+        acc = self.metadata.get("test_acc")
+        return f"Classifier({self.name}, test_acc={acc}, device={self.device})"
+
+
+def load_classifier(path: Path | str | None = None, device: torch.device | str = "cpu") -> Classifier:
+    """The bundled default model, or the safetensors file at `path`."""
+    model, metadata = load_checkpoint(path or BUNDLED_WEIGHTS)
+    return Classifier(model, metadata, device)

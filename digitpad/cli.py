@@ -1,0 +1,190 @@
+"""`python -m digitpad train|eval|predict`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.mnist_format import NUM_CLASSES
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from digitpad.checkpoint import save_checkpoint
+    from digitpad.data import load_mnist
+    from digitpad.train import get_recipe, pick_device, train
+
+    recipe = get_recipe(args.recipe, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+    if args.no_augment:
+        recipe.augment = False
+    device = pick_device(args.device)
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    data = load_mnist(args.data_dir, device=device, log=log)
+    output = Path(args.output or f"runs/{recipe.model}-{recipe.name}.safetensors")
+    bar = tqdm(total=None, unit="step", disable=args.json and not sys.stderr.isatty(), file=sys.stderr)
+    bar.set_description(f"{recipe.name}: {recipe.model} on {device.type}")
+    final = None
+    for event in train(
+        recipe,
+        data,
+        device,
+        seed=args.seed,
+        eval_test=True,
+        max_seconds=args.max_seconds,
+        compile=args.compile,
+        train_subset=args.subset,
+    ):
+        if bar.total is None:
+            bar.reset(total=event.total_steps)
+        if event.kind == "step":
+            bar.update(1)
+            if event.step % 20 == 0:
+                bar.set_postfix(loss=f"{event.train_loss:.3f}", acc=f"{event.train_acc:.1f}%", refresh=False)
+        elif event.kind == "eval":
+            bar.write(
+                f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
+                f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
+                f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s",
+                file=sys.stderr if args.json else sys.stdout,
+            )
+        else:
+            final = event
+    bar.close()
+    if final is None or final.model is None:
+        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+        return 1
+    save_checkpoint(final.model, output, **final.metadata)
+    summary = {
+        "recipe": recipe.name,
+        "model": recipe.model,
+        "device": final.metadata["device"],
+        "status": final.kind,
+        "epochs": round(final.epoch, 3),
+        "val_acc": round(final.val_acc, 2),
+        "test_acc": round(final.test_acc, 2),
+        "train_seconds": round(final.elapsed_s, 2),
+        "time_to_99_s": None if final.time_to_99_s is None else round(final.time_to_99_s, 2),
+        "images_per_s": round(final.images_per_s),
+        "output": str(output),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{final.kind}: test accuracy {final.test_acc:.2f}% (val {final.val_acc:.2f}%) in {final.elapsed_s:.1f}s "
+            f"of training; 99% reached after {summary['time_to_99_s']}s; saved {output}"
+        )
+    return 0
+
+
+def format_confusion(matrix: np.ndarray) -> str:
+    lines = ["true\\pred " + "".join(f"{d:>6}" for d in range(NUM_CLASSES))]
+    lines += [f"{t:>9} " + "".join(f"{n:>6}" for n in row) for t, row in enumerate(matrix)]
+    return "\n".join(lines)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from digitpad.classifier import load_classifier
+    from digitpad.data import load_mnist
+    from digitpad.train import confusion_matrix, evaluate
+
+    clf = load_classifier(args.weights)
+    data = load_mnist(args.data_dir)
+    acc, loss, preds = evaluate(clf.model, data.test_images, data.test_labels, clf.mean, clf.std)
+    matrix = confusion_matrix(data.test_labels, preds)
+    per_class = 100 * matrix.diagonal() / matrix.sum(1)
+    print(f"weights: {args.weights or 'bundled'} ({clf.name}, recipe {clf.metadata.get('recipe')})")
+    print(f"MNIST test: accuracy {acc:.2f}%  loss {loss:.4f}  errors {int((preds != data.test_labels).sum())}/10000")
+    print("per-class accuracy: " + "  ".join(f"{d}: {a:.2f}%" for d, a in enumerate(per_class)))
+    print(format_confusion(matrix))
+    if args.plots:
+        from digitpad.plots import save_confusion_png, save_mistakes_png
+
+        out = Path(args.plots)
+        out.mkdir(parents=True, exist_ok=True)
+        save_confusion_png(matrix, out / "confusion.png")
+        wrong = (preds != data.test_labels).nonzero().flatten()
+        save_mistakes_png(data.test_images[wrong], data.test_labels[wrong], preds[wrong], out / "mistakes.png")
+        print(f"plots: {out / 'confusion.png'}, {out / 'mistakes.png'}")
+    if args.json:
+        print(
+            json.dumps(
+                {"test_acc": round(acc, 2), "test_loss": round(loss, 4), "per_class": per_class.round(2).tolist()}
+            )
+        )
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from digitpad.classifier import load_classifier
+    from digitpad.preprocess import DrawingError
+
+    clf = load_classifier(args.weights)
+    status = 0
+    for file in args.files:
+        try:
+            probs, _ = clf.classify_drawing(file)
+        except DrawingError as e:
+            print(f"{file}: error: {e}")
+            status = 1
+            continue
+        if probs is None:
+            print(f"{file}: no digit found (blank image)")
+            continue
+        top = np.argsort(probs)[::-1][:3]
+        others = ", ".join(f"{d} {probs[d]:.1%}" for d in top[1:])
+        print(f"{file}: {top[0]} ({probs[top[0]]:.1%}; then {others})")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from digitpad.model import MODELS
+    from digitpad.train import RECIPES
+
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__, formatter_class=fmt)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model on MNIST", formatter_class=fmt)
+    t.add_argument("--recipe", choices=list(RECIPES), default="quick", help="training recipe")
+    t.add_argument("--model", choices=list(MODELS), default=None, help="network (default: the recipe's)")
+    t.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")
+    t.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
+    t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's)")
+    t.add_argument("--no-augment", action="store_true", help="turn the recipe's augmentation off")
+    t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    t.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    t.add_argument("--compile", action="store_true", help="torch.compile the model (worth it on CUDA)")
+    t.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
+    t.add_argument("--subset", type=int, default=None, help="train on the first N training images only")
+    t.add_argument("--output", default=None, help="weights file (default: runs/MODEL-RECIPE.safetensors)")
+    t.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="evaluate weights on the MNIST test set", formatter_class=fmt)
+    e.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
+    e.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    e.add_argument("--plots", default=None, help="folder for confusion.png and mistakes.png")
+    e.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
+    e.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("predict", help="read the digit in image files", formatter_class=fmt)
+    p.add_argument("files", nargs="+", help="images of a single digit (PNG, JPEG, ...)")
+    p.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, RuntimeError, OSError) as e:  # our errors say what is wrong: show them plainly
+        print(f"error: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,120 @@
+"""The networks, by name.
+
+Both take normalised images (N, 1, 28, 28) float and return logits (N, 10).
+
+- `lenet5`: the seed document's network, exactly.
+- `digitnet`: the default. Three conv blocks with batch norm; small enough to read one
+  image in well under a millisecond on a laptop CPU, big enough for ~99.7% on MNIST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from digitpad.mnist_format import NUM_CLASSES
+
+DEFAULT_MODEL = "digitnet"
+
+
+@dataclass
+class LeNet5Config:
+    pass
+
+
+class LeNet5(nn.Module):
+    """conv 1->6 5x5, pool, conv 6->16 5x5, pool, FC 256->120->84->10, ReLU."""
+
+    def __init__(self, config: LeNet5Config | None = None):
+        super().__init__()
+        self.config = config or LeNet5Config()
+        self.conv1 = nn.Conv2d(1, 6, 5)  # 28 -> 24, pool -> 12
+        self.conv2 = nn.Conv2d(6, 16, 5)  # 12 -> 8, pool -> 4
+        self.fc1 = nn.Linear(16 * 4 * 4, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, NUM_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, 6, 12, 12)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 16, 4, 4)
+        x = torch.flatten(x, 1)  # (N, 256)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+@dataclass
+class DigitNetConfig:
+    widths: tuple[int, int, int] = (32, 64, 128)
+    hidden: int = 128
+    dropout: float = 0.25
+
+
+def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
+    """conv -> 2x2 max-pool -> batch norm -> ReLU: (N, c_in, H, W) -> (N, c_out, H/2, W/2).
+
+    Pooling straight after the conv means batch norm and ReLU touch a quarter of the
+    pixels; on a CPU this is ~2x faster than conv-BN-ReLU-pool for the same accuracy.
+    """
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False),
+        nn.MaxPool2d(2),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class DigitNet(nn.Module):
+    """conv5x5 -> pool -> conv3x3 -> pool -> conv3x3 -> pool -> FC -> FC."""
+
+    def __init__(self, config: DigitNetConfig | None = None):
+        super().__init__()
+        self.config = config or DigitNetConfig()
+        w1, w2, w3 = self.config.widths
+        self.features = nn.Sequential(
+            conv_block(1, w1, 5),  # (N, w1, 14, 14)
+            conv_block(w1, w2, 3),  # (N, w2, 7, 7)
+            conv_block(w2, w3, 3),  # (N, w3, 3, 3)
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(w3 * 3 * 3, self.config.hidden),
+            nn.ReLU(inplace=True),
+            nn.Dropout(self.config.dropout),
+            nn.Linear(self.config.hidden, NUM_CLASSES),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+# name -> (network class, its config class)
+MODELS: dict[str, tuple[type[nn.Module], type]] = {
+    "lenet5": (LeNet5, LeNet5Config),
+    "digitnet": (DigitNet, DigitNetConfig),
+}
+
+
+def build_model(name: str, config: dict | None = None) -> nn.Module:
+    """Build a network by registry name, with an optional config given as a plain dict."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    model_class, config_class = MODELS[name]
+    fields = dict(config or {})
+    if "widths" in fields:  # JSON turns tuples into lists
+        fields["widths"] = tuple(fields["widths"])
+    try:
+        return model_class(config_class(**fields))
+    except TypeError as e:
+        raise ValueError(f"bad config for model {name!r}: {e}") from e
+
+
+def model_config(model: nn.Module) -> dict:
+    return asdict(model.config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,70 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from digitpad.checkpoint import load_checkpoint
+
+
+def cli(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "digitpad", *args], capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_train_json(tmp_path):
+    out = tmp_path / "w.safetensors"
+    result = cli("train", "--recipe", "quick", "--epochs", "0.5", "--subset", "4096", "--output", str(out), "--json")
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in ("recipe", "model", "test_acc", "train_seconds", "time_to_99_s"):
+        assert key in summary
+    assert summary["recipe"] == "quick" and summary["model"] == "digitnet" and summary["test_acc"] > 80
+    assert summary["time_to_99_s"] is None  # a 2,048-image run does not reach 99%
+    _, meta = load_checkpoint(out)
+    assert meta["recipe"] == "quick" and meta["train_images"] == 4096
+
+
+def test_train_rejects_bad_arguments():
+    result = cli("train", "--recipe", "nope", check=False)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+def test_eval_bundled_with_plots(tmp_path):
+    result = cli("eval", "--plots", str(tmp_path))
+    line = next(l for l in result.stdout.splitlines() if l.startswith("MNIST test:"))
+    assert float(line.split("accuracy ")[1].split("%")[0]) >= 99.60
+    assert "per-class accuracy: 0:" in result.stdout and "true\\pred" in result.stdout
+    for name in ("confusion.png", "mistakes.png"):
+        assert Image.open(tmp_path / name).size[0] > 100
+
+
+def test_eval_bad_weights_file(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not weights")
+    result = cli("eval", "--weights", str(bad), check=False)
+    assert result.returncode == 2 and "bad.safetensors: not a readable safetensors file" in result.stderr
+
+
+def test_predict_files(tmp_path, mnist):
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"digit{i}.png"
+        Image.fromarray(mnist.test_images[i].numpy()).save(path)
+        paths.append(str(path))
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(blank)
+    result = cli("predict", *paths, str(blank))
+    lines = result.stdout.strip().splitlines()
+    for i, line in enumerate(lines[:3]):
+        assert line.startswith(f"{paths[i]}: {int(mnist.test_labels[i])} (")
+    assert lines[3] == f"{blank}: no digit found (blank image)"
+
+
+def test_predict_unreadable_file(tmp_path):
+    fake = tmp_path / "fake.png"
+    fake.write_text("hello")
+    result = cli("predict", str(fake), check=False)
+    assert result.returncode == 1 and "fake.png: error: fake.png: not a readable image" in result.stdout

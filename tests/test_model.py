@@ -1,0 +1,30 @@
+import pytest
+import torch
+
+from digitpad.model import DEFAULT_MODEL, MODELS, build_model, count_parameters
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_output_shape(name):
+    model = build_model(name).eval()
+    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+
+
+def test_lenet5_is_the_seed_network():
+    model = build_model("lenet5")
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    assert shapes == [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 256), (120,), (84, 120), (84,), (10, 84), (10,)]
+    assert count_parameters(model) == 44_426
+
+
+def test_default_model_is_registered_and_configurable():
+    assert DEFAULT_MODEL in MODELS
+    small = build_model(DEFAULT_MODEL, {"widths": [8, 8, 8], "hidden": 16})
+    assert count_parameters(small) < count_parameters(build_model(DEFAULT_MODEL))
+
+
+def test_unknown_model_and_bad_config():
+    with pytest.raises(ValueError, match="unknown model 'resnet'"):
+        build_model("resnet")
+    with pytest.raises(ValueError, match="bad config"):
+        build_model(DEFAULT_MODEL, {"depth": 3})
