@@ -6,20 +6,22 @@ The UI only wires widgets to plain functions: `read_drawing` (pad -> guesses) an
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phone-home; works offline
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from digitpad.classifier import Classifier, load_classifier  # noqa: E402
 from digitpad.model import MODELS  # noqa: E402
 from digitpad.plots import confusion_figure  # noqa: E402
-from digitpad.preprocess import DrawingError  # noqa: E402
+from digitpad.preprocess import MAX_PIXELS, DrawingError  # noqa: E402
 from digitpad.retrain import (  # noqa: E402
-    LIMITS,
     Settings,
     defaults_for,
     retrain,
@@ -27,29 +29,30 @@ from digitpad.retrain import (  # noqa: E402
 )
 from digitpad.train import RECIPES  # noqa: E402
 
+# Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
+# MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+MAX_UPLOAD = "10mb"
+log = logging.getLogger("digitpad")
+
 CANVAS = 320  # px; the pad is square
 BRUSH = 18  # px; about MNIST's stroke-to-digit ratio for a digit drawn across most of the pad
 UNSURE_BELOW = 0.6  # top probability under which we say the model is unsure
 EMPTY_HINT = "Draw a digit (0-9)"
 PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour
 
-# Gradio 6.31's pad starts with no tool selected ("select the draw tool to start") and drops
-# the brush after "Clear canvas": select the brush on load and after every clear.
+# Gradio 6.31's pad starts on its "image" tool ("select the draw tool to start") and goes
+# back to it after "Clear canvas": click the Brush button on load and after every clear,
+# retrying until it has stayed selected (the editor mounts a little after the page).
 SELECT_BRUSH_JS = """
 () => {
-  const pick = () => {
+  let settled = 0, tries = 0;
+  const timer = setInterval(() => {
     const brush = document.querySelector('#pad button[aria-label="Brush"]');
-    if (brush && !brush.classList.contains('selected')) brush.click();
-  };
-  const watch = () => {
-    const pad = document.querySelector('#pad');
-    if (!pad) { setTimeout(watch, 100); return; }
-    pick();
-    pad.addEventListener('click', (e) => {
-      if (e.target.closest('button[aria-label="Clear canvas"]')) setTimeout(pick, 50);
-    }, true);
-  };
-  watch();
+    if (brush && brush.classList.contains('highlight')) settled++;
+    else { settled = 0; if (brush) brush.click(); }
+    if (settled >= 5 || ++tries > 150) clearInterval(timer);
+  }, 100);
 }
 """
 
@@ -77,6 +80,9 @@ def read_drawing(drawing, classifier: Classifier) -> tuple[dict | str, np.ndarra
         probs, image = classifier.classify_drawing(drawing)
     except DrawingError as e:
         return "Can't read this picture", None, f"Can't read this picture: {e}"
+    except Exception:  # a visitor's picture must never take the page down: say so, log the bug
+        log.exception("reading a drawing failed")
+        return "Can't read this picture", None, "Can't read this picture: it is not an image digitpad understands."
     if probs is None:
         return EMPTY_HINT, None, "The pad is empty: draw a digit and I'll read it as you go."
     order = np.argsort(probs)[::-1][:3]
@@ -169,29 +175,10 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
                 recipe = gr.Radio(list(RECIPES), value="quick", label="Recipe preset", interactive=enabled)
                 device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
             with gr.Row():
-                epochs = gr.Number(
-                    defaults["epochs"],
-                    label="Epochs",
-                    minimum=LIMITS["epochs"][0],
-                    maximum=LIMITS["epochs"][1],
-                    step=0.5,
-                    interactive=enabled,
-                )
-                batch_size = gr.Number(
-                    defaults["batch_size"],
-                    label="Batch size",
-                    minimum=LIMITS["batch_size"][0],
-                    maximum=LIMITS["batch_size"][1],
-                    precision=0,
-                    interactive=enabled,
-                )
-                lr = gr.Number(
-                    defaults["lr"],
-                    label="Learning rate",
-                    minimum=LIMITS["lr"][0],
-                    maximum=LIMITS["lr"][1],
-                    interactive=enabled,
-                )
+                # ranges are checked by Settings.check(), which says what is wrong in the status box
+                epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, interactive=enabled)
+                batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
+                lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
                 augment = gr.Checkbox(defaults["augment"], label="Augmentation", interactive=enabled)
             with gr.Row():
                 retrain_button = gr.Button("Retrain", variant="primary", elem_id="retrain", interactive=enabled)
@@ -265,9 +252,10 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
         )
         stop_button.click(stop_training, None, status, api_name="stop", concurrency_limit=None, show_progress="hidden")
         demo.load(None, js=SELECT_BRUSH_JS)
+        pad.clear(None, js=SELECT_BRUSH_JS)
     return demo
 
 
 def launch_kwargs() -> dict:
     """What every launch of the demo shares: the queue's limits, upload limits, style."""
-    return {"max_file_size": "10mb", "css": CSS, "show_error": True}
+    return {"max_file_size": MAX_UPLOAD, "css": CSS, "show_error": True}

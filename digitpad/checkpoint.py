@@ -40,6 +40,7 @@ def save_checkpoint(model: nn.Module, path: Path | str, **metadata) -> Path:
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a weights file is for sharing
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -48,7 +48,7 @@ class LeNet5(nn.Module):
 
 @dataclass
 class DigitNetConfig:
-    widths: tuple[int, int, int] = (32, 64, 128)
+    widths: tuple[int, int, int] = (24, 48, 96)
     hidden: int = 128
     dropout: float = 0.25
 

@@ -127,17 +127,14 @@ def ink_from_picture(grey: np.ndarray) -> np.ndarray:
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) < 0.5:  # light digit on a dark background: flip to dark on light
         grey = 1 - grey
-    # Flatten uneven lighting: the paper's brightness, estimated by a coarse grey closing
-    # (a max filter wipes out thin dark strokes), divided out.
+    # Flatten uneven lighting: the paper's brightness, estimated on a ~64 px thumbnail by a
+    # grey closing (a max filter wipes out thin dark strokes), smoothed, scaled back up and
+    # divided out.
     h, w = grey.shape
     step = max(1, max(h, w) // 64)
-    coarse = grey[: h - h % step or h, : w - w % step or w]
-    if step > 1:
-        coarse = coarse.reshape(coarse.shape[0] // step, step, coarse.shape[1] // step, step).mean((1, 3))
-    paper = ndimage.maximum_filter(coarse, size=7)
-    paper = ndimage.uniform_filter(paper, size=5)
-    paper = np.kron(paper, np.ones((step, step), np.float32))
-    paper = np.pad(paper, ((0, h - paper.shape[0]), (0, w - paper.shape[1])), mode="edge")
+    coarse = resize(grey, max(1, h // step), max(1, w // step))
+    paper = ndimage.uniform_filter(ndimage.maximum_filter(coarse, size=7), size=5)
+    paper = resize(paper, h, w)
     ink = np.clip(1 - grey / np.maximum(paper, 1e-3), 0, 1)
     if ink.max() < 0.1:  # no contrast at all (a blank page, a flat colour)
         return np.zeros_like(ink)

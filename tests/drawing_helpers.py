@@ -65,3 +65,33 @@ def pad_value(alpha: np.ndarray) -> dict:
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:
     box = box or (size * 0.25, size * 0.12, size * 0.5, size * 0.76)
     return pad_value(render_strokes(scaled_strokes(digit, box), (size, size), width))
+
+
+def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
+    """An MNIST digit re-drawn as pen strokes at another scale, position and brush width.
+
+    Upsample 4x (smooth outlines), threshold, take the medial axis (the stroke's centre line
+    and its local half-width), then re-stroke that line on a big canvas with a round brush
+    whose width is the original's times a random factor: returns the alpha uint8 (canvas, canvas).
+    """
+    from skimage.morphology import medial_axis
+
+    smooth = np.asarray(Image.fromarray(image).resize((112, 112), Image.Resampling.BILINEAR))
+    skeleton, distance = medial_axis(smooth > 127, return_distance=True)
+    mnist_scale = rng.uniform(4, 13)  # canvas px per MNIST px: the digit is 80 to 360 px tall
+    scale = mnist_scale / 4  # canvas px per skeleton px
+    brush = rng.uniform(0.5, 2.0)  # this pen is thinner or fatter than the writer's
+    room = canvas - 28 * mnist_scale
+    left, top = rng.uniform(0, room), rng.uniform(0, room)
+    ys, xs = np.nonzero(skeleton)
+    radius = {(y, x): max(1.0, distance[y, x] * scale * brush) for y, x in zip(ys.tolist(), xs.tolist(), strict=True)}
+    out = Image.new("L", (canvas, canvas), 0)
+    draw = ImageDraw.Draw(out)
+    for (y, x), r in radius.items():
+        cx, cy = left + x * scale, top + y * scale
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=255)
+        for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+            if (y + dy, x + dx) in radius:
+                width = round(2 * min(r, radius[(y + dy, x + dx)]))
+                draw.line([(cx, cy), (left + (x + dx) * scale, top + (y + dy) * scale)], fill=255, width=width)
+    return np.asarray(out)

@@ -158,3 +158,16 @@ def test_bad_files_are_clear_errors(tmp_path):
     text.write_text("not an image")
     with pytest.raises(DrawingError, match="note.png: not a readable image"):
         to_mnist(str(text))
+
+
+def test_redrawn_mnist_digits_are_read_as_well_as_the_originals(mnist, classifier):
+    """MNIST test digits re-stroked on a big canvas (other scale, place, brush) -> to_mnist -> model."""
+    from drawing_helpers import redraw_mnist_digit
+
+    rng = np.random.default_rng(0)
+    images, labels = mnist.test_images[:1000].numpy(), mnist.test_labels[:1000].numpy()
+    raw_acc = (classifier.predict_proba(images).argmax(1) == labels).mean() * 100
+    redrawn = np.stack([to_mnist(pad_value(redraw_mnist_digit(image, rng))) for image in images])
+    redrawn_acc = (classifier.predict_proba(redrawn).argmax(1) == labels).mean() * 100
+    print(f"raw {raw_acc:.1f}%, redrawn {redrawn_acc:.1f}%")
+    assert redrawn_acc >= raw_acc - 1.0

@@ -1,0 +1,484 @@
+"""`python -m digitpad.bench`: digitpad beside the reference recipes, on this machine.
+
+Sections (each a list of rows in the JSON written to --out, and a markdown table):
+  training    time to 99.0% / 99.5% test accuracy: our `quick` and `best` recipes, the
+              PyTorch examples/mnist recipe and the seed's LeNet-5 recipe, restated here
+              the way their code runs them (DataLoader, ToTensor + Normalize, batch 64).
+  latency     pad value -> probabilities (preprocessing and model split), 280 and 800 px
+              pads; and end to end through the running app with gradio_client.
+  throughput  images/s scoring the 10k test set, peak memory, FLOPs per image, and the
+              fraction of what this CPU's measured matmul FLOP/s would allow.
+  crowd       N gradio_client visitors drawing at once, idle and during a training run;
+              server memory over many drawings.
+
+--quick keeps the whole run under 5 minutes on a 2-core CPU: references are timed over a
+fixed number of steps and their time to 99% extrapolated from epochs-to-99% measured by
+the full run (REFERENCE_EPOCHS_TO). --steps N is a smoke mode for the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from digitpad.classifier import load_classifier
+from digitpad.data import MNIST, load_mnist
+from digitpad.mnist_format import MNIST_MEAN, MNIST_STD
+from digitpad.model import build_model
+from digitpad.train import evaluate, get_recipe, physical_cores, train
+
+# Epochs each reference needed to reach a test accuracy, from the last full run of this
+# benchmark (`python -m digitpad.bench`, 2 CPU cores); --quick extrapolates from these.
+REFERENCE_EPOCHS_TO = {
+    "examples": {99.0: 2, 99.2: 3, 99.5: None},
+    "seed": {99.0: None, 99.2: None, 99.5: None},
+}
+TARGETS = (99.0, 99.2, 99.5)
+
+
+# ------------------------------------------------------------------- reference recipes
+
+
+class ExamplesNet(nn.Module):
+    """pytorch/examples mnist/main.py: Conv32-Conv64-FC128 with dropout."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(self.dropout1(x), 1)
+        x = self.dropout2(F.relu(self.fc1(x)))
+        return self.fc2(x)
+
+
+class PILDigits(torch.utils.data.Dataset):
+    """What torchvision.datasets.MNIST does per item: a PIL image through the transform."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform):
+        self.images, self.labels, self.transform = images.numpy(), labels.tolist(), transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.images[i], mode="L")), self.labels[i]
+
+
+def reference_run(name: str, data: MNIST, max_epochs: float, max_steps: int | None = None) -> dict:
+    """Train a reference recipe as its own code does; test after every epoch."""
+    from torchvision import transforms
+
+    torch.manual_seed(1)
+    if name == "examples":
+        model, mean, std = ExamplesNet(), MNIST_MEAN, MNIST_STD
+        optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    else:  # the seed: LeNet-5, SGD, and a StepLR that its code never steps
+        model, mean, std = build_model("lenet5"), 0.5, 0.5
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+        scheduler = None
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
+    loader = torch.utils.data.DataLoader(
+        PILDigits(data.train_images, data.train_labels, transform), batch_size=64, shuffle=True
+    )
+    elapsed, steps, reached, history = 0.0, 0, {}, []
+    epoch = 0
+    while epoch < max_epochs:
+        model.train()
+        t0 = time.perf_counter()
+        for x, y in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            steps += 1
+            if max_steps and steps >= max_steps:
+                break
+        elapsed += time.perf_counter() - t0
+        if max_steps and steps >= max_steps:
+            break
+        epoch += 1
+        if scheduler:
+            scheduler.step()
+        acc, _, _ = evaluate(model, data.test_images, data.test_labels, mean, std)
+        history.append(acc)
+        for target in TARGETS:
+            if acc >= target and target not in reached:
+                reached[target] = (epoch, elapsed)
+        if all(t in reached for t in (99.0, 99.2)):
+            break
+    seconds_per_epoch = elapsed / max(epoch, 1) if not max_steps else elapsed / steps * len(loader)
+    row = {"recipe": f"reference: {name}", "seconds_per_epoch": round(seconds_per_epoch, 1), "test_acc": None}
+    for target in TARGETS:
+        if max_steps:  # extrapolated from the full run's epochs-to-target
+            epochs_needed = REFERENCE_EPOCHS_TO[name][target]
+            row[f"time_to_{target}"] = None if epochs_needed is None else round(epochs_needed * seconds_per_epoch, 1)
+            row[f"epochs_to_{target}"] = epochs_needed
+            row["note"] = f"extrapolated: {steps} steps timed, epochs-to-target from the full run"
+        else:
+            epoch_at, seconds_at = reached.get(target, (None, None))
+            row[f"time_to_{target}"] = None if seconds_at is None else round(seconds_at, 1)
+            row[f"epochs_to_{target}"] = epoch_at
+            row["test_acc"] = round(history[-1], 2) if history else None
+            row["note"] = f"measured over {epoch} epochs"
+    return row
+
+
+def ours_run(recipe_name: str, data: MNIST, max_seconds: float | None = None, max_steps: int | None = None) -> dict:
+    recipe = get_recipe(recipe_name)
+    if max_steps:
+        recipe.epochs = max_steps / (len(data.train_images) // recipe.batch_size)
+    reached, final = {}, None
+    for event in train(recipe, data, "cpu", max_seconds=max_seconds):
+        if event.kind == "eval":
+            for target in TARGETS:
+                if event.test_acc >= target and target not in reached:
+                    reached[target] = (event.epoch, event.elapsed_s)
+        elif event.kind in ("done", "stopped", "failed"):
+            final = event
+    row = {"recipe": f"digitpad: {recipe_name}", "seconds_per_epoch": None, "test_acc": round(final.test_acc, 2)}
+    if final.epoch:
+        row["seconds_per_epoch"] = round(final.elapsed_s / final.epoch, 1)
+    for target in TARGETS:
+        epoch_at, seconds_at = reached.get(target, (None, None))
+        row[f"time_to_{target}"] = None if seconds_at is None else round(seconds_at, 1)
+        row[f"epochs_to_{target}"] = None if epoch_at is None else round(epoch_at, 2)
+    row["note"] = f"{final.kind} after {final.epoch:.2f} epochs" + (
+        f" (capped at {max_seconds:.0f}s)" if max_seconds else ""
+    )
+    return row
+
+
+def training_section(data: MNIST, quick: bool, steps: int | None) -> list[dict]:
+    rows = [ours_run("quick", data, max_steps=steps)]
+    rows.append(ours_run("best", data, max_seconds=90 if quick else None, max_steps=steps))
+    for name, epochs in (("examples", 6), ("seed", 9)):
+        rows.append(reference_run(name, data, epochs, max_steps=steps or (150 if quick else None)))
+    ex = next(r for r in rows if r["recipe"] == "reference: examples")
+    for row in rows:
+        row["speedup_to_99"] = ratio(ex["time_to_99.0"], row["time_to_99.0"])
+    best = next(r for r in rows if r["recipe"] == "digitpad: best")
+    best["best_99.5_vs_examples_99.2"] = ratio(ex["time_to_99.2"], best["time_to_99.5"])
+    return rows
+
+
+def ratio(reference: float | None, ours: float | None) -> float | None:
+    return None if not reference or not ours else round(reference / ours, 1)
+
+
+# -------------------------------------------------------------------------- latency
+
+
+def synthetic_pad(size: int) -> dict:
+    """A pad value as Gradio 6.31 sends it: a drawn "3" in the layer alpha, composite flattened."""
+    from PIL import Image, ImageDraw
+
+    alpha = Image.new("L", (size, size), 0)
+    s = size / 280
+    ImageDraw.Draw(alpha).line(
+        [(80 * s, 60 * s), (180 * s, 50 * s), (120 * s, 135 * s), (190 * s, 190 * s), (90 * s, 230 * s)],
+        fill=255,
+        width=int(14 * s),
+        joint="curve",
+    )
+    a = np.asarray(alpha)
+    layer = np.zeros((size, size, 4), np.uint8)
+    layer[..., 3] = a
+    composite = np.full((size, size, 4), 255, np.uint8)
+    composite[..., :3] = 255 - a[..., None]
+    return {"background": np.full((size, size, 4), 255, np.uint8), "layers": [layer], "composite": composite}
+
+
+def percentiles(samples: list[float]) -> dict:
+    ms = sorted(x * 1000 for x in samples)
+    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2)}
+
+
+def latency_section(repeats: int) -> list[dict]:
+    from digitpad.preprocess import to_mnist
+
+    torch.set_num_threads(physical_cores())
+    classifier = load_classifier()
+    rows = []
+    for size in (280, 800):
+        value = synthetic_pad(size)
+        pre, model, total = [], [], []
+        for i in range(repeats + 5):
+            t0 = time.perf_counter()
+            image = to_mnist(value)
+            t1 = time.perf_counter()
+            classifier.predict_proba(image)
+            t2 = time.perf_counter()
+            if i >= 5:  # warm-up excluded
+                pre.append(t1 - t0), model.append(t2 - t1), total.append(t2 - t0)
+        rows.append({"what": f"pad {size}x{size}: to_mnist", **percentiles(pre)})
+        rows.append({"what": f"pad {size}x{size}: model", **percentiles(model)})
+        rows.append({"what": f"pad {size}x{size}: total", **percentiles(total)})
+    return rows
+
+
+class Server:
+    """`python demo.py` on a free port, for the end-to-end figures."""
+
+    def __init__(self, env: dict | None = None):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        root = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "demo.py", "--port", str(self.port)],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> Server:
+        import urllib.request
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url, timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("the demo did not start")
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def pad_png(size: int = 280) -> str:
+    from PIL import Image
+
+    path = Path(tempfile.gettempdir()) / f"digitpad-bench-{size}.png"
+    Image.fromarray(synthetic_pad(size)["composite"]).save(path)
+    return str(path)
+
+
+def draw_requests(url: str, drawings: int, stop_when: threading.Event | None = None) -> tuple[list[float], int]:
+    """One visitor: `drawings` predictions through gradio_client; (latencies, failures)."""
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False)
+    path, times, failures = pad_png(), [], 0
+    for _ in range(drawings):
+        t0 = time.perf_counter()
+        try:
+            label = client.predict(
+                {"background": None, "layers": [], "composite": handle_file(path)}, api_name="/predict"
+            )[0]
+            failures += label.get("label") != "3"
+        except Exception:  # noqa: BLE001 - a failed request is what we count
+            failures += 1
+        times.append(time.perf_counter() - t0)
+    return times, failures
+
+
+def crowd(url: str, visitors: int, drawings: int) -> dict:
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(visitors) as pool:
+        results = list(pool.map(lambda _: draw_requests(url, drawings), range(visitors)))
+    wall = time.perf_counter() - t0
+    times = [t for r in results for t in r[0]]
+    return {
+        **percentiles(times),
+        "requests": len(times),
+        "failures": sum(r[1] for r in results),
+        "requests_per_s": round(len(times) / wall, 1),
+    }
+
+
+def server_section(visitors: int, drawings: int, memory_drawings: int) -> list[dict]:
+    from gradio_client import Client
+
+    rows = []
+    with Server() as server:
+        times, failures = draw_requests(server.url, 30)
+        rows.append(
+            {
+                "what": "end to end, one visitor (gradio_client, 280 px PNG)",
+                **percentiles(times[5:]),
+                "failures": failures,
+            }
+        )
+        rows.append({"what": f"crowd {visitors}x{drawings}, idle server", **crowd(server.url, visitors, drawings)})
+        trainer = Client(server.url, verbose=False)
+        job = trainer.submit("digitnet", "quick", 3, 256, 0.004, False, "auto", api_name="/train")
+        while not (job.outputs() and job.outputs()[-1][0].startswith("Training")):
+            time.sleep(0.2)
+        rows.append(
+            {"what": f"crowd {visitors}x{drawings}, during a training run", **crowd(server.url, visitors, drawings)}
+        )
+        trainer.predict(api_name="/stop")
+        job.result()
+        before = server.rss_mb()
+        draw_requests(server.url, memory_drawings)
+        rows.append(
+            {
+                "what": f"server memory over {memory_drawings} drawings",
+                "rss_before_mb": round(before),
+                "rss_after_mb": round(server.rss_mb()),
+                "growth_mb": round(server.rss_mb() - before, 1),
+            }
+        )
+    return rows
+
+
+# ----------------------------------------------------------------------- throughput
+
+
+def flops_per_image(model: nn.Module) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model.eval()(torch.zeros(1, 1, 28, 28))
+    return counter.get_total_flops()
+
+
+def matmul_flops_per_s() -> float:
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    torch.mm(a, b)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        torch.mm(a, b)
+    return 5 * 2 * 2048**3 / (time.perf_counter() - t0)
+
+
+def throughput_row(name: str, model: nn.Module, images: torch.Tensor, peak_flops: float) -> dict:
+    model = model.eval().to(memory_format=torch.channels_last)
+    x = ((images.unsqueeze(1).float() / 255 - MNIST_MEAN) / MNIST_STD).contiguous(memory_format=torch.channels_last)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with torch.inference_mode():
+        for chunk in x[:2000].split(1000):  # warm-up
+            model(chunk)
+        t0 = time.perf_counter()
+        for chunk in x.split(1000):
+            model(chunk)
+        seconds = time.perf_counter() - t0
+    flops = flops_per_image(model)
+    per_s = len(x) / seconds
+    return {
+        "model": name,
+        "images_per_s": round(per_s),
+        "test_set_seconds": round(seconds, 3),
+        "mflops_per_image": round(flops / 1e6, 2),
+        "attainable_images_per_s": round(peak_flops / flops),
+        "fraction_of_matmul_peak": round(per_s * flops / peak_flops, 3),
+        "peak_rss_growth_mb": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, 1),
+    }
+
+
+def throughput_section(data: MNIST) -> list[dict]:
+    torch.set_num_threads(physical_cores())
+    peak = matmul_flops_per_s()
+    bundled = load_classifier()
+    rows = [throughput_row(f"digitpad bundled ({bundled.name})", bundled.model, data.test_images, peak)]
+    rows.append(throughput_row("examples net", ExamplesNet(), data.test_images, peak))
+    rows.append(throughput_row("lenet5 (seed)", build_model("lenet5"), data.test_images, peak))
+    for row in rows:
+        row["matmul_gflops_per_s"] = round(peak / 1e9, 1)
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def markdown_table(rows: list[dict]) -> str:
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if row.get(k) is None else str(row.get(k)) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{cpu}, {physical_cores()} cores{gpu}; torch {torch.__version__}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m digitpad.bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="finish in under 5 minutes on 2 CPU cores")
+    parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
+    parser.add_argument("--sections", default="training,latency,throughput,server", help="comma-separated")
+    parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
+    parser.add_argument("--drawings", type=int, default=10, help="drawings per visitor")
+    parser.add_argument("--memory-drawings", type=int, default=1000, help="drawings for the memory check")
+    parser.add_argument("--out", default="bench.json", help="JSON file for the results")
+    args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    results: dict = {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "mode": "smoke" if args.steps else "quick" if args.quick else "full",
+    }
+    data = load_mnist(log=lambda m: print(m, file=sys.stderr))
+    if "training" in sections:
+        results["training"] = training_section(data, args.quick, args.steps)
+    if "latency" in sections:
+        results["latency"] = latency_section(repeats=20 if args.steps else 200)
+    if "throughput" in sections:
+        results["throughput"] = throughput_section(data)
+    if "server" in sections:
+        small = args.steps is not None
+        results["server"] = server_section(
+            3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
+        )
+    print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
+    for name in ("training", "latency", "throughput", "server"):
+        if name in results:
+            print(f"## {name}\n\n{markdown_table(results[name])}\n")
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+import json
+import subprocess
+import sys
+
+
+def test_bench_smoke_mode_runs_every_section(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "digitpad.bench", "--steps", "5", "--out", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["mode"] == "smoke"
+    recipes = [row["recipe"] for row in report["training"]]
+    assert recipes == ["digitpad: quick", "digitpad: best", "reference: examples", "reference: seed"]
+    assert all(row["seconds_per_epoch"] > 0 for row in report["training"])
+    assert {row["what"] for row in report["latency"]} >= {"pad 280x280: total", "pad 800x800: total"}
+    assert [row["model"].split(" ")[0] for row in report["throughput"]] == ["digitpad", "examples", "lenet5"]
+    assert all(row["images_per_s"] > 0 and row["mflops_per_image"] > 0 for row in report["throughput"])
+    crowd_rows = [row for row in report["server"] if row["what"].startswith("crowd")]
+    assert len(crowd_rows) == 2 and all(row["failures"] == 0 for row in crowd_rows)
+    assert "## training" in result.stdout and "| recipe |" in result.stdout
