@@ -36,7 +36,7 @@ MAX_UPLOAD = "10mb"
 log = logging.getLogger("digitpad")
 
 CANVAS = 320  # px; the pad is square
-BRUSH = 18  # px; about MNIST's stroke-to-digit ratio for a digit drawn across most of the pad
+BRUSH = 10  # Gradio's brush size is a radius: 20 px strokes, MNIST's stroke-to-height ratio for a ~160 px digit
 UNSURE_BELOW = 0.6  # top probability under which we say the model is unsure
 EMPTY_HINT = "Draw a digit (0-9)"
 PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour
