@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from digitpad.app import build_demo, launch_kwargs
+from digitpad.checkpoint import WeightsError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -18,7 +20,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 args = parse_args() if __name__ == "__main__" else parse_args([])
-demo = build_demo(args.weights)
+try:
+    demo = build_demo(args.weights)
+except WeightsError as e:  # refuse to start rather than serve nonsense
+    sys.exit(f"error: cannot serve these weights: {e}")
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=4).launch(

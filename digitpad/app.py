@@ -6,9 +6,13 @@ The UI only wires widgets to plain functions: `read_drawing` (pad -> guesses) an
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phone-home; works offline
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -40,6 +44,7 @@ BRUSH = 10  # Gradio's brush size is a radius: 20 px strokes, MNIST's stroke-to-
 UNSURE_BELOW = 0.6  # top probability under which we say the model is unsure
 EMPTY_HINT = "Draw a digit (0-9)"
 PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour
+MAX_PREVIEWS = 2000  # preview files kept on disk; the oldest half goes when there are more
 
 # Gradio 6.31's pad starts on its "image" tool ("select the draw tool to start") and goes
 # back to it after "Clear canvas": click the Brush button on load and after every clear,
@@ -87,8 +92,39 @@ def read_drawing(drawing, classifier: Classifier) -> tuple[dict | str, np.ndarra
         return EMPTY_HINT, None, "The pad is empty: draw a digit and I'll read it as you go."
     order = np.argsort(probs)[::-1][:3]
     label = {str(int(d)): float(probs[d]) for d in order}
-    preview = np.kron(image, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.uint8))
-    return label, preview, verdict_text(probs)
+    return label, preview_file(image), verdict_text(probs)
+
+
+_previews = tempfile.TemporaryDirectory(prefix="digitpad-previews-")  # removed when the server exits
+_preview_writes = 0
+
+
+def preview_file(image: np.ndarray) -> str:
+    """The 28x28 image enlarged 8x (nearest-neighbour) as a PNG file named by its content.
+
+    Written atomically: Gradio rewrites the same cache file in place when two requests
+    return equal arrays, and a visitor fetching it at that moment gets a truncated image.
+    """
+    global _preview_writes
+    buffer = io.BytesIO()
+    Image.fromarray(np.kron(image, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.uint8))).save(buffer, "png")
+    data = buffer.getvalue()
+    folder = Path(_previews.name)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.exists():
+        tmp = folder / f".{path.stem}.{threading.get_ident()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        _preview_writes += 1
+        if _preview_writes % (MAX_PREVIEWS // 2) == 0:
+            prune_previews(folder)
+    return str(path)
+
+
+def prune_previews(folder: Path) -> None:
+    files = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime)
+    for old in files[: max(0, len(files) - MAX_PREVIEWS // 2)]:
+        old.unlink(missing_ok=True)
 
 
 def build_demo(weights: str | None = None) -> gr.Blocks:

@@ -23,11 +23,11 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -194,17 +194,16 @@ def ratio(reference: float | None, ours: float | None) -> float | None:
 # -------------------------------------------------------------------------- latency
 
 
-def synthetic_pad(size: int) -> dict:
-    """A pad value as Gradio 6.31 sends it: a drawn "3" in the layer alpha, composite flattened."""
+def synthetic_pad(size: int, shift: tuple[int, int] = (0, 0)) -> dict:
+    """A pad value as Gradio 6.31 sends it: a drawn "3" (moved by `shift` px) in the layer
+    alpha, and the composite flattened onto white."""
     from PIL import Image, ImageDraw
 
     alpha = Image.new("L", (size, size), 0)
-    s = size / 280
+    s, (dx, dy) = size / 280, shift
+    points = [(80, 60), (180, 50), (120, 135), (190, 190), (90, 230)]
     ImageDraw.Draw(alpha).line(
-        [(80 * s, 60 * s), (180 * s, 50 * s), (120 * s, 135 * s), (190 * s, 190 * s), (90 * s, 230 * s)],
-        fill=255,
-        width=int(14 * s),
-        joint="curve",
+        [(x * s + dx, y * s + dy) for x, y in points], fill=255, width=int(14 * s), joint="curve"
     )
     a = np.asarray(alpha)
     layer = np.zeros((size, size, 4), np.uint8)
@@ -286,30 +285,38 @@ class Server:
         self.process.wait(timeout=20)
 
 
-def pad_png(size: int = 280) -> str:
+def pad_pngs(count: int, folder: str) -> list[str]:
+    """`count` different drawings of a "3" on a 280 px pad, as PNG files: visitors do not send
+    identical bytes (and Gradio 6.31 races when two uploads are byte for byte the same)."""
     from PIL import Image
 
-    path = Path(tempfile.gettempdir()) / f"digitpad-bench-{size}.png"
-    Image.fromarray(synthetic_pad(size)["composite"]).save(path)
-    return str(path)
+    rng = np.random.default_rng(abs(hash(folder)) % 2**32)
+    paths = []
+    for i in range(count):
+        shift = (int(rng.integers(-40, 40)), int(rng.integers(-30, 30)))
+        paths.append(str(Path(folder) / f"drawing-{i}.png"))
+        Image.fromarray(synthetic_pad(280, shift)["composite"]).save(paths[-1])
+    return paths
 
 
-def draw_requests(url: str, drawings: int, stop_when: threading.Event | None = None) -> tuple[list[float], int]:
-    """One visitor: `drawings` predictions through gradio_client; (latencies, failures)."""
+def draw_requests(url: str, drawings: int) -> tuple[list[float], list[str]]:
+    """One visitor: `drawings` predictions through gradio_client; (latencies, what went wrong)."""
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False)
-    path, times, failures = pad_png(), [], 0
-    for _ in range(drawings):
+    folder = tempfile.mkdtemp(prefix="digitpad-visitor-")
+    times, failures = [], []
+    for path in pad_pngs(drawings, folder):
         t0 = time.perf_counter()
         try:
-            label = client.predict(
-                {"background": None, "layers": [], "composite": handle_file(path)}, api_name="/predict"
-            )[0]
-            failures += label.get("label") != "3"
-        except Exception:  # noqa: BLE001 - a failed request is what we count
-            failures += 1
+            value = {"background": None, "layers": [], "composite": handle_file(path)}
+            label = client.predict(value, api_name="/predict")[0].get("label")
+            if label != "3":
+                failures.append(f"read {label!r}, expected '3'")
+        except Exception as e:  # noqa: BLE001 - a failed request is what we count
+            failures.append(f"{type(e).__name__}: {e}"[:200])
         times.append(time.perf_counter() - t0)
+    shutil.rmtree(folder, ignore_errors=True)
     return times, failures
 
 
@@ -319,11 +326,13 @@ def crowd(url: str, visitors: int, drawings: int) -> dict:
         results = list(pool.map(lambda _: draw_requests(url, drawings), range(visitors)))
     wall = time.perf_counter() - t0
     times = [t for r in results for t in r[0]]
+    failures = [f for r in results for f in r[1]]
     return {
         **percentiles(times),
         "requests": len(times),
-        "failures": sum(r[1] for r in results),
+        "failures": len(failures),
         "requests_per_s": round(len(times) / wall, 1),
+        "first_failures": sorted(set(failures))[:3],
     }
 
 
@@ -337,7 +346,7 @@ def server_section(visitors: int, drawings: int, memory_drawings: int) -> list[d
             {
                 "what": "end to end, one visitor (gradio_client, 280 px PNG)",
                 **percentiles(times[5:]),
-                "failures": failures,
+                "failures": len(failures),
             }
         )
         rows.append({"what": f"crowd {visitors}x{drawings}, idle server", **crowd(server.url, visitors, drawings)})

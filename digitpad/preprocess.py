@@ -60,8 +60,8 @@ def open_image(path: str | Path) -> Image.Image:
         return image
     except DrawingError:
         raise
-    except Image.DecompressionBombError as e:
-        raise DrawingError(f"{path.name}: image too large ({e})") from e
+    except Image.DecompressionBombError as e:  # PIL refuses even to open the largest ones
+        raise DrawingError(f"{path.name}: image too large (limit {MAX_PIXELS // 1_000_000} megapixels)") from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise DrawingError(f"{path.name}: not a readable image ({type(e).__name__})") from e
 

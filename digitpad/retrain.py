@@ -29,6 +29,8 @@ DEFAULT_MAX_SECONDS = 600.0
 LIMITS = {"epochs": (0.05, 30.0), "batch_size": (8, 2048), "lr": (1e-6, 10.0)}
 MIN_EVALS_PER_EPOCH = 4  # curve points per epoch, so short runs still draw a curve
 UI_UPDATE_SECONDS = 0.5  # status refreshes between evaluations
+MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
+KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
 
 
 def training_enabled() -> bool:
@@ -190,6 +192,13 @@ def retrain(
         _slot.release()
 
 
+def prune_downloads(keep: int) -> None:
+    """Many runs must not fill the disk: keep only the newest `keep` weights files."""
+    files = sorted(Path(_downloads.name).glob("*.safetensors"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+
+
 def finish(
     final: Progress | None, recipe: str, data: MNIST, curves: Curves, owner: str, wall: float, capped: bool
 ) -> RunUpdate:
@@ -197,11 +206,19 @@ def finish(
     if final is None or final.model is None:
         message = final.message if final else "training ended without a model"
         return RunUpdate(f"Failed: {message}. The previous model stays in use.", curves.frame(), done=True)
+    if final.test_acc is not None and final.test_acc < MIN_USEFUL_ACCURACY:
+        return RunUpdate(
+            f"Failed: the network did not learn (test accuracy {final.test_acc:.2f}%; is the learning rate too "
+            "high?). The previous model stays in use.",
+            curves.frame(),
+            done=True,
+        )
     classifier = Classifier(final.model, final.metadata)
     _, _, preds = evaluate(classifier.model, data.test_images, data.test_labels, classifier.mean, classifier.std)
     confusion = confusion_matrix(data.test_labels, preds)
     path = Path(_downloads.name) / f"digitpad-{classifier.name}-{recipe}-{owner[:12]}.safetensors"
     save_checkpoint(final.model, path, **final.metadata)
+    prune_downloads(KEEP_DOWNLOADS)
     how = "done" if final.kind == "done" else "stopped early" + (" (time limit of this deployment)" if capped else "")
     status = (
         f"{how}: test accuracy {final.test_acc:.2f}% after {final.epoch:.2f} epochs; "

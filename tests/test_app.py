@@ -15,7 +15,7 @@ def test_read_drawing_top_three(classifier):
     label, preview, verdict = read_drawing(drawn_digit(4), classifier)
     assert list(label)[0] == "4" and len(label) == 3
     assert list(label.values()) == sorted(label.values(), reverse=True)
-    assert preview.shape == (224, 224) and preview.dtype == np.uint8  # 28x28 at 8x, nearest-neighbour
+    assert Image.open(preview).size == (224, 224)  # 28x28 at 8x, nearest-neighbour
     assert verdict.startswith("It's a **4**")
 
 
@@ -137,3 +137,50 @@ def test_two_retrains_at_once_one_waits_and_drawing_goes_on(server_url, tmp_path
     assert any(s.startswith("Waiting: another visitor's training run") for s in statuses2)
     assert job2.result()[0].startswith("done")
     assert answers and set(answers) == {"2"}
+
+
+def test_bad_input_through_the_server_then_it_goes_on_serving(client, tmp_path):
+    """Every bad file gets the hint, an answer, or an error that says what is wrong."""
+    from bad_inputs import bad_files
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    errors = {}
+    for name, path in bad_files(tmp_path).items():
+        try:
+            label = client.predict({"background": None, "layers": [], "composite": handle_file(str(path))},
+                                   api_name="/predict")[0]["label"]  # fmt: skip
+            assert label in (EMPTY_HINT, "Can't read this picture") or label in "0123456789", (name, label)
+        except AppError as e:
+            errors[name] = str(e)
+    assert "exceeds limit of 25000000 pixels" in errors.pop("bomb.png")
+    for name, message in errors.items():  # what Gradio says when it cannot decode an upload
+        assert any(word in message for word in ("cannot identify image", "truncated", "broken")), (name, message)
+    assert client.predict(None, api_name="/predict")[0]["label"] == EMPTY_HINT
+    path = png_of(drawn_digit(6), tmp_path / "6.png")
+    assert client.predict({"background": None, "layers": [], "composite": handle_file(path)},
+                          api_name="/predict")[0]["label"] == "6"  # fmt: skip
+
+
+def test_upload_size_limit_is_enforced(client, server_url, tmp_path):
+    import httpx
+    from gradio_client import handle_file
+
+    big = tmp_path / "big.png"
+    noise = np.random.default_rng(0).integers(0, 255, (2200, 2200, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(big, compress_level=0)
+    assert big.stat().st_size > 10_000_000
+    with pytest.raises(ValueError, match="exceeds the maximum file size of 10485760 bytes"):
+        client.predict({"background": None, "layers": [], "composite": handle_file(str(big))}, api_name="/predict")
+    with open(big, "rb") as f:  # the server refuses it too, whatever the client
+        response = httpx.post(f"{server_url}gradio_api/upload", files={"files": f}, timeout=60)
+    assert response.status_code == 413 and "maximum allowed size of 10485760 bytes" in response.text
+
+
+def test_crowd_of_visitors(server_url):
+    """A scaled-down crowd: 10 visitors x 5 drawings at once, no failures."""
+    from digitpad.bench import crowd
+
+    result = crowd(server_url, visitors=10, drawings=5)
+    print(result)
+    assert result["requests"] == 50 and result["failures"] == 0, result["first_failures"]

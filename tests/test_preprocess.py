@@ -172,3 +172,48 @@ def test_redrawn_mnist_digits_are_read_as_well_as_the_originals(mnist, classifie
     redrawn_acc = (classifier.predict_proba(redrawn).argmax(1) == labels).mean() * 100
     print(f"raw {raw_acc:.1f}%, redrawn {redrawn_acc:.1f}%")
     assert redrawn_acc >= raw_acc - 1.0
+
+
+def test_bad_files_give_none_an_image_or_a_clear_error(tmp_path):
+    from bad_inputs import bad_files
+
+    for name, path in bad_files(tmp_path).items():
+        try:
+            image = to_mnist(str(path))
+        except DrawingError as e:
+            assert str(e).startswith(name), (name, e)
+            continue
+        assert image is None or (image.shape == (28, 28) and image.dtype == np.uint8), name
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path):
+    from bad_inputs import png_bomb
+
+    with pytest.raises(DrawingError, match=r"bomb.png: .*too large \(limit 25 megapixels\)"):
+        to_mnist(str(png_bomb(tmp_path / "bomb.png")))
+
+
+@pytest.mark.parametrize("name", ["nan", "inf", "object", "4-d", "empty"])
+def test_bad_arrays_give_clear_errors(name):
+    from bad_inputs import BAD_ARRAYS
+
+    with pytest.raises(DrawingError):
+        to_mnist(BAD_ARRAYS[name])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"background": None},
+        {"layers": None, "composite": None},
+        {"background": None, "layers": [None], "composite": None},
+    ],
+)
+def test_odd_pad_values_are_empty(value):
+    assert to_mnist(value) is None
+
+
+def test_layers_only_pad_value_is_read():
+    value = drawn_digit(5)
+    assert to_mnist({"layers": value["layers"]}) is not None

@@ -1,0 +1,103 @@
+"""The Train tab's logic without the UI: checks, limits, one run at a time, files."""
+
+import threading
+
+import pytest
+
+from digitpad import retrain as retrain_module
+from digitpad.checkpoint import load_checkpoint
+from digitpad.retrain import Settings, defaults_for, prune_downloads, retrain
+
+
+def settings(**overrides) -> Settings:
+    values = {**defaults_for("quick"), "recipe": "quick", "device": "cpu", "epochs": 0.05}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"epochs": 0}, "Epochs must be between 0.05 and 30, got 0."),
+        ({"epochs": float("nan")}, "Epochs must be a number between 0.05 and 30."),
+        ({"batch_size": 100_000}, "Batch size must be between 8 and 2048, got 100000."),
+        ({"batch_size": 64.5}, "Batch size must be a whole number."),
+        ({"lr": None}, "Lr must be a number"),
+        ({"lr": 50}, "Lr must be between 1e-06 and 10, got 50."),
+        ({"model": "resnet"}, "Unknown model 'resnet'"),
+        ({"recipe": "turbo"}, "Unknown recipe 'turbo'"),
+        ({"device": "tpu"}, "Device must be auto, cpu or cuda."),
+    ],
+)
+def test_settings_are_range_checked(overrides, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        next(retrain(settings(**overrides), threading.Event()))
+
+
+def test_training_can_be_disabled(monkeypatch):
+    monkeypatch.setenv("DIGITPAD_TRAINING", "0")
+    with pytest.raises(ValueError, match="Training is disabled on this deployment"):
+        next(retrain(settings(), threading.Event()))
+
+
+def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
+    updates = list(retrain(settings(epochs=0.2), threading.Event(), owner="tester"))
+    final = updates[-1]
+    assert final.done and final.classifier is not None and final.status.startswith("done: test accuracy")
+    assert final.confusion.shape == (10, 10) and final.confusion.sum() == 10_000
+    assert list(final.curves.columns) == ["epoch", "value", "series"]
+    assert set(final.curves.series) == {"train accuracy", "test accuracy", "train loss", "test loss"}
+    assert final.curves.epoch.nunique() >= 1
+    _, meta = load_checkpoint(final.weights_file)
+    assert meta["recipe"] == "quick" and final.weights_file.name.endswith("-tester.safetensors")
+
+
+def test_wall_clock_cap_stops_the_run(mnist):
+    final = list(retrain(settings(epochs=5), threading.Event(), max_seconds=1.0))[-1]
+    assert final.status.startswith("stopped early (time limit of this deployment): test accuracy")
+    assert final.classifier is not None
+
+
+def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
+    monkeypatch.setitem(retrain_module.LIMITS, "lr", (1e-6, 1e9))  # absurd enough for NaN
+    final = list(retrain(settings(model="lenet5", recipe="seed", lr=1e8, epochs=0.3), threading.Event()))[-1]
+    assert final.status.startswith("Failed: training diverged") and "previous model stays in use" in final.status
+    assert final.classifier is None
+
+
+def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
+    final = list(retrain(settings(model="lenet5", recipe="seed", lr=10.0, epochs=0.3), threading.Event()))[-1]
+    assert final.status.startswith("Failed: the network did not learn (test accuracy")
+    assert "previous model stays in use" in final.status and final.classifier is None
+
+
+def test_one_run_at_a_time(mnist):
+    first_started, release = threading.Event(), threading.Event()
+    statuses = []
+
+    def first_run():
+        for _update in retrain(settings(epochs=0.2), threading.Event()):
+            first_started.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    first_started.wait(30)
+    second = retrain(settings(), threading.Event())
+    statuses.append(next(second).status)
+    release.set()
+    statuses += [update.status for update in second]
+    thread.join()
+    assert statuses[0].startswith("Waiting: another visitor's training run is in progress")
+    assert statuses[-1].startswith("done")
+
+
+def test_old_downloads_are_deleted(tmp_path, monkeypatch):
+    class Folder:
+        name = str(tmp_path)
+
+    monkeypatch.setattr(retrain_module, "_downloads", Folder())
+    for i in range(5):
+        (tmp_path / f"w{i}.safetensors").write_bytes(b"x")
+    prune_downloads(keep=2)
+    assert len(list(tmp_path.iterdir())) == 2
