@@ -36,7 +36,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         eval_test=True,
         max_seconds=args.max_seconds,
-        compile=args.compile,
+        torch_compile=args.compile,
         train_subset=args.subset,
     ):
         if bar.total is None:

@@ -3,8 +3,8 @@
 Both take normalised images (N, 1, 28, 28) float and return logits (N, 10).
 
 - `lenet5`: the seed document's network, exactly.
-- `digitnet`: the default. Three conv blocks with batch norm; small enough to read one
-  image in well under a millisecond on a laptop CPU, big enough for ~99.7% on MNIST.
+- `digitnet`: the default. Three conv blocks with batch norm; reads one image in under half
+  a millisecond on a 2-core CPU and scores 99.6% on MNIST's test set.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
     """conv -> 2x2 max-pool -> batch norm -> ReLU: (N, c_in, H, W) -> (N, c_out, H/2, W/2).
 
     Pooling straight after the conv means batch norm and ReLU touch a quarter of the
-    pixels; on a CPU this is ~2x faster than conv-BN-ReLU-pool for the same accuracy.
+    pixels (max-pool commutes with the ReLU; batch norm sees pooled statistics).
     """
     return nn.Sequential(
         nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False),

@@ -111,7 +111,7 @@ class Progress:
     total_steps: int
     epoch: float  # fractional epochs done
     lr: float
-    train_loss: float  # running mean since the last event of the same kind
+    train_loss: float  # mean over the steps since the last evaluation
     train_acc: float  # percent
     images_per_s: float
     elapsed_s: float  # training seconds, evaluation excluded
@@ -183,7 +183,7 @@ def train(
     stop: threading.Event | None = None,
     eval_test: bool = True,
     max_seconds: float | None = None,
-    compile: bool = False,
+    torch_compile: bool = False,
     threads: int | None = None,
     train_subset: int | None = None,
 ) -> Iterator[Progress]:
@@ -205,7 +205,7 @@ def train(
 
     # channels_last: oneDNN's CPU convolutions and pooling are ~2x faster in it, and so are cuDNN's
     model = build_model(recipe.model, recipe.model_config).to(device, memory_format=torch.channels_last)
-    step_fn = torch.compile(model) if compile else model
+    step_fn = torch.compile(model) if torch_compile else model
     optimizer = make_optimizer(recipe, model)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(device))
 
