@@ -31,6 +31,7 @@ from digitpad.retrain import (  # noqa: E402
     retrain,
     training_enabled,
 )
+from digitpad.scratch import keep_newest  # noqa: E402
 from digitpad.train import RECIPES  # noqa: E402
 
 # Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
@@ -117,14 +118,8 @@ def preview_file(image: np.ndarray) -> str:
         os.replace(tmp, path)
         _preview_writes += 1
         if _preview_writes % (MAX_PREVIEWS // 2) == 0:
-            prune_previews(folder)
+            keep_newest(folder, "*.png", MAX_PREVIEWS // 2)
     return str(path)
-
-
-def prune_previews(folder: Path) -> None:
-    files = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime)
-    for old in files[: max(0, len(files) - MAX_PREVIEWS // 2)]:
-        old.unlink(missing_ok=True)
 
 
 def build_demo(weights: str | None = None) -> gr.Blocks:

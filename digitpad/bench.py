@@ -41,7 +41,7 @@ from digitpad.classifier import load_classifier
 from digitpad.data import MNIST, load_mnist
 from digitpad.mnist_format import MNIST_MEAN, MNIST_STD
 from digitpad.model import build_model
-from digitpad.train import evaluate, get_recipe, physical_cores, train
+from digitpad.train import evaluate, get_recipe, physical_cores, to_input, train
 
 # Epochs each reference needed to reach a test accuracy, from the last full run of this
 # benchmark (`python -m digitpad.bench`, 2 CPU cores); --quick extrapolates from these.
@@ -202,9 +202,20 @@ def ratio(reference: dict, key: str, ours: float | None) -> str | None:
 # -------------------------------------------------------------------------- latency
 
 
+def pad_value(alpha: np.ndarray) -> dict:
+    """A Gradio 6.31 Sketchpad value (type="numpy", RGBA) with strokes of this alpha (H, W)
+    uint8 in black: the layer carries them in its alpha, the composite is opaque ink on white."""
+    h, w = alpha.shape
+    white = np.full((h, w, 4), 255, np.uint8)
+    layer = np.zeros((h, w, 4), np.uint8)
+    layer[..., 3] = alpha
+    composite = white.copy()
+    composite[..., :3] = 255 - alpha[..., None]
+    return {"background": white, "layers": [layer], "composite": composite}
+
+
 def synthetic_pad(size: int, shift: tuple[int, int] = (0, 0)) -> dict:
-    """A pad value as Gradio 6.31 sends it: a drawn "3" (moved by `shift` px) in the layer
-    alpha, and the composite flattened onto white."""
+    """A pad value with a drawn "3", moved by `shift` px."""
     from PIL import Image, ImageDraw
 
     alpha = Image.new("L", (size, size), 0)
@@ -213,12 +224,7 @@ def synthetic_pad(size: int, shift: tuple[int, int] = (0, 0)) -> dict:
     ImageDraw.Draw(alpha).line(
         [(x * s + dx, y * s + dy) for x, y in points], fill=255, width=int(14 * s), joint="curve"
     )
-    a = np.asarray(alpha)
-    layer = np.zeros((size, size, 4), np.uint8)
-    layer[..., 3] = a
-    composite = np.full((size, size, 4), 255, np.uint8)
-    composite[..., :3] = 255 - a[..., None]
-    return {"background": np.full((size, size, 4), 255, np.uint8), "layers": [layer], "composite": composite}
+    return pad_value(np.asarray(alpha))
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -250,36 +256,48 @@ def latency_section(repeats: int) -> list[dict]:
 
 
 class Server:
-    """`python demo.py` on a free port, for the end-to-end figures."""
+    """`python demo.py` on a free port, for the end-to-end figures and the tests.
 
-    def __init__(self, env: dict | None = None):
+    `with Server(env, log) as server:` waits until it serves `server.url`; if it exits or
+    does not serve within 120 s, the error carries what it printed (to `log`, if given).
+    """
+
+    def __init__(self, env: dict | None = None, log: Path | None = None):
         import socket
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
         root = Path(__file__).resolve().parent.parent
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "demo.py", "--port", str(self.port)],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with open(log or os.devnull, "w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "demo.py", "--port", str(self.port)],
+                cwd=root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def printed(self) -> str:
+        return self.log.read_text() if self.log else "(no log kept)"
 
     def __enter__(self) -> Server:
         import urllib.request
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"demo.py exited with {self.process.returncode}:\n{self.printed()}")
             try:
                 urllib.request.urlopen(self.url, timeout=2)
                 return self
             except OSError:
                 time.sleep(0.5)
-        raise RuntimeError("the demo did not start")
+        self.process.kill()
+        raise RuntimeError(f"demo.py did not serve {self.url} within 120 s:\n{self.printed()}")
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.process.pid}/status") as f:
@@ -290,7 +308,10 @@ class Server:
 
     def __exit__(self, *exc):
         self.process.terminate()
-        self.process.wait(timeout=20)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def pad_pngs(count: int, folder: str) -> list[str]:
@@ -429,7 +450,7 @@ def matmul_flops_per_s() -> float:
 
 def throughput_row(name: str, model: nn.Module, images: torch.Tensor, peak_flops: float) -> dict:
     model = model.eval().to(memory_format=torch.channels_last)
-    x = ((images.unsqueeze(1).float() / 255 - MNIST_MEAN) / MNIST_STD).contiguous(memory_format=torch.channels_last)
+    x = to_input(images, MNIST_MEAN, MNIST_STD).contiguous(memory_format=torch.channels_last)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with torch.inference_mode():
         for chunk in x[:2000].split(1000):  # warm-up

@@ -23,7 +23,8 @@ from digitpad.checkpoint import save_checkpoint
 from digitpad.classifier import Classifier
 from digitpad.data import MNIST, load_mnist
 from digitpad.model import MODELS
-from digitpad.train import RECIPES, Progress, confusion_matrix, evaluate, get_recipe, pick_device, train
+from digitpad.scratch import keep_newest
+from digitpad.train import RECIPES, Progress, confusion_matrix, get_recipe, pick_device, train
 
 DEFAULT_MAX_SECONDS = 600.0
 LIMITS = {"epochs": (0.05, 30.0), "batch_size": (8, 2048), "lr": (1e-6, 10.0)}
@@ -192,13 +193,6 @@ def retrain(
         _slot.release()
 
 
-def prune_downloads(keep: int) -> None:
-    """Many runs must not fill the disk: keep only the newest `keep` weights files."""
-    files = sorted(Path(_downloads.name).glob("*.safetensors"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[keep:]:
-        old.unlink(missing_ok=True)
-
-
 def finish(
     final: Progress | None, recipe: str, data: MNIST, curves: Curves, owner: str, wall: float, capped: bool
 ) -> RunUpdate:
@@ -214,11 +208,10 @@ def finish(
             done=True,
         )
     classifier = Classifier(final.model, final.metadata)
-    _, _, preds = evaluate(classifier.model, data.test_images, data.test_labels, classifier.mean, classifier.std)
-    confusion = confusion_matrix(data.test_labels, preds)
+    confusion = confusion_matrix(data.test_labels, final.test_predictions)
     path = Path(_downloads.name) / f"digitpad-{classifier.name}-{recipe}-{owner[:12]}.safetensors"
     save_checkpoint(final.model, path, **final.metadata)
-    prune_downloads(KEEP_DOWNLOADS)
+    keep_newest(_downloads.name, "*.safetensors", KEEP_DOWNLOADS)
     how = "done" if final.kind == "done" else "stopped early" + (" (time limit of this deployment)" if capped else "")
     status = (
         f"{how}: test accuracy {final.test_acc:.2f}% after {final.epoch:.2f} epochs; "

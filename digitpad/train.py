@@ -121,6 +121,7 @@ class Progress:
     test_loss: float | None = None
     time_to_99_s: float | None = None  # training seconds until test accuracy first reached 99.0%
     model: nn.Module | None = None  # on "done"/"stopped": the selected network, eval mode, on CPU
+    test_predictions: torch.Tensor | None = None  # on "done"/"stopped": its digit for each test image
     metadata: dict | None = None  # on "done"/"stopped": what to store beside the weights
     message: str = ""
 
@@ -238,6 +239,13 @@ def train(
             **extra,
         )
 
+    def validate_and_test() -> tuple:
+        """(val acc, val loss, test acc, test loss, test predictions); test ones None without eval_test."""
+        val_acc, val_loss, _ = evaluate(model, data.val_images, data.val_labels, recipe.mean, recipe.std)
+        if not eval_test:
+            return val_acc, val_loss, None, None, None
+        return val_acc, val_loss, *evaluate(model, data.test_images, data.test_labels, recipe.mean, recipe.std)
+
     for step in range(1, total_steps + 1):
         if stop is not None and stop.is_set():
             break
@@ -275,31 +283,24 @@ def train(
         yield snapshot("step", step)
 
         if step % eval_every == 0 or step == total_steps:
-            val_acc, val_loss, _ = evaluate(model, data.val_images, data.val_labels, recipe.mean, recipe.std)
-            test_acc = test_loss = None
-            if eval_test:
-                test_acc, test_loss, _ = evaluate(model, data.test_images, data.test_labels, recipe.mean, recipe.std)
-                if time_to_99 is None and test_acc >= 99.0:
-                    time_to_99 = elapsed
+            val_acc, val_loss, test_acc, test_loss, test_preds = validate_and_test()
+            if time_to_99 is None and test_acc is not None and test_acc >= 99.0:
+                time_to_99 = elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
             if val_loss <= best_val_loss:
                 best_val_loss = val_loss
                 best_state = copy.deepcopy(model.state_dict())
-                best_eval = (val_acc, val_loss, test_acc, test_loss)
+                best_eval = (val_acc, val_loss, test_acc, test_loss, test_preds)
             last = snapshot("eval", step, val_acc=val_acc, val_loss=val_loss, test_acc=test_acc, test_loss=test_loss)
             yield last
             window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
 
     finished = last is not None and last.step == total_steps and last.kind == "eval"
     if best_state is None:  # stopped before the first evaluation: evaluate what we have
-        val_acc, val_loss, _ = evaluate(model, data.val_images, data.val_labels, recipe.mean, recipe.std)
-        test_acc, test_loss, _ = (
-            evaluate(model, data.test_images, data.test_labels, recipe.mean, recipe.std) if eval_test else (None,) * 3
-        )
-        best_state, best_eval = model.state_dict(), (val_acc, val_loss, test_acc, test_loss)
+        best_state, best_eval = model.state_dict(), validate_and_test()
     model.load_state_dict(best_state)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
-    val_acc, val_loss, test_acc, test_loss = best_eval
+    val_acc, val_loss, test_acc, test_loss, test_preds = best_eval
     metadata = {
         "architecture": recipe.model,
         "config": asdict(model.config),
@@ -334,6 +335,7 @@ def train(
         test_loss=test_loss,
         time_to_99_s=time_to_99,
         model=model,
+        test_predictions=test_preds,
         metadata=metadata,
         message="done" if finished else "stopped early",
     )

@@ -11,6 +11,8 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitpad.bench import pad_value  # noqa: F401 - the tests build pad values with it
+
 
 def arc(cx, cy, rx, ry, start_deg, end_deg, n=24):
     """Points along an ellipse arc; angles in degrees, 0 = right, 90 = down."""
@@ -49,17 +51,6 @@ def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
         for x, y in (stroke[0], stroke[-1]):
             draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
     return np.asarray(image)
-
-
-def pad_value(alpha: np.ndarray) -> dict:
-    """A Gradio 6.31 Sketchpad value (type="numpy", RGBA) with these strokes in black."""
-    h, w = alpha.shape
-    white = np.full((h, w, 4), 255, np.uint8)
-    layer = np.zeros((h, w, 4), np.uint8)
-    layer[..., 3] = alpha
-    composite = white.copy()
-    composite[..., :3] = 255 - alpha[..., None]  # black ink baked onto white, opaque
-    return {"background": white, "layers": [layer], "composite": composite}
 
 
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:

@@ -1,12 +1,14 @@
 """The Train tab's logic without the UI: checks, limits, one run at a time, files."""
 
+import os
 import threading
 
 import pytest
 
 from digitpad import retrain as retrain_module
 from digitpad.checkpoint import load_checkpoint
-from digitpad.retrain import Settings, defaults_for, prune_downloads, retrain
+from digitpad.retrain import Settings, defaults_for, retrain
+from digitpad.scratch import keep_newest
 
 
 def settings(**overrides) -> Settings:
@@ -92,12 +94,11 @@ def test_one_run_at_a_time(mnist):
     assert statuses[-1].startswith("done")
 
 
-def test_old_downloads_are_deleted(tmp_path, monkeypatch):
-    class Folder:
-        name = str(tmp_path)
-
-    monkeypatch.setattr(retrain_module, "_downloads", Folder())
+def test_old_downloads_are_deleted(tmp_path):
     for i in range(5):
-        (tmp_path / f"w{i}.safetensors").write_bytes(b"x")
-    prune_downloads(keep=2)
-    assert len(list(tmp_path.iterdir())) == 2
+        path = tmp_path / f"w{i}.safetensors"
+        path.write_bytes(b"x")
+        os.utime(path, (i, i))
+    (tmp_path / "other.png").write_bytes(b"x")
+    keep_newest(tmp_path, "*.safetensors", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png", "w3.safetensors", "w4.safetensors"]
