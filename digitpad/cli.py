@@ -26,6 +26,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     data = load_mnist(args.data_dir, device=device, log=log)
     output = Path(args.output or f"runs/{recipe.model}-{recipe.name}.safetensors")
+    board = None
+    if args.tensorboard:
+        from digitpad.tensorboard_log import TensorBoardLog
+
+        board = TensorBoardLog(args.tensorboard)
     bar = tqdm(total=None, unit="step", disable=args.json and not sys.stderr.isatty(), file=sys.stderr)
     bar.set_description(f"{recipe.name}: {recipe.model} on {device.type}")
     final = None
@@ -37,8 +42,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         eval_test=True,
         max_seconds=args.max_seconds,
         torch_compile=args.compile,
-        train_subset=args.subset,
+        train_subset=args.train_images,
     ):
+        if board:
+            board.add(event)
         if bar.total is None:
             bar.reset(total=event.total_steps)
         if event.kind == "step":
@@ -59,6 +66,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
         return 1
     save_checkpoint(final.model, output, **final.metadata)
+    if board:
+        from digitpad.train import confusion_matrix
+
+        board.finish(final, confusion_matrix(data.test_labels, final.test_predictions))
     summary = {
         "recipe": recipe.name,
         "model": recipe.model,
@@ -161,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
     t.add_argument("--compile", action="store_true", help="torch.compile the model (worth it on CUDA)")
     t.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
-    t.add_argument("--subset", type=int, default=None, help="train on the first N training images only")
+    t.add_argument("--train-images", type=int, default=None, help="train on a fixed random subset of N training images")
+    t.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR (e.g. runs/NAME)")
     t.add_argument("--output", default=None, help="weights file (default: runs/MODEL-RECIPE.safetensors)")
     t.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")

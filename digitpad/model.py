@@ -22,7 +22,7 @@ DEFAULT_MODEL = "digitnet"
 
 @dataclass
 class LeNet5Config:
-    pass
+    dropout: float = 0.0  # the seed has none; the Train tab can add some before each hidden FC layer
 
 
 class LeNet5(nn.Module):
@@ -36,13 +36,14 @@ class LeNet5(nn.Module):
         self.fc1 = nn.Linear(16 * 4 * 4, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, NUM_CLASSES)
+        self.dropout = nn.Dropout(self.config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, 6, 12, 12)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 16, 4, 4)
         x = torch.flatten(x, 1)  # (N, 256)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
+        x = F.relu(self.fc1(self.dropout(x)))
+        x = F.relu(self.fc2(self.dropout(x)))
         return self.fc3(x)
 
 
@@ -110,6 +111,14 @@ def build_model(name: str, config: dict | None = None) -> nn.Module:
         return model_class(config_class(**fields))
     except TypeError as e:
         raise ValueError(f"bad config for model {name!r}: {e}") from e
+
+
+def first_layer_filters(model: nn.Module) -> torch.Tensor:
+    """The first convolution's kernels, averaged over input channels: float (K, kh, kw), on CPU."""
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None:
+        raise ValueError(f"{type(model).__name__} has no convolution")
+    return conv.weight.detach().float().mean(1).cpu()
 
 
 def model_config(model: nn.Module) -> dict:

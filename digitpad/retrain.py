@@ -2,8 +2,12 @@
 
 `retrain()` checks the visitor's settings, takes the server's single training slot (one run
 at a time, so one visitor cannot starve the others), runs the shared engine on the cached
-MNIST tensors and yields `RunUpdate`s: status text and the curve points so far, and at the
-end the new `Classifier`, its confusion matrix and its weights file.
+MNIST tensors and yields `RunUpdate`s: status text, the curve points so far and the live
+guesses on 20 fixed test digits; at the end the new `Classifier`, its confusion matrix, its
+first-layer filters, its most confident test mistakes, and its weights file.
+
+Live curves score fixed samples of 1,000 training, validation and test images (a run with
+the defaults evaluates 8 times); the selected model is scored on the whole sets once, at the end.
 """
 
 from __future__ import annotations
@@ -18,17 +22,33 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from digitpad.checkpoint import save_checkpoint
 from digitpad.classifier import Classifier
 from digitpad.data import MNIST, load_mnist
-from digitpad.model import MODELS
+from digitpad.model import MODELS, first_layer_filters
 from digitpad.scratch import keep_newest
 from digitpad.train import RECIPES, Progress, confusion_matrix, get_recipe, pick_device, train
 
 DEFAULT_MAX_SECONDS = 600.0
-LIMITS = {"epochs": (0.05, 30.0), "batch_size": (8, 2048), "lr": (1e-6, 10.0)}
+LIMITS = {
+    "epochs": (0.05, 500.0),
+    "batch_size": (8, 2048),
+    "lr": (1e-6, 10.0),
+    "dropout": (0.0, 0.9),
+    "weight_decay": (0.0, 1.0),
+}
+MAX_IMAGES_SHOWN = 30 * 55_000  # epochs x training images per run: 30 epochs of the full set
+TRAIN_IMAGES = (55_000, 5_000, 500, 100)  # the Train tab's choices; smaller ones are fixed random subsets
+# What a smaller training set gets by default: (epochs, batch size, dropout). Enough steps to
+# fit the set completely, and no dropout, so that overfitting shows; the fields stay editable.
+SMALL_SET_DEFAULTS = {5_000: (10, 128, None), 500: (40, 25, 0.0), 100: (100, 20, 0.0)}
 MIN_EVALS_PER_EPOCH = 4  # curve points per epoch, so short runs still draw a curve
+LIVE_EVAL_IMAGES = 1_000  # images of each split scored at every live evaluation
+WATCHED_PER_DIGIT = 2  # live guesses: the first 2 test images of each digit (20 in all)
+MISTAKES_SHOWN = 12
+OVERFIT_GAP = 5.0  # points of train-test accuracy gap above which the status says the model overfits
 UI_UPDATE_SECONDS = 0.5  # status refreshes between evaluations
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
@@ -54,6 +74,9 @@ class Settings:
     lr: float
     augment: bool
     device: str = "auto"
+    train_images: int = TRAIN_IMAGES[0]
+    dropout: float | None = None  # None: the model's own default
+    weight_decay: float | None = None  # None: the recipe's
 
     def check(self) -> None:
         """Raise ValueError with a message a visitor can act on."""
@@ -63,56 +86,97 @@ class Settings:
             raise ValueError(f"Unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}.")
         for name, (low, high) in LIMITS.items():
             value = getattr(self, name)
-            if value is None or not (isinstance(value, (int, float)) and np.isfinite(value)):
-                raise ValueError(
-                    f"{name.replace('_', ' ').capitalize()} must be a number between {low:g} and {high:g}."
-                )
+            label = name.replace("_", " ").capitalize()
+            if value is None and name in ("dropout", "weight_decay"):
+                continue
+            if value is None or isinstance(value, bool) or not (isinstance(value, (int, float)) and np.isfinite(value)):
+                raise ValueError(f"{label} must be a number between {low:g} and {high:g}.")
             if not low <= value <= high:
-                raise ValueError(
-                    f"{name.replace('_', ' ').capitalize()} must be between {low:g} and {high:g}, got {value:g}."
-                )
+                raise ValueError(f"{label} must be between {low:g} and {high:g}, got {value:g}.")
         if float(self.batch_size) != int(self.batch_size):
             raise ValueError("Batch size must be a whole number.")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError("Device must be auto, cpu or cuda.")
+        if self.train_images not in TRAIN_IMAGES:
+            raise ValueError(f"Training images must be one of {', '.join(f'{n:,}' for n in TRAIN_IMAGES)}.")
+        if self.epochs * self.train_images > MAX_IMAGES_SHOWN:
+            raise ValueError(
+                f"{self.epochs:g} epochs of {self.train_images:,} images is too long a run for this demo "
+                f"(at most {MAX_IMAGES_SHOWN:,} images shown, e.g. {MAX_IMAGES_SHOWN // self.train_images:,} epochs)."
+            )
 
 
-def defaults_for(recipe_name: str) -> dict:
+def defaults_for(recipe_name: str, train_images: int = TRAIN_IMAGES[0]) -> dict:
+    """The Train tab's fields for a recipe and a training-set size."""
     recipe = RECIPES[recipe_name]
-    return {
+    model_defaults = MODELS[recipe.model][1]()
+    defaults = {
         "model": recipe.model,
         "epochs": recipe.epochs,
         "batch_size": recipe.batch_size,
         "lr": recipe.lr,
         "augment": recipe.augment,
+        "dropout": recipe.model_config.get("dropout", getattr(model_defaults, "dropout", 0.0)),
+        "weight_decay": recipe.weight_decay,
     }
+    if train_images in SMALL_SET_DEFAULTS:
+        epochs, batch_size, dropout = SMALL_SET_DEFAULTS[train_images]
+        defaults.update(epochs=epochs, batch_size=batch_size)
+        if dropout is not None:
+            defaults["dropout"] = dropout
+    return defaults
 
 
 @dataclass
 class RunUpdate:
     status: str
-    curves: pd.DataFrame  # columns epoch, value, series ("train accuracy", "test loss", ...)
+    accuracy: pd.DataFrame  # curve points: columns epoch, accuracy, set ("train", "validation", "test")
+    loss: pd.DataFrame  # columns epoch, loss, set
+    guesses: np.ndarray | None = None  # probabilities (20, 10) for the watched digits, at the last evaluation
     done: bool = False
     classifier: Classifier | None = None
     confusion: np.ndarray | None = None
+    filters: np.ndarray | None = None  # the first convolution's kernels, float (K, kh, kw)
+    mistakes: Mistakes | None = None
     weights_file: Path | None = None
     test_acc: float | None = None
 
 
 @dataclass
+class Mistakes:
+    """The most confident wrong answers on the test set, most confident first."""
+
+    images: np.ndarray  # uint8 (M, 28, 28)
+    labels: np.ndarray  # (M,) true digits
+    guesses: np.ndarray  # (M,) what the model read
+    confidence: np.ndarray  # (M,) its probability for that guess
+
+
+@dataclass
 class Curves:
-    rows: list[tuple[float, float, str]] = field(default_factory=list)
+    """Every evaluation's accuracy and loss on the three sets, as two long-format frames."""
+
+    accuracy: list[tuple[float, float, str]] = field(default_factory=list)
+    loss: list[tuple[float, float, str]] = field(default_factory=list)
 
     def add(self, event: Progress) -> None:
-        self.rows += [
-            (event.epoch, event.train_acc, "train accuracy"),
-            (event.epoch, event.test_acc, "test accuracy"),
-            (event.epoch, event.train_loss, "train loss"),
-            (event.epoch, event.test_loss, "test loss"),
-        ]
+        for name, acc, loss in (
+            ("train", event.train_eval_acc, event.train_eval_loss),
+            ("validation", event.val_acc, event.val_loss),
+            ("test", event.test_acc, event.test_loss),
+        ):
+            if acc is not None:
+                self.accuracy.append((event.epoch, acc, name))
+                self.loss.append((event.epoch, loss, name))
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["epoch", "value", "series"])
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # explicit float dtypes: an empty or object column would make the chart's axes categorical
+        accuracy = pd.DataFrame(self.accuracy, columns=["epoch", "accuracy", "set"])
+        loss = pd.DataFrame(self.loss, columns=["epoch", "loss", "set"])
+        return (
+            accuracy.astype({"epoch": float, "accuracy": float, "set": str}),
+            loss.astype({"epoch": float, "loss": float, "set": str}),
+        )
 
 
 _slot = threading.Lock()  # one training run per server
@@ -127,6 +191,14 @@ def cached_mnist() -> MNIST:
         if _data is None:
             _data = load_mnist()
         return _data
+
+
+def watched_digits(data: MNIST) -> tuple[torch.Tensor, torch.Tensor]:
+    """The live guesses' digits: the first WATCHED_PER_DIGIT test images of each digit, in order
+    0, 0, 1, 1, ...: uint8 (20, 28, 28) and labels (20,). Taken from test images 0-4999."""
+    labels = data.test_labels[:5000].cpu()
+    index = torch.cat([(labels == d).nonzero().flatten()[:WATCHED_PER_DIGIT] for d in range(10)])
+    return data.test_images[index].cpu(), labels[index]
 
 
 def training_busy() -> bool:
@@ -155,28 +227,37 @@ def retrain(
         epochs=float(settings.epochs),
         batch_size=int(settings.batch_size),
         lr=float(settings.lr),
+        weight_decay=settings.weight_decay,
     )
     recipe.augment = bool(settings.augment)
+    if settings.dropout is not None:
+        recipe.model_config = {**recipe.model_config, "dropout": float(settings.dropout)}
     recipe.evals_per_epoch = max(recipe.evals_per_epoch, MIN_EVALS_PER_EPOCH)
+    subset = None if settings.train_images >= TRAIN_IMAGES[0] else int(settings.train_images)
     curves = Curves()
     if not _slot.acquire(blocking=False):
         yield RunUpdate(
-            "Waiting: another visitor's training run is in progress; yours starts when it ends.", curves.frame()
+            "Waiting: another visitor's training run is in progress; yours starts when it ends.", *curves.frames()
         )
         _slot.acquire()
     try:
         yield RunUpdate(
-            f"Loading MNIST and starting {recipe.model} ({recipe.name}) on {device.type}...", curves.frame()
+            f"Loading MNIST and starting {recipe.model} ({recipe.name}) on {device.type}...", *curves.frames()
         )
         data = cached_mnist()
+        watched, _ = watched_digits(data)
         started, last_ui = time.monotonic(), 0.0
-        final = None
-        for event in train(recipe, data, device, seed=0, stop=stop):
+        final, guesses = None, None
+        events = train(
+            recipe, data, device, seed=0, stop=stop, train_subset=subset, live_eval=LIVE_EVAL_IMAGES, watch=watched
+        )
+        for event in events:
             wall = time.monotonic() - started
             if wall > cap and not stop.is_set():
                 stop.set()
             if event.kind == "eval":
                 curves.add(event)
+                guesses = event.watch_probs.numpy()
             if event.kind in ("done", "stopped", "failed"):
                 final = event
             elif event.kind == "eval" or wall - last_ui >= UI_UPDATE_SECONDS:
@@ -185,26 +266,58 @@ def retrain(
                 yield RunUpdate(
                     f"Training {recipe.model} on {device.type}: epoch {event.epoch:.2f} of {recipe.epochs:g}, "
                     f"{event.images_per_s:,.0f} images/s{acc}{eta_text(event)}",
-                    curves.frame(),
+                    *curves.frames(),
+                    guesses,
                 )
         wall = time.monotonic() - started
-        yield finish(final, recipe.name, data, curves, owner, wall, capped=wall > cap)
+        yield finish(final, recipe.name, data, curves, guesses, owner, wall, capped=wall > cap)
     finally:
         _slot.release()
 
 
+def overfitting_note(train_acc: float | None, test_acc: float) -> str:
+    """A sentence when the train-test gap is large, saying what helps; else ""."""
+    if train_acc is None or train_acc - test_acc <= OVERFIT_GAP:
+        return ""
+    return (
+        f" The model overfits: {train_acc:.1f}% on its training images but {test_acc:.1f}% on test, a "
+        f"{train_acc - test_acc:.1f}-point gap. What helps: more training images, augmentation, dropout, weight decay."
+    )
+
+
+def most_confident_mistakes(classifier: Classifier, data: MNIST, predictions: torch.Tensor) -> Mistakes:
+    wrong = (predictions != data.test_labels.cpu()).nonzero().flatten()
+    images = data.test_images.cpu()[wrong].numpy()
+    confidence = classifier.predict_proba(images).max(1) if len(wrong) else np.zeros(0)
+    order = np.argsort(-confidence, kind="stable")[:MISTAKES_SHOWN]
+    return Mistakes(
+        images[order],
+        data.test_labels.cpu()[wrong].numpy()[order],
+        predictions[wrong].numpy()[order],
+        confidence[order],
+    )
+
+
 def finish(
-    final: Progress | None, recipe: str, data: MNIST, curves: Curves, owner: str, wall: float, capped: bool
+    final: Progress | None,
+    recipe: str,
+    data: MNIST,
+    curves: Curves,
+    guesses: np.ndarray | None,
+    owner: str,
+    wall: float,
+    capped: bool,
 ) -> RunUpdate:
-    """The last update of a run: the new classifier, its confusion matrix and its file."""
+    """The last update of a run: the new classifier, its confusion matrix, filters, mistakes and file."""
     if final is None or final.model is None:
         message = final.message if final else "training ended without a model"
-        return RunUpdate(f"Failed: {message}. The previous model stays in use.", curves.frame(), done=True)
+        return RunUpdate(f"Failed: {message}. The previous model stays in use.", *curves.frames(), guesses, done=True)
     if final.test_acc is not None and final.test_acc < MIN_USEFUL_ACCURACY:
         return RunUpdate(
             f"Failed: the network did not learn (test accuracy {final.test_acc:.2f}%; is the learning rate too "
             "high?). The previous model stays in use.",
-            curves.frame(),
+            *curves.frames(),
+            guesses,
             done=True,
         )
     classifier = Classifier(final.model, final.metadata)
@@ -216,6 +329,17 @@ def finish(
     status = (
         f"{how}: test accuracy {final.test_acc:.2f}% after {final.epoch:.2f} epochs; "
         f"{final.elapsed_s:.1f}s of training ({wall:.0f}s wall) on {final.metadata['device']}. "
-        "Your drawings are now read by this model."
+        "Your drawings are now read by this model." + overfitting_note(final.train_eval_acc, final.test_acc)
     )
-    return RunUpdate(status, curves.frame(), True, classifier, confusion, path, final.test_acc)
+    return RunUpdate(
+        status,
+        *curves.frames(),
+        guesses,
+        done=True,
+        classifier=classifier,
+        confusion=confusion,
+        filters=first_layer_filters(final.model).numpy(),
+        mistakes=most_confident_mistakes(classifier, data, final.test_predictions),
+        weights_file=path,
+        test_acc=final.test_acc,
+    )

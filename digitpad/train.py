@@ -119,7 +119,10 @@ class Progress:
     val_loss: float | None = None
     test_acc: float | None = None
     test_loss: float | None = None
+    train_eval_acc: float | None = None  # on (a fixed sample of) the training images, scored like the test set
+    train_eval_loss: float | None = None
     time_to_99_s: float | None = None  # training seconds until test accuracy first reached 99.0%
+    watch_probs: torch.Tensor | None = None  # on "eval": probabilities (N, 10) for the `watch` images
     model: nn.Module | None = None  # on "done"/"stopped": the selected network, eval mode, on CPU
     test_predictions: torch.Tensor | None = None  # on "done"/"stopped": its digit for each test image
     metadata: dict | None = None  # on "done"/"stopped": what to store beside the weights
@@ -133,9 +136,15 @@ def to_input(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mean: float, std: float, batch_size: int = 2000
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    mean: float,
+    std: float,
+    batch_size: int = 2000,
+    bf16: bool = False,
 ) -> tuple[float, float, torch.Tensor]:
-    """Returns (accuracy %, mean cross-entropy, predictions (N,))."""
+    """Returns (accuracy %, mean cross-entropy, predictions (N,)). `bf16`: autocast, for live curves."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -143,13 +152,27 @@ def evaluate(
     for i in range(0, len(images), batch_size):
         x = to_input(images[i : i + batch_size].to(device), mean, std)
         y = labels[i : i + batch_size].to(device)
-        logits = model(x).float()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x.contiguous(memory_format=torch.channels_last)).float()
         loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
         preds.append(logits.argmax(1).cpu())
     model.train(was_training)
     pred = torch.cat(preds)
     acc = (pred == labels.cpu()).float().mean().item() * 100
     return acc, loss_sum / len(images), pred
+
+
+@torch.no_grad()
+def probabilities(model: nn.Module, images: torch.Tensor, mean: float, std: float, bf16: bool = False) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> probabilities (N, 10) on CPU, in eval mode (the model's mode is kept)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    x = to_input(images.to(device), mean, std).contiguous(memory_format=torch.channels_last)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        probs = torch.softmax(model(x).float(), dim=1).cpu()
+    model.train(was_training)
+    return probs
 
 
 def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor) -> np.ndarray:
@@ -176,6 +199,19 @@ def make_optimizer(recipe: Recipe, model: nn.Module) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}")
 
 
+SAMPLE_SEED = 1234  # fixed samples (a training subset, the live-curve samples) are the same in every run
+MAX_EVALS = 50  # evaluations per run at most: a long run on 100 images would otherwise evaluate every step
+
+
+def fixed_sample(count: int, size: int | None) -> torch.Tensor:
+    """Indices of a fixed random sample of `size` out of `count` (all of them, in order, for None).
+
+    The same seed every time, so a sample means the same images in every run."""
+    if size is None or size >= count:
+        return torch.arange(count)
+    return torch.randperm(count, generator=torch.Generator().manual_seed(SAMPLE_SEED))[:size].sort().values
+
+
 def train(
     recipe: Recipe,
     data: MNIST,
@@ -187,12 +223,17 @@ def train(
     torch_compile: bool = False,
     threads: int | None = None,
     train_subset: int | None = None,
+    live_eval: int | None = None,
+    watch: torch.Tensor | None = None,
 ) -> Iterator[Progress]:
     """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped".
 
     The returned model is the one with the lowest validation loss (test accuracy is
-    reported, never used to choose). `max_seconds` caps training time; `train_subset`
-    uses only the first N training images (tests, smoke runs).
+    reported, never used to choose); its final figures are scored in fp32 on the whole
+    validation and test sets. `max_seconds` caps training time; `train_subset` trains on a
+    fixed random sample of N training images; `live_eval` scores only fixed samples of N
+    training, validation and test images at each evaluation (fast live curves); `watch`
+    (uint8 (N, 28, 28)) is read by the model at every evaluation (the Train tab's live guesses).
     """
     device = torch.device(device)
     if device.type == "cpu":
@@ -202,21 +243,30 @@ def train(
     data = data.to(device)
     images, labels = data.train_images, data.train_labels
     if train_subset:
-        images, labels = images[:train_subset], labels[:train_subset]
+        keep = fixed_sample(len(images), train_subset).to(device)
+        images, labels = images[keep], labels[keep]
+    # what each evaluation scores: fixed samples (live curves) or everything
+    n = len(images)
+    sample = {
+        "train": fixed_sample(n, live_eval or len(data.val_images)).to(device),
+        "val": fixed_sample(len(data.val_images), live_eval).to(device),
+        "test": fixed_sample(len(data.test_images), live_eval).to(device),
+    }
+    bf16 = use_bf16(device)
 
     # channels_last: oneDNN's CPU convolutions and pooling are ~2x faster in it, and so are cuDNN's
     model = build_model(recipe.model, recipe.model_config).to(device, memory_format=torch.channels_last)
     step_fn = torch.compile(model) if torch_compile else model
     optimizer = make_optimizer(recipe, model)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(device))
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
-    n = len(images)
-    steps_per_epoch = max(1, n // recipe.batch_size)  # drop the ragged last batch
+    batch_size = min(recipe.batch_size, n)
+    steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch
     total_steps = max(1, round(recipe.epochs * steps_per_epoch))
-    eval_every = max(1, steps_per_epoch // max(1, recipe.evals_per_epoch))
+    eval_every = max(1, steps_per_epoch // max(1, recipe.evals_per_epoch), math.ceil(total_steps / MAX_EVALS))
     start = datetime.now(UTC)
 
-    best_val_loss, best_state, best_eval = float("inf"), None, None
+    best_val_loss, best_state, best_train_eval = float("inf"), None, (None, None)
     time_to_99 = None
     elapsed = 0.0  # training seconds only
     window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
@@ -239,12 +289,15 @@ def train(
             **extra,
         )
 
-    def validate_and_test() -> tuple:
-        """(val acc, val loss, test acc, test loss, test predictions); test ones None without eval_test."""
-        val_acc, val_loss, _ = evaluate(model, data.val_images, data.val_labels, recipe.mean, recipe.std)
-        if not eval_test:
-            return val_acc, val_loss, None, None, None
-        return val_acc, val_loss, *evaluate(model, data.test_images, data.test_labels, recipe.mean, recipe.std)
+    def score(split: str, bf16: bool = bf16, index: torch.Tensor | None = None) -> tuple[float, float, torch.Tensor]:
+        """(accuracy %, loss, predictions) on a split: its live sample, or `index`."""
+        split_images, split_labels = {
+            "train": (images, labels),
+            "val": (data.val_images, data.val_labels),
+            "test": (data.test_images, data.test_labels),
+        }[split]
+        index = sample[split] if index is None else index
+        return evaluate(model, split_images[index], split_labels[index], recipe.mean, recipe.std, bf16=bf16)
 
     for step in range(1, total_steps + 1):
         if stop is not None and stop.is_set():
@@ -255,7 +308,7 @@ def train(
         i = (step - 1) % steps_per_epoch
         if i == 0:  # new epoch: reshuffle
             order = torch.randperm(n, device=device, generator=gen)
-        idx = order[i * recipe.batch_size : (i + 1) * recipe.batch_size]
+        idx = order[i * batch_size : (i + 1) * batch_size]
         x = images[idx].unsqueeze(1).float() / 255  # (B, 1, 28, 28) in [0, 1]
         y = labels[idx]
         if recipe.augment:
@@ -283,24 +336,35 @@ def train(
         yield snapshot("step", step)
 
         if step % eval_every == 0 or step == total_steps:
-            val_acc, val_loss, test_acc, test_loss, test_preds = validate_and_test()
+            train_acc, train_loss, _ = score("train")
+            val_acc, val_loss, _ = score("val")
+            test_acc, test_loss = score("test")[:2] if eval_test else (None, None)
             if time_to_99 is None and test_acc is not None and test_acc >= 99.0:
                 time_to_99 = elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
             if val_loss <= best_val_loss:
-                best_val_loss = val_loss
+                best_val_loss, best_train_eval = val_loss, (train_acc, train_loss)
                 best_state = copy.deepcopy(model.state_dict())
-                best_eval = (val_acc, val_loss, test_acc, test_loss, test_preds)
-            last = snapshot("eval", step, val_acc=val_acc, val_loss=val_loss, test_acc=test_acc, test_loss=test_loss)
+            watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
+            last = snapshot(
+                "eval", step, val_acc=val_acc, val_loss=val_loss, test_acc=test_acc, test_loss=test_loss,
+                train_eval_acc=train_acc, train_eval_loss=train_loss, watch_probs=watch_probs,
+            )  # fmt: skip
             yield last
             window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
 
     finished = last is not None and last.step == total_steps and last.kind == "eval"
-    if best_state is None:  # stopped before the first evaluation: evaluate what we have
-        best_state, best_eval = model.state_dict(), validate_and_test()
+    if best_state is None:  # stopped before the first evaluation: what we have
+        best_state, best_train_eval = model.state_dict(), score("train")[:2]
     model.load_state_dict(best_state)
+    # the selected model's figures: the whole validation and test sets, in fp32
+    val_acc, val_loss, _ = score("val", bf16=False, index=torch.arange(len(data.val_images), device=device))
+    test_acc, test_loss, test_preds = None, None, None
+    if eval_test:
+        test_acc, test_loss, test_preds = score(
+            "test", bf16=False, index=torch.arange(len(data.test_images), device=device)
+        )
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
-    val_acc, val_loss, test_acc, test_loss, test_preds = best_eval
     metadata = {
         "architecture": recipe.model,
         "config": asdict(model.config),
@@ -310,7 +374,7 @@ def train(
         "seed": seed,
         "date": start.isoformat(timespec="seconds"),
         "device": device_description(device),
-        "autocast_bf16": use_bf16(device),
+        "autocast_bf16": bf16,
         "train_seconds": round(elapsed, 2),
         "steps": last.step if last else 0,
         "train_images": n,
@@ -327,12 +391,14 @@ def train(
         lr=optimizer.param_groups[0]["lr"],
         train_loss=last.train_loss if last else float("nan"),
         train_acc=last.train_acc if last else float("nan"),
-        images_per_s=(last.step if last else 0) * recipe.batch_size / max(elapsed, 1e-9),
+        images_per_s=(last.step if last else 0) * batch_size / max(elapsed, 1e-9),
         elapsed_s=elapsed,
         val_acc=val_acc,
         val_loss=val_loss,
         test_acc=test_acc,
         test_loss=test_loss,
+        train_eval_acc=best_train_eval[0],
+        train_eval_loss=best_train_eval[1],
         time_to_99_s=time_to_99,
         model=model,
         test_predictions=test_preds,

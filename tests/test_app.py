@@ -95,8 +95,8 @@ def test_train_api_streams_progress_and_finishes(client):
 
 
 def test_train_api_checks_ranges(client):
-    final = client.predict(**train_args(epochs_=500), api_name="/train")[0]
-    assert final == "Epochs must be between 0.05 and 30, got 500."
+    final = client.predict(**train_args(epochs_=500.1), api_name="/train")[0]
+    assert final == "Epochs must be between 0.05 and 500, got 500.1."
 
 
 def test_train_api_stop_mid_run(server_url):

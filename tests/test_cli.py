@@ -4,8 +4,10 @@ import sys
 
 import numpy as np
 from PIL import Image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from digitpad.checkpoint import load_checkpoint
+from digitpad.train import RECIPES
 
 
 def cli(*args, check=True):
@@ -15,9 +17,14 @@ def cli(*args, check=True):
     return result
 
 
-def test_train_json(tmp_path):
-    out = tmp_path / "w.safetensors"
-    result = cli("train", "--recipe", "quick", "--epochs", "0.5", "--subset", "4096", "--output", str(out), "--json")
+def test_train_json_and_tensorboard(tmp_path):
+    from digitpad.tensorboard_log import read_scalars
+
+    out, board = tmp_path / "w.safetensors", tmp_path / "runs" / "quick"
+    result = cli(
+        "train", "--recipe", "quick", "--epochs", "0.5", "--train-images", "4096", "--output", str(out), "--json",
+        "--tensorboard", str(board),
+    )  # fmt: skip
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("recipe", "model", "test_acc", "train_seconds", "time_to_99_s"):
         assert key in summary
@@ -25,6 +32,15 @@ def test_train_json(tmp_path):
     assert summary["time_to_99_s"] is None  # a 2,048-image run does not reach 99%
     _, meta = load_checkpoint(out)
     assert meta["recipe"] == "quick" and meta["train_images"] == 4096
+    scalars = read_scalars(board)
+    for tag in ("loss/train", "loss/validation", "loss/test", "accuracy/train", "accuracy/test", "learning_rate"):
+        assert len(scalars[tag]) == RECIPES["quick"].evals_per_epoch // 2, tag  # half an epoch
+    assert 80 < scalars["accuracy/test"][-1][1] <= 100 and scalars["loss/test"][-1][1] < scalars["loss/test"][0][1]
+    events = EventAccumulator(str(board), size_guidance={"images": 0})
+    events.Reload()
+    assert set(events.Tags()["images"]) == {"confusion_matrix", "filters/first_layer"}
+    filters = events.Images("filters/first_layer")[-1]
+    assert filters.width > 40 and filters.height > 40  # 16 kernels of 5x5, 8x, in a grid
 
 
 def test_train_rejects_bad_arguments():

@@ -7,7 +7,7 @@ import pytest
 
 from digitpad import retrain as retrain_module
 from digitpad.checkpoint import load_checkpoint
-from digitpad.retrain import Settings, defaults_for, retrain
+from digitpad.retrain import Settings, defaults_for, overfitting_note, retrain, watched_digits
 from digitpad.scratch import keep_newest
 
 
@@ -20,8 +20,8 @@ def settings(**overrides) -> Settings:
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"epochs": 0}, "Epochs must be between 0.05 and 30, got 0."),
-        ({"epochs": float("nan")}, "Epochs must be a number between 0.05 and 30."),
+        ({"epochs": 0}, "Epochs must be between 0.05 and 500, got 0."),
+        ({"epochs": float("nan")}, "Epochs must be a number between 0.05 and 500."),
         ({"batch_size": 100_000}, "Batch size must be between 8 and 2048, got 100000."),
         ({"batch_size": 64.5}, "Batch size must be a whole number."),
         ({"lr": None}, "Lr must be a number"),
@@ -29,6 +29,10 @@ def settings(**overrides) -> Settings:
         ({"model": "resnet"}, "Unknown model 'resnet'"),
         ({"recipe": "turbo"}, "Unknown recipe 'turbo'"),
         ({"device": "tpu"}, "Device must be auto, cpu or cuda."),
+        ({"dropout": 1.5}, "Dropout must be between 0 and 0.9, got 1.5."),
+        ({"weight_decay": -1}, "Weight decay must be between 0 and 1, got -1."),
+        ({"train_images": 1234}, "Training images must be one of 55,000, 5,000, 500, 100."),
+        ({"epochs": 100}, "100 epochs of 55,000 images is too long a run for this demo"),
     ],
 )
 def test_settings_are_range_checked(overrides, message):
@@ -46,16 +50,42 @@ def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
     updates = list(retrain(settings(epochs=0.2), threading.Event(), owner="tester"))
     final = updates[-1]
     assert final.done and final.classifier is not None and final.status.startswith("done: test accuracy")
+    assert "overfits" not in final.status
     assert final.confusion.shape == (10, 10) and final.confusion.sum() == 10_000
-    assert list(final.curves.columns) == ["epoch", "value", "series"]
-    assert set(final.curves.series) == {"train accuracy", "test accuracy", "train loss", "test loss"}
-    assert final.curves.epoch.nunique() >= 1
+    assert list(final.accuracy.columns) == ["epoch", "accuracy", "set"]
+    assert list(final.loss.columns) == ["epoch", "loss", "set"]
+    for frame in (final.accuracy, final.loss):
+        assert set(frame.set) == {"train", "validation", "test"} and frame.epoch.dtype == float
+        assert frame.groupby("set").size().min() >= 2  # 8 evaluations per epoch; this run is 0.2 epochs
+    assert final.guesses.shape == (20, 10)
+    assert final.filters.shape == (16, 5, 5)  # quick: digitnet at 2/3 width, 5x5 first layer
+    mistakes = final.mistakes
+    assert len(mistakes.images) == 12 and (mistakes.labels != mistakes.guesses).all()
+    assert list(mistakes.confidence) == sorted(mistakes.confidence, reverse=True)
     _, meta = load_checkpoint(final.weights_file)
     assert meta["recipe"] == "quick" and final.weights_file.name.endswith("-tester.safetensors")
 
 
+def test_watched_digits_are_two_of_each_from_the_first_half_of_test(mnist):
+    images, labels = watched_digits(mnist)
+    assert images.shape == (20, 28, 28) and labels.tolist() == [d for d in range(10) for _ in range(2)]
+
+
+def test_small_training_sets_get_settings_that_show_overfitting():
+    assert defaults_for("quick", 500) == {**defaults_for("quick"), "epochs": 40, "batch_size": 25, "dropout": 0.0}
+    assert defaults_for("quick", 5_000)["dropout"] == defaults_for("quick")["dropout"] == 0.25
+    assert defaults_for("seed")["dropout"] == 0.0 and defaults_for("best")["weight_decay"] == 5e-4
+
+
+def test_overfitting_note():
+    assert overfitting_note(100.0, 96.0) == ""
+    note = overfitting_note(100.0, 93.4)
+    assert "The model overfits: 100.0% on its training images but 93.4% on test, a 6.6-point gap." in note
+    assert all(word in note for word in ("more training images", "augmentation", "dropout", "weight decay"))
+
+
 def test_wall_clock_cap_stops_the_run(mnist):
-    final = list(retrain(settings(epochs=5), threading.Event(), max_seconds=1.0))[-1]
+    final = list(retrain(settings(epochs=5), threading.Event(), max_seconds=5.0))[-1]  # 5 epochs take ~20 s
     assert final.status.startswith("stopped early (time limit of this deployment): test accuracy")
     assert final.classifier is not None
 
@@ -68,7 +98,8 @@ def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
 
 
 def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
-    final = list(retrain(settings(model="lenet5", recipe="seed", lr=10.0, epochs=0.3), threading.Event()))[-1]
+    seed_run = settings(model="lenet5", recipe="seed", lr=10.0, epochs=0.3, dropout=None)
+    final = list(retrain(seed_run, threading.Event()))[-1]
     assert final.status.startswith("Failed: the network did not learn (test accuracy")
     assert "previous model stays in use" in final.status and final.classifier is None
 

@@ -4,7 +4,7 @@ import threading
 import pytest
 import torch
 
-from digitpad.train import RECIPES, get_recipe, learning_rate, pick_device, train
+from digitpad.train import MAX_EVALS, RECIPES, fixed_sample, get_recipe, learning_rate, pick_device, train
 
 
 def run(recipe, mnist, **kwargs):
@@ -24,6 +24,37 @@ def test_short_run_really_learns(mnist):
     meta = final.metadata
     assert meta["recipe"] == "quick" and meta["normalization"] == {"mean": recipe.mean, "std": recipe.std}
     assert meta["train_images"] == 4096 and meta["seed"] == 0 and len(meta["data_md5"]) == 4
+    # the selected model is scored on the whole test set, and every evaluation on all three sets
+    assert final.test_predictions.shape == (10_000,) and final.val_acc > 90.0
+    assert all(e.train_eval_acc is not None and e.val_loss is not None for e in events if e.kind == "eval")
+
+
+def test_live_evaluation_and_watched_digits(mnist):
+    """Live curves score fixed samples; the watched digits get probabilities at every evaluation."""
+    recipe = get_recipe("quick", epochs=0.5)
+    events, final = run(recipe, mnist, train_subset=4096, live_eval=500, watch=mnist.test_images[:20])
+    evals = [e for e in events if e.kind == "eval"]
+    assert evals and all(e.watch_probs.shape == (20, 10) for e in evals)
+    assert torch.allclose(evals[-1].watch_probs.sum(1), torch.ones(20), atol=1e-3)
+    # a live accuracy on 500 images is a multiple of 0.2%; the final one is on all 10,000
+    assert all(abs(e.test_acc * 5 - round(e.test_acc * 5)) < 1e-3 for e in evals)
+    assert final.test_predictions.shape == (10_000,)
+
+
+def test_training_subset_is_a_fixed_random_sample():
+    first, again = fixed_sample(55_000, 500), fixed_sample(55_000, 500)
+    assert torch.equal(first, again) and len(first.unique()) == 500
+    assert first.max() > 50_000 and first.min() < 1_000  # spread over the whole set, not the first 500
+    assert torch.equal(fixed_sample(100, None), torch.arange(100))
+
+
+def test_small_set_overfits_and_evaluations_are_capped(mnist):
+    """500 images, many epochs, no dropout: the network learns its training set by heart."""
+    recipe = get_recipe("quick", epochs=40, batch_size=25)
+    recipe.model_config = {**recipe.model_config, "dropout": 0.0}
+    events, final = run(recipe, mnist, train_subset=500, live_eval=1000, eval_test=False)
+    assert [e.kind for e in events].count("eval") <= MAX_EVALS + 1
+    assert final.train_eval_acc >= 99.0 and final.train_eval_acc - final.val_acc >= 3.0
 
 
 def test_same_seed_same_run(mnist):

@@ -1,0 +1,62 @@
+"""The Gradio app, one module per tab; `build_demo()` builds the Blocks once.
+
+- `draw.py`: the Draw tab (live recognition of a drawing or a photo);
+- `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
+- `gallery.py`: the small HTML views the Train tab shows.
+
+Every tab only wires widgets to library functions.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phone-home; works offline
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import gradio as gr  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from digitpad.app.draw import SELECT_BRUSH_JS, build_draw_tab  # noqa: E402
+from digitpad.app.train import build_train_tab  # noqa: E402
+from digitpad.classifier import load_classifier  # noqa: E402
+from digitpad.preprocess import MAX_PIXELS  # noqa: E402
+
+# Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
+# MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+MAX_UPLOAD = "10mb"
+
+CSS = """
+#model-input img { image-rendering: pixelated; }
+#verdict { min-height: 2.5em; }
+.digit-gallery { display: flex; flex-wrap: wrap; gap: 6px; }
+.digit-gallery figure { margin: 0; text-align: center; font-size: 0.85em; }
+.digit-gallery img { display: block; image-rendering: pixelated; border: 2px solid transparent; border-radius: 4px; }
+.digit-gallery figure.wrong img { border-color: #dc2626; }
+.digit-gallery figure.wrong figcaption { color: #dc2626; font-weight: bold; }
+table.confusion { border-collapse: collapse; font-size: 0.8em; font-variant-numeric: tabular-nums; }
+table.confusion caption { caption-side: top; text-align: left; padding-bottom: 4px; }
+table.confusion th, table.confusion td { padding: 2px 4px; min-width: 2.2em; text-align: right; }
+table.confusion td.hit { background: rgba(37, 99, 235, calc(0.15 + 0.6 * var(--shade))); }
+table.confusion td.miss { background: rgba(220, 38, 38, calc(0.15 + 0.5 * var(--shade))); }
+"""
+
+
+def build_demo(weights: str | None = None) -> gr.Blocks:
+    bundled = load_classifier(weights)  # fails loudly on a bad file: never serve nonsense
+    with gr.Blocks(title="digitpad: draw a digit", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(
+            "# ✏️ digitpad\nDraw a digit from 0 to 9: a convolutional network reads it after every stroke. "
+            "You can also upload or paste a photo of a handwritten digit."
+        )
+        my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
+        model_choice = build_draw_tab(bundled, my_model)
+        build_train_tab(my_model, model_choice)
+        demo.load(None, js=SELECT_BRUSH_JS)
+    return demo
+
+
+def launch_kwargs() -> dict:
+    """What every launch of the demo shares: the queue's limits, upload limits, style."""
+    return {"max_file_size": MAX_UPLOAD, "css": CSS, "show_error": True}

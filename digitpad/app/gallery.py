@@ -1,0 +1,91 @@
+"""Small HTML views for the Train tab: digits with captions, filters, a confusion matrix.
+
+Plain HTML (images inlined as PNG data URIs) so that every number a visitor sees is text
+in the page: readable on a phone, and checkable by the browser tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+from PIL import Image
+
+from digitpad.mnist_format import NUM_CLASSES
+
+DIGIT_SCALE = 2  # 28x28 digits shown at 56x56
+FILTER_SCALE = 8  # 5x5 kernels shown at 40x40
+
+
+def png_data_uri(image: np.ndarray, scale: int) -> str:
+    """uint8 (H, W) grey -> a PNG data URI, enlarged `scale` times pixel for pixel."""
+    big = np.kron(image, np.ones((scale, scale), np.uint8))
+    buffer = io.BytesIO()
+    Image.fromarray(big).save(buffer, "png")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure(image: np.ndarray, scale: int, caption: str, alt: str, wrong: bool = False) -> str:
+    css = ' class="wrong"' if wrong else ""
+    return (
+        f'<figure{css}><img src="{png_data_uri(image, scale)}" alt="{html.escape(alt)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def guesses_html(images: np.ndarray, labels: np.ndarray, probs: np.ndarray | None) -> str:
+    """Watched digits with the model's current guess under each; wrong ones marked ✗."""
+    figures = []
+    for k, (image, label) in enumerate(zip(images, labels, strict=True)):
+        if probs is None:
+            figures.append(figure(image, DIGIT_SCALE, "?", f"a {label}, not read yet"))
+            continue
+        guess = int(np.argmax(probs[k]))
+        wrong = guess != int(label)
+        caption = f"{guess} {probs[k][guess]:.0%}" + (" ✗" if wrong else "")
+        figures.append(figure(image, DIGIT_SCALE, caption, f"a {label}, read as {guess}", wrong))
+    return f'<div class="digit-gallery">{"".join(figures)}</div>'
+
+
+def mistakes_html(images: np.ndarray, labels: np.ndarray, guesses: np.ndarray, confidence: np.ndarray) -> str:
+    """Test digits the model got wrong: "true → read (confidence)" under each."""
+    if len(images) == 0:
+        return "<p>No mistakes on the test set.</p>"
+    figures = [
+        figure(image, DIGIT_SCALE, f"{label} → {guess} ({conf:.0%})", f"a {label}, read as {guess}", wrong=True)
+        for image, label, guess, conf in zip(images, labels, guesses, confidence, strict=True)
+    ]
+    return f'<div class="digit-gallery">{"".join(figures)}</div>'
+
+
+def filters_html(filters: np.ndarray) -> str:
+    """First-layer kernels float (K, kh, kw) as small grey squares: mid-grey 0, white positive, black negative."""
+    figures = []
+    for k, kernel in enumerate(filters):
+        top = float(np.abs(kernel).max()) or 1.0
+        image = np.round(127.5 + 127.5 * kernel / top).astype(np.uint8)
+        figures.append(figure(image, FILTER_SCALE, str(k + 1), f"filter {k + 1}"))
+    return f'<div class="digit-gallery filters">{"".join(figures)}</div>'
+
+
+def confusion_html(matrix: np.ndarray) -> str:
+    """(10, 10) counts, row = true digit, column = guess, as a table shaded by a log scale."""
+    total = max(1, int(matrix.sum()))
+    accuracy = 100 * np.trace(matrix) / total
+    shade = np.log1p(matrix) / np.log1p(max(1, matrix.max()))
+    head = "".join(f"<th>{d}</th>" for d in range(NUM_CLASSES))
+    rows = []
+    for t in range(NUM_CLASSES):
+        cells = []
+        for p in range(NUM_CLASSES):
+            n = int(matrix[t, p])
+            kind = "hit" if t == p else "miss" if n else ""
+            style = f' style="--shade: {shade[t, p]:.2f}"' if n else ""
+            cells.append(f'<td class="{kind}"{style}>{n if n else ""}</td>')
+        rows.append(f"<tr><th>{t}</th>{''.join(cells)}</tr>")
+    return (
+        f'<table class="confusion"><caption>Confusion matrix: {accuracy:.2f}% of {total:,} test digits right '
+        f"(rows: true digit, columns: guess)</caption><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+    )

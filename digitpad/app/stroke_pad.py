@@ -1,0 +1,460 @@
+"""StrokePad: a drawing pad built on Gradio's own custom-HTML component (`gr.HTML`).
+
+A visitor draws on a `<canvas>` with the mouse, a pen or a finger (pointer events, so all three
+behave alike). The pad keeps the strokes as lists of points and sends them to Python while the
+stroke is still being drawn, so a model can answer live.
+
+Value
+-----
+The value is a JSON object in the canvas's own coordinate space (W x H = the `width` and `height`
+given to the constructor, whatever size the pad is shown at)::
+
+    {"strokes": [[[x, y], [x, y], ...], ...], "width": W, "height": H}
+
+Coordinates are rounded to 0.1 px and clamped to 0..W, 0..H (pointer capture lets a stroke leave
+the canvas; its points are kept on the edge). A point closer than 1.5 px to the previous one is
+skipped. An empty pad is `{"strokes": [], "width": W, "height": H}`; `empty_value(W, H)` builds it.
+
+How the value reaches Python
+----------------------------
+`gr.HTML` has no data model: the browser posts `props.value` as JSON and `preprocess` hands it over
+untouched, so the Python function gets a plain `dict` (nested lists of numbers inside: JSON gives
+int for 40 and float for 40.5) and never a JSON string. The same holds for API clients: whatever
+JSON a client sends arrives as is, so a garbage payload ("garbage", None, a list, a dict missing
+keys, "NaN" strings) reaches the function without Gradio raising, and the function must validate
+it. A raw HTTP client may even send the JSON literals NaN and Infinity, which arrive as float nan
+and inf. `api_info` describes the object, so `gradio_client` sends the dict itself::
+
+    Client(url).predict({"strokes": [[[10, 10], [50, 60]]], "width": 320, "height": 320}, api_name="/read")
+
+Wiring
+------
+The pad fires an `input` event about every 60 ms while a stroke is drawn (the value then includes
+the stroke in progress), once at pen-up, and after Undo or Clear canvas::
+
+    pad = StrokePad(elem_id="pad")
+    pad.input(read, [pad], [answer], trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+
+`trigger_mode="always_last"` makes the browser drop stale requests: while one answer is pending
+only the newest drawing is sent next. Returning a value for the pad from Python (for instance
+`empty_value(320, 320)`) redraws it; that does not fire `input` again. Listen to `input`, not
+`change`: Gradio fires `change` for every send as well and also when Python sets the value, so a
+`change` listener doubles the traffic.
+
+How gr.HTML works underneath (Gradio 6.31, read from its frontend code)
+------------------------------------------------------------------------
+- `html_template` and `css_template` are rendered (Handlebars, then as a JS template literal with
+  the props as variables) when the component mounts and again whenever a prop changes, including
+  `props.value`. The new HTML is diffed into the DOM; an identical render string is a no-op. The
+  template here uses only the fixed constructor props, never `${value}`, so drawing never re-renders
+  the canvas. State the script toggles lives in data attributes on the root element, which the
+  diff never touches.
+- `js_on_load` runs once per mounted component, as a function of `element` (the component's root),
+  `trigger`, `props`, `watch` and a few more. All state lives in that closure, so several pads on a
+  page are independent.
+- Setting `props.value` only takes effect when a new object is assigned (the props proxy compares
+  by reference), so every send builds a fresh value.
+- `watch('value', fn)` fires when Python changes the value, not when the script sets it itself.
+- A `null` value arrives in the browser as `""`; the script treats anything malformed as empty.
+- Subclassing a Gradio component makes Gradio write a `.pyi` stub next to this file at import time
+  (git and ruff ignore it).
+- In a `gr.Tab` that is not selected the pad is mounted when the tab is first opened; switching tabs
+  later keeps the same canvas and strokes.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, TypedDict
+
+import gradio as gr
+
+__all__ = ["StrokePad", "StrokePadValue", "empty_value"]
+
+SEND_INTERVAL_MS = 60  # while drawing, send at most this often
+MIN_POINT_DISTANCE = 1.5  # canvas px; closer points are skipped
+MAX_POINTS = 20_000  # client-side caps, over all strokes
+MAX_STROKES = 1_000
+
+
+class StrokePadValue(TypedDict):
+    """What a StrokePad sends, in the canvas's own `width` x `height` space."""
+
+    strokes: list[list[list[float]]]
+    width: int
+    height: int
+
+
+def empty_value(width: int = 320, height: int = 320) -> StrokePadValue:
+    """The value of an empty pad; return it from a handler to clear the pad."""
+    return {"strokes": [], "width": width, "height": height}
+
+
+# Only fixed props appear here, never ${value}: a changed value must not re-render the canvas.
+_HTML_TEMPLATE = """
+<div class="stroke-pad">
+  <div class="surface">
+    <canvas role="img" aria-label="${canvas_label}"></canvas>
+    <span class="hint" aria-hidden="true">${hint}</span>
+    <span class="cap" role="status">${cap_message}</span>
+  </div>
+  <div class="tools">
+    <button type="button" data-action="undo" aria-label="Undo" title="Undo the last stroke">
+      <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor"
+           stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+        <path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/>
+      </svg>
+      <span>Undo</span>
+    </button>
+    <button type="button" data-action="clear" aria-label="Clear canvas" title="Clear the canvas">
+      <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor"
+           stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+        <path d="M3 6h18"/><path d="M8 6V4h8v2"/><path d="M19 6l-1 14H6L5 6"/>
+      </svg>
+      <span>Clear</span>
+    </button>
+  </div>
+</div>
+"""
+
+# Scoped by Gradio to this component (nested under its root's id); `&` is the root element.
+_CSS_TEMPLATE = """
+.stroke-pad { width: 100%; max-width: calc(${width}px + 4px); }
+.surface {
+  position: relative;
+  border: 2px solid #8a8f98;
+  border-radius: 3px;
+  background: #fff;
+  overflow: hidden;
+  user-select: none;
+  -webkit-user-select: none;
+}
+canvas {
+  display: block;
+  width: 100%;
+  height: auto;
+  aspect-ratio: ${width} / ${height};
+  background: #fff;
+  touch-action: none;
+  cursor: crosshair;
+}
+.hint, .cap { position: absolute; pointer-events: none; }
+.hint {
+  inset: 0;
+  display: flex;
+  align-items: center;
+  justify-content: center;
+  color: #9ca3af;
+  font-size: 1.1rem;
+}
+.cap {
+  display: none;
+  left: 0;
+  right: 0;
+  bottom: 0;
+  padding: 2px 6px;
+  background: rgba(255, 243, 205, 0.95);
+  color: #6b4500;
+  font-size: 0.8rem;
+  text-align: center;
+}
+&[data-drawn] .hint { display: none; }
+&[data-capped] .cap { display: block; }
+.tools { display: flex; justify-content: flex-end; gap: 8px; margin-top: 8px; }
+.tools button {
+  display: inline-flex;
+  align-items: center;
+  gap: 4px;
+  min-height: 32px;
+  padding: 4px 12px;
+  border: 1px solid var(--button-secondary-border-color, #d1d5db);
+  border-radius: var(--button-small-radius, 6px);
+  background: var(--button-secondary-background-fill, #f3f4f6);
+  color: var(--button-secondary-text-color, #1f2937);
+  font: inherit;
+  font-size: var(--button-small-text-size, 0.875rem);
+  cursor: pointer;
+}
+.tools button:hover { background: var(--button-secondary-background-fill-hover, #e5e7eb); }
+.tools button:focus-visible { outline: 2px solid var(--color-accent, #f97316); outline-offset: 2px; }
+"""
+
+# Runs once per mounted pad with `element`, `trigger`, `props` and `watch` in scope.
+_JS_ON_LOAD = """
+const W = Number(props.width), H = Number(props.height), BRUSH = Number(props.brush);
+const MAX_POINTS = Number(props.max_points), MAX_STROKES = Number(props.max_strokes);
+const SEND_MS = Number(props.send_interval_ms), MIN_DIST = Number(props.min_point_distance);
+
+let strokes = [];      // finished strokes: arrays of [x, y] points
+let current = null;    // the stroke being drawn, or null
+let pointerId = null;  // the pointer drawing it
+let points = 0;        // points in strokes and current together
+let timer = null;      // pending throttled send
+let lastSent = 0;
+
+const canvas = () => element.querySelector('canvas');
+const round = (v) => Math.round(v * 10) / 10;
+const clamp = (v, hi) => Math.min(Math.max(v, 0), hi);
+
+// The canvas keeps W x H coordinates; its backing store follows devicePixelRatio for crisp ink.
+function context() {
+  const c = canvas();
+  if (!c) return null;
+  const dpr = window.devicePixelRatio || 1;
+  const bw = Math.round(W * dpr), bh = Math.round(H * dpr);
+  const ctx = c.getContext('2d');
+  if (c.width !== bw || c.height !== bh) {
+    c.width = bw;
+    c.height = bh;
+    ctx.setTransform(bw / W, 0, 0, bh / H, 0, 0);
+    paint(ctx);
+  }
+  return ctx;
+}
+
+function ink(ctx) {
+  ctx.strokeStyle = '#000';
+  ctx.fillStyle = '#000';
+  ctx.lineWidth = BRUSH;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+}
+
+function dot(ctx, p) {
+  ctx.beginPath();
+  ctx.arc(p[0], p[1], BRUSH / 2, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
+function paint(ctx) {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, W, H);
+  ink(ctx);
+  for (const s of current ? strokes.concat([current]) : strokes) {
+    if (s.length === 1) { dot(ctx, s[0]); continue; }
+    ctx.beginPath();
+    ctx.moveTo(s[0][0], s[0][1]);
+    for (let i = 1; i < s.length; i++) ctx.lineTo(s[i][0], s[i][1]);
+    ctx.stroke();
+  }
+}
+
+function redraw() {
+  const ctx = context();
+  if (ctx) paint(ctx);
+  showState();
+}
+
+function showState() {
+  element.toggleAttribute('data-drawn', strokes.length > 0 || current !== null);
+  element.toggleAttribute('data-capped', points >= MAX_POINTS || strokes.length >= MAX_STROKES);
+}
+
+// --- sending: props.value must be a new object each time, then trigger('input') ---
+function send() {
+  clearTimeout(timer);
+  timer = null;
+  lastSent = performance.now();
+  const all = current ? strokes.concat([current]) : strokes;
+  props.value = { strokes: all.map((s) => s.slice()), width: W, height: H };
+  trigger('input');
+}
+
+function sendSoon() {
+  if (timer !== null) return;
+  timer = setTimeout(send, Math.max(0, lastSent + SEND_MS - performance.now()));
+}
+
+// --- drawing with pointer events (mouse, pen and touch alike) ---
+function toCanvas(e) {
+  const r = canvas().getBoundingClientRect();
+  return [round(clamp(((e.clientX - r.left) * W) / r.width, W)), round(clamp(((e.clientY - r.top) * H) / r.height, H))];
+}
+
+function addPoint(e) {
+  const last = current[current.length - 1];
+  const p = toCanvas(e);
+  if (Math.hypot(p[0] - last[0], p[1] - last[1]) < MIN_DIST) return false;
+  if (points >= MAX_POINTS) { showState(); return false; }
+  current.push(p);
+  points++;
+  const ctx = context();
+  ink(ctx);
+  ctx.beginPath();
+  ctx.moveTo(last[0], last[1]);
+  ctx.lineTo(p[0], p[1]);
+  ctx.stroke();
+  return true;
+}
+
+function endStroke() {
+  if (current === null) return;
+  strokes.push(current);
+  current = null;
+  pointerId = null;
+  showState();
+  send();
+}
+
+element.addEventListener('pointerdown', (e) => {
+  if (e.target !== canvas() || current !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
+  e.preventDefault();
+  if (points >= MAX_POINTS || strokes.length >= MAX_STROKES) { showState(); return; }
+  try { e.target.setPointerCapture(e.pointerId); } catch (err) { /* capture is a nicety */ }
+  pointerId = e.pointerId;
+  current = [toCanvas(e)];
+  points++;
+  dot(context(), current[0]);
+  showState();
+  sendSoon();
+});
+
+element.addEventListener('pointermove', (e) => {
+  if (e.pointerId !== pointerId || current === null) return;
+  e.preventDefault();
+  const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+  let added = false;
+  for (const ev of events.length ? events : [e]) added = addPoint(ev) || added;
+  if (added) sendSoon();
+});
+
+for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) {
+  element.addEventListener(type, (e) => { if (e.pointerId === pointerId) endStroke(); });
+}
+element.addEventListener('contextmenu', (e) => { if (e.target === canvas()) e.preventDefault(); });
+
+// --- Undo and Clear canvas ---
+element.addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-action]');
+  if (!button || !element.contains(button)) return;
+  if (current !== null) { current = null; pointerId = null; }
+  if (button.dataset.action === 'undo') strokes.pop();
+  else strokes = [];
+  points = strokes.reduce((n, s) => n + s.length, 0);
+  redraw();
+  send();
+});
+
+// --- values set from Python (initial value, a handler's output) ---
+function load(value) {
+  if (typeof value === 'string') {
+    try { value = JSON.parse(value); } catch (err) { value = null; }
+  }
+  const ok = value && typeof value === 'object' && Array.isArray(value.strokes);
+  const sx = ok && Number(value.width) > 0 ? W / Number(value.width) : 1;
+  const sy = ok && Number(value.height) > 0 ? H / Number(value.height) : 1;
+  strokes = [];
+  points = current ? current.length : 0;
+  for (const s of ok ? value.strokes : []) {
+    if (!Array.isArray(s) || strokes.length >= MAX_STROKES) continue;
+    const kept = [];
+    for (const p of s) {
+      if (!Array.isArray(p) || points >= MAX_POINTS) continue;
+      const x = Number(p[0]) * sx, y = Number(p[1]) * sy;
+      if (Number.isFinite(x) && Number.isFinite(y)) { kept.push([round(clamp(x, W)), round(clamp(y, H))]); points++; }
+    }
+    if (kept.length) strokes.push(kept);
+  }
+  redraw();
+}
+
+watch('value', () => load(props.value));
+// Zooming changes devicePixelRatio: re-fit the backing store (drawing does it too).
+const refit = () => (element.isConnected ? context() : window.removeEventListener('resize', refit));
+window.addEventListener('resize', refit);
+load(props.value);
+"""
+
+
+class StrokePad(gr.HTML):
+    """A canvas to draw strokes on; its value is `{"strokes": [...], "width": W, "height": H}`.
+
+    The drawing size is fixed at W x H canvas px: on a narrower screen the pad is scaled down and
+    the points are still reported in W x H space. Listen to `.input` (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        value: StrokePadValue | dict[str, Any] | None = None,
+        *,
+        width: int = 320,
+        height: int = 320,
+        brush: float = 22,
+        label: str = "Drawing pad",
+        hint: str = "Draw a digit here",
+        max_points: int = MAX_POINTS,
+        max_strokes: int = MAX_STROKES,
+        elem_id: str | None = None,
+        elem_classes: list[str] | str | None = None,
+        visible: bool = True,
+        render: bool = True,
+        key: int | str | None = None,
+        scale: int | None = None,
+        min_width: int | None = None,
+    ) -> None:
+        """
+        Parameters:
+            value: the initial drawing; None for an empty pad.
+            width, height: the drawing size in canvas px, fixed from page load on.
+            brush: the ink width in canvas px.
+            label: the pad's accessible name (also its label in the API docs).
+            hint: a line shown on the empty canvas; "" for none.
+            max_points, max_strokes: client-side caps; past them the pad takes no new ink.
+        """
+        self.width = int(width)
+        self.height = int(height)
+        self.brush = brush
+        super().__init__(
+            value if value is not None else empty_value(self.width, self.height),
+            label=label,
+            html_template=_HTML_TEMPLATE,
+            css_template=_CSS_TEMPLATE,
+            js_on_load=_JS_ON_LOAD,
+            apply_default_css=False,
+            elem_id=elem_id,
+            elem_classes=elem_classes,
+            visible=visible,
+            render=render,
+            key=key,
+            scale=scale,
+            min_width=min_width,
+            # Template props: fixed for the pad's life, so the canvas is never re-rendered.
+            width=self.width,
+            height=self.height,
+            brush=brush,
+            canvas_label=html.escape(label),
+            hint=html.escape(hint),
+            cap_message=html.escape("Drawing limit reached: Undo or Clear to draw more"),
+            max_points=int(max_points),
+            max_strokes=int(max_strokes),
+            send_interval_ms=SEND_INTERVAL_MS,
+            min_point_distance=MIN_POINT_DISTANCE,
+        )
+
+    def preprocess(self, payload: Any) -> Any:  # type: ignore[override]
+        """Passes the payload through untouched: a dict from the browser, anything from an API
+        client. The event handler validates it."""
+        return payload
+
+    def postprocess(self, value: Any) -> Any:  # type: ignore[override]
+        """None clears the pad; anything else is sent as is (the browser ignores malformed ink)."""
+        return empty_value(self.width, self.height) if value is None else value
+
+    def api_info(self) -> dict[str, Any]:
+        point = {"type": "array", "items": {"type": "number"}, "description": "[x, y] in canvas px"}
+        return {
+            "type": "object",
+            "properties": {
+                "strokes": {"type": "array", "items": {"type": "array", "items": point}},
+                "width": {"type": "integer"},
+                "height": {"type": "integer"},
+            },
+            "required": ["strokes", "width", "height"],
+            "description": "strokes as lists of [x, y] points in a width x height canvas",
+        }
+
+    def example_payload(self) -> StrokePadValue:
+        return {"strokes": [[[10.0, 10.0], [50.0, 60.0]]], "width": self.width, "height": self.height}
+
+    def example_value(self) -> StrokePadValue:
+        return self.example_payload()

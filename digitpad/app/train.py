@@ -1,0 +1,159 @@
+"""The Train tab: retrain from the browser and watch the network learn.
+
+Wiring only: `digitpad.retrain.retrain` does the work and yields updates; this module turns
+them into two live charts (accuracy, loss), live guesses on 20 test digits, and at the end
+the confusion matrix, the first layer's filters, the most confident mistakes and the file.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import gradio as gr
+
+from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
+from digitpad.model import MODELS
+from digitpad.retrain import (
+    TRAIN_IMAGES,
+    RunUpdate,
+    Settings,
+    cached_mnist,
+    defaults_for,
+    retrain,
+    training_enabled,
+    watched_digits,
+)
+from digitpad.train import RECIPES
+
+SETS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#dc2626"}  # one colour per curve, in both charts
+GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network trains.</p>"
+
+
+def curve_plot(y: str, title: str, elem_id: str) -> gr.LinePlot:
+    # no `height`: in Gradio 6.31 a LinePlot given a height renders both axes as categories
+    return gr.LinePlot(
+        x="epoch", y=y, color="set", color_map=SETS, title=title, x_title="epoch", y_title=title,
+        elem_id=elem_id, show_label=False, min_width=300,
+    )  # fmt: skip
+
+
+def guesses_view(update: RunUpdate) -> str:
+    if update.guesses is None:
+        return GUESSES_HINT
+    images, labels = watched_digits(cached_mnist())
+    return guesses_html(images.numpy(), labels.numpy(), update.guesses)
+
+
+def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
+    enabled = training_enabled()
+    stop_events: dict[str, threading.Event] = {}  # session -> its run's Stop switch
+    with gr.Tab("Train", id="train"):
+        gr.Markdown(
+            "Retrain the network from scratch on MNIST and watch it learn: accuracy and loss on the training, "
+            "validation and test images, and its guesses on 20 test digits. Try 500 training images to see it "
+            "overfit. When it is done, your drawings are read by your new model (other visitors keep the bundled one)."
+            if enabled
+            else "**Training is disabled on this deployment.** Run digitpad yourself to retrain it."
+        )
+        defaults = defaults_for("quick")
+        with gr.Row():
+            model_name = gr.Dropdown(list(MODELS), value=defaults["model"], label="Model", interactive=enabled)
+            recipe = gr.Radio(list(RECIPES), value="quick", label="Recipe preset", interactive=enabled)
+            train_images = gr.Dropdown(
+                [(f"{n:,}" + (" (all)" if n == TRAIN_IMAGES[0] else ""), n) for n in TRAIN_IMAGES],
+                value=TRAIN_IMAGES[0], label="Training images", elem_id="train-images", interactive=enabled,
+            )  # fmt: skip
+            device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
+        with gr.Row():
+            # ranges are checked by Settings.check(), which says what is wrong in the status box
+            epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, interactive=enabled)
+            batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
+            lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
+            dropout = gr.Number(defaults["dropout"], label="Dropout", step=0.05, interactive=enabled)
+            weight_decay = gr.Number(defaults["weight_decay"], label="Weight decay", interactive=enabled)
+            augment = gr.Checkbox(defaults["augment"], label="Augmentation", interactive=enabled)
+        with gr.Row():
+            retrain_button = gr.Button("Retrain", variant="primary", elem_id="retrain", interactive=enabled)
+            stop_button = gr.Button("Stop", variant="stop", elem_id="stop", interactive=enabled)
+        status = gr.Textbox(
+            label="Status",
+            elem_id="train-status",
+            interactive=False,
+            value="Ready." if enabled else "Training is disabled on this deployment.",
+        )
+        with gr.Row():
+            accuracy_plot = curve_plot("accuracy", "accuracy (%)", "acc-curves")
+            loss_plot = curve_plot("loss", "loss (cross-entropy)", "loss-curves")
+        gr.Markdown("**Live guesses** on 20 test digits (✗: wrong), refreshed at every evaluation")
+        guesses = gr.HTML(GUESSES_HINT, elem_id="live-guesses")
+        with gr.Row():
+            with gr.Column(min_width=320):
+                confusion = gr.HTML(elem_id="confusion")
+                download = gr.File(label="Trained weights (safetensors)", elem_id="weights-download", interactive=False)
+            with gr.Column(min_width=320):
+                gr.Markdown("**First-layer filters** (white: positive weights, black: negative)")
+                filters = gr.HTML(elem_id="filters")
+                gr.Markdown("**Most confident mistakes** on the test set (true → read)")
+                mistakes = gr.HTML(elem_id="mistakes")
+
+    fields = [model_name, epochs, batch_size, lr, augment, dropout, weight_decay]
+
+    def fill_defaults(recipe_name: str, images: int):
+        d = defaults_for(recipe_name, images)
+        return d["model"], d["epochs"], d["batch_size"], d["lr"], d["augment"], d["dropout"], d["weight_decay"]
+
+    recipe.change(fill_defaults, [recipe, train_images], fields, api_visibility="private")
+    train_images.change(fill_defaults, [recipe, train_images], fields, api_visibility="private")
+
+    def run_training(
+        model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, mine,
+        request: gr.Request,
+    ):  # fmt: skip
+        session = request.session_hash or "api"
+        stop = stop_events[session] = threading.Event()
+        settings = Settings(
+            model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_
+        )  # fmt: skip
+        keep = gr.skip()
+        try:
+            for update in retrain(settings, stop, owner=session):
+                # no chart before its first point: Gradio 6.31 fixes the colour legend on the first value it gets
+                curves = (update.accuracy, update.loss) if len(update.accuracy) else (keep, keep)
+                charts = (update.status, *curves, guesses_view(update))
+                if not update.done or update.classifier is None:  # running, or failed: the previous model stays
+                    yield *charts, keep, keep, keep, keep, mine, keep
+                else:
+                    m = update.mistakes
+                    yield (
+                        *charts,
+                        confusion_html(update.confusion),
+                        filters_html(update.filters),
+                        mistakes_html(m.images, m.labels, m.guesses, m.confidence),
+                        str(update.weights_file),
+                        update.classifier,
+                        "mine",
+                    )
+        except ValueError as e:
+            yield str(e), keep, keep, keep, keep, keep, keep, keep, mine, keep
+        finally:
+            stop_events.pop(session, None)
+
+    def stop_training(request: gr.Request) -> str:
+        stop = stop_events.get(request.session_hash or "api")
+        if stop is None:
+            return "Nothing to stop."
+        stop.set()
+        return "Stopping..."
+
+    retrain_button.click(
+        run_training,
+        [model_name, recipe, epochs, batch_size, lr, augment, device, train_images, dropout, weight_decay, my_model],
+        [status, accuracy_plot, loss_plot, guesses, confusion, filters, mistakes, download, my_model, model_choice],
+        api_name="train",
+        concurrency_limit=2,  # the second waits inside retrain() and is told so
+        concurrency_id="train",
+        show_progress="minimal",
+    )
+    stop_button.click(stop_training, None, status, api_name="stop", concurrency_limit=None, show_progress="hidden")
+    if enabled:  # load MNIST while the visitor reads the page, not after the first click
+        threading.Thread(target=cached_mnist, daemon=True).start()
