@@ -10,6 +10,9 @@ Sections (each a list of rows in the JSON written to --out, and a markdown table
               fraction of what this CPU's measured matmul FLOP/s would allow.
   crowd       N gradio_client visitors drawing at once, idle and during a training run;
               server memory over many drawings.
+  train_tab   the Train tab's run (live curves, guesses, views) against the bare engine.
+  browser     in headless Chromium: pen-up to the answer on the stroke pad, answers while a
+              stroke is drawn, Retrain-to-done with the defaults.
 
 --quick keeps the whole run under 5 minutes on a 2-core CPU: references are timed over a
 fixed number of steps and their time to 99% extrapolated from epochs-to-99% measured by
@@ -252,6 +255,60 @@ def latency_section(repeats: int) -> list[dict]:
         rows.append({"what": f"pad {size}x{size}: to_mnist", **percentiles(pre)})
         rows.append({"what": f"pad {size}x{size}: model", **percentiles(model)})
         rows.append({"what": f"pad {size}x{size}: total", **percentiles(total)})
+    rows.append({"what": "stroke pad: strokes to probabilities (digits 0-9)", **percentiles(strokes_latency(repeats))})
+    return rows
+
+
+def strokes_latency(repeats: int) -> list[float]:
+    """Seconds per stroke pad update, in process: the value as the browser sends it (the test
+    digits 0-9 drawn on the 320 px pad) -> parsed -> rendered in MNIST format -> probabilities."""
+    from digitpad.strokes import parse_strokes, strokes_to_mnist
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from drawing_helpers import scaled_strokes
+
+    classifier = load_classifier()
+    values = [
+        {"strokes": [[[x, y] for x, y in s] for s in scaled_strokes(d, (80, 40, 160, 240))], "width": 320,
+         "height": 320}
+        for d in range(10)
+    ]  # fmt: skip
+    times = []
+    for i in range(repeats + 5):
+        t0 = time.perf_counter()
+        classifier.predict_proba(strokes_to_mnist(parse_strokes(values[i % 10]).strokes))
+        if i >= 5:  # warm-up excluded
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def train_tab_overhead(data: MNIST) -> list[dict]:
+    """The Train tab's run (live curves, watched digits, the HTML views, the confusion matrix,
+    filters and mistakes) against the bare engine on the same recipe: wall seconds of each."""
+    import threading
+
+    from digitpad.app.train import final_views, guesses_view
+    from digitpad.retrain import LIVE_EVAL_IMAGES, Settings, cached_mnist, defaults_for, retrain
+
+    cached_mnist()
+    recipe = get_recipe("quick")
+    rows = []
+    for attempt in range(2):  # bare, tab, bare, tab: the machine's drift shows between the two
+        t0 = time.perf_counter()
+        final = list(train(recipe, data, "cpu", live_eval=LIVE_EVAL_IMAGES))[-1]
+        bare = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        settings = Settings(**defaults_for("quick"), recipe="quick", device="cpu")
+        for update in retrain(settings, threading.Event()):
+            guesses_view(update)
+        final_views(update)
+        tab = time.perf_counter() - t0
+        rows.append({
+            "what": f"quick recipe, run {attempt + 1}: bare engine vs the Train tab's run",
+            "bare_s": round(bare, 2), "bare_train_s": round(final.elapsed_s, 2), "train_tab_s": round(tab, 2),
+            "train_tab_train_s": round(float(update.status.split("s of training")[0].split("; ")[-1]), 2),
+            "overhead": f"{100 * (tab / bare - 1):+.1f}%",
+        })  # fmt: skip
     return rows
 
 
@@ -484,6 +541,118 @@ def throughput_section(data: MNIST) -> list[dict]:
     return rows
 
 
+# ------------------------------------------------------------------------- browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking"]  # fmt: skip
+# In the page: when the pen went down and up on the pad, and when the answer (#prediction,
+# #model-input) changed, on the page's own clock.
+RECORD_JS = """
+() => {
+  window.digitpadLog = [];
+  const log = (kind) => window.digitpadLog.push([kind, performance.now()]);
+  const canvas = document.querySelector('#pad canvas');
+  canvas.addEventListener('pointerdown', () => log('down'));
+  canvas.addEventListener('pointerup', () => log('up'));
+  const observer = new MutationObserver(() => log('answer'));
+  for (const id of ['#prediction', '#model-input']) {
+    const what = {subtree: true, childList: true, characterData: true, attributes: true};
+    observer.observe(document.querySelector(id), what);
+  }
+}
+"""
+POINTER_HZ = 60  # a mouse or finger reports about 60 points a second
+
+
+def stroke_timings(log: list) -> tuple[list[float], list[float | None]]:
+    """From one drawing's log: per stroke, seconds from pen-up to the last change of the answer
+    (0 when the answer had already arrived), and per stroke, seconds from pen-down to the first
+    change while that stroke was still being drawn (None if none came before pen-up)."""
+    after_up, during = [], []
+    downs = [t for kind, t in log if kind == "down"]
+    ups = [t for kind, t in log if kind == "up"]
+    answers = [t for kind, t in log if kind == "answer"]
+    for k, (down, up) in enumerate(zip(downs, ups, strict=True)):
+        next_down = downs[k + 1] if k + 1 < len(downs) else float("inf")
+        late = [t for t in answers if up <= t < next_down]
+        after_up.append((late[-1] - up) / 1000 if late else 0.0)
+        early = [t for t in answers if down <= t < up]
+        during.append((early[0] - down) / 1000 if early else None)
+    return after_up, during
+
+
+def draw_like_a_person(page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Replay strokes (page px) at POINTER_HZ, as a hand would."""
+    for stroke in strokes:
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            time.sleep(1 / POINTER_HZ)
+            page.mouse.move(*point)
+        page.mouse.up()
+        time.sleep(0.3)  # between strokes
+
+
+def browser_section(drawings: int) -> list[dict]:
+    """In headless Chromium: the stroke pad's latency, and Retrain-to-done with the defaults."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return [{"what": "browser section skipped: Chromium is missing (apt-get install -y chromium)"}]
+    from playwright.sync_api import sync_playwright
+
+    from digitpad.app.draw import EMPTY_HINT
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from drawing_helpers import DIGITS  # the same pen strokes the tests draw
+
+    rows = []
+    with Server() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(server.url)
+        canvas = page.locator("#pad canvas")
+        canvas.wait_for(timeout=60_000)
+        page.evaluate(RECORD_JS)
+        box = canvas.bounding_box()
+        after_up, during, right = [], [], 0
+        for k in range(drawings):
+            digit = k % 10
+            strokes = [
+                [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"]) for x, y in s]
+                for s in DIGITS[digit]
+            ]  # fmt: skip
+            page.evaluate("() => { window.digitpadLog = []; }")
+            draw_like_a_person(page, strokes)
+            time.sleep(1.0)  # every answer is in
+            ups, downs = stroke_timings(page.evaluate("() => window.digitpadLog"))
+            after_up += ups
+            during.append(downs[0])
+            right += page.locator('#prediction [data-testid="label-output-value"]').inner_text() == str(digit)
+            page.click('#pad button[aria-label="Clear canvas"]')
+            page.wait_for_function(
+                f"() => document.querySelector('#prediction').innerText.includes('{EMPTY_HINT}')", timeout=10_000
+            )
+        seen = [t for t in during if t is not None]
+        rows.append({"what": "pen-up to the answer for the finished stroke", **percentiles(after_up),
+                     "strokes": len(after_up), "drawings_read_right": f"{right}/{drawings}"})  # fmt: skip
+        rows.append({
+            "what": "first answer while the first stroke is still drawn",
+            "yes": f"{len(seen)}/{len(during)}",
+            **({"median_ms": round(1000 * statistics.median(seen))} if seen else {}),
+        })  # fmt: skip
+        page.get_by_role("tab", name="Train").click()
+        page.click("#retrain")
+        started = time.monotonic()
+        status = page.locator("#train-status textarea")
+        while time.monotonic() - started < 300 and not status.input_value().startswith(("done", "stopped", "Failed")):
+            time.sleep(0.1)
+        seconds = round(time.monotonic() - started, 1)
+        rows.append({"what": "Retrain with the defaults, click to done", "seconds": seconds,
+                     "status": status.input_value()[:90]})  # fmt: skip
+        browser.close()
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -512,7 +681,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="finish in under 5 minutes on 2 CPU cores")
     parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
-    parser.add_argument("--sections", default="training,latency,throughput,server", help="comma-separated")
+    parser.add_argument(
+        "--sections", default="training,train_tab,latency,throughput,server,browser", help="comma-separated"
+    )
     parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
     parser.add_argument("--drawings", type=int, default=10, help="drawings per visitor")
     parser.add_argument("--memory-drawings", type=int, default=1000, help="drawings for the memory check")
@@ -531,13 +702,17 @@ def main(argv: list[str] | None = None) -> int:
         results["latency"] = latency_section(repeats=20 if args.steps else 200)
     if "throughput" in sections:
         results["throughput"] = throughput_section(data)
+    if "train_tab" in sections:
+        results["train_tab"] = train_tab_overhead(data)
+    if "browser" in sections:
+        results["browser"] = browser_section(drawings=4 if args.steps else 30)
     if "server" in sections:
         small = args.steps is not None
         results["server"] = server_section(
             3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
         )
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
-    for name in ("training", "latency", "throughput", "server"):
+    for name in ("training", "train_tab", "latency", "throughput", "server", "browser"):
         if name in results:
             print(f"## {name}\n\n{markdown_table(results[name])}\n")
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -11,6 +11,7 @@ from torch import nn
 from digitpad.checkpoint import load_checkpoint
 from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.preprocess import to_mnist
+from digitpad.strokes import parse_strokes, strokes_to_mnist
 from digitpad.train import to_input
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "digitnet.safetensors"
@@ -47,6 +48,16 @@ class Classifier:
         Both are None for a blank drawing; unreadable input raises `DrawingError`.
         """
         image = to_mnist(drawing)
+        if image is None:
+            return None, None
+        return self.predict_proba(image)[0], image
+
+    def classify_strokes(self, value) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The stroke pad's value (see `parse_strokes`) -> (probabilities (10,), the 28x28 image read).
+
+        Both are None for an empty pad; an unreadable value raises `StrokeError` (a `DrawingError`).
+        """
+        image = strokes_to_mnist(parse_strokes(value).strokes)
         if image is None:
             return None, None
         return self.predict_proba(image)[0], image

@@ -7,7 +7,7 @@ guesses on 20 fixed test digits; at the end the new `Classifier`, its confusion 
 first-layer filters, its most confident test mistakes, and its weights file.
 
 Live curves score fixed samples of 1,000 training, validation and test images (a run with
-the defaults evaluates 8 times); the selected model is scored on the whole sets once, at the end.
+the defaults evaluates 4 times); the selected model is scored on the whole sets once, at the end.
 """
 
 from __future__ import annotations
@@ -44,12 +44,12 @@ TRAIN_IMAGES = (55_000, 5_000, 500, 100)  # the Train tab's choices; smaller one
 # What a smaller training set gets by default: (epochs, batch size, dropout). Enough steps to
 # fit the set completely, and no dropout, so that overfitting shows; the fields stay editable.
 SMALL_SET_DEFAULTS = {5_000: (10, 128, None), 500: (40, 25, 0.0), 100: (100, 20, 0.0)}
-MIN_EVALS_PER_EPOCH = 4  # curve points per epoch, so short runs still draw a curve
+EVALS_PER_EPOCH = 4  # curve points per epoch: enough for a curve; each costs the browser a redraw
 LIVE_EVAL_IMAGES = 1_000  # images of each split scored at every live evaluation
 WATCHED_PER_DIGIT = 2  # live guesses: the first 2 test images of each digit (20 in all)
 MISTAKES_SHOWN = 12
 OVERFIT_GAP = 5.0  # points of train-test accuracy gap above which the status says the model overfits
-UI_UPDATE_SECONDS = 0.5  # status refreshes between evaluations
+UI_UPDATE_SECONDS = 1.0  # status refreshes between evaluations
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
 
@@ -134,6 +134,7 @@ class RunUpdate:
     loss: pd.DataFrame  # columns epoch, loss, set
     guesses: np.ndarray | None = None  # probabilities (20, 10) for the watched digits, at the last evaluation
     done: bool = False
+    evaluated: bool = False  # this update brings a new evaluation (new curve points and guesses)
     classifier: Classifier | None = None
     confusion: np.ndarray | None = None
     filters: np.ndarray | None = None  # the first convolution's kernels, float (K, kh, kw)
@@ -232,7 +233,7 @@ def retrain(
     recipe.augment = bool(settings.augment)
     if settings.dropout is not None:
         recipe.model_config = {**recipe.model_config, "dropout": float(settings.dropout)}
-    recipe.evals_per_epoch = max(recipe.evals_per_epoch, MIN_EVALS_PER_EPOCH)
+    recipe.evals_per_epoch = EVALS_PER_EPOCH
     subset = None if settings.train_images >= TRAIN_IMAGES[0] else int(settings.train_images)
     curves = Curves()
     if not _slot.acquire(blocking=False):
@@ -268,6 +269,7 @@ def retrain(
                     f"{event.images_per_s:,.0f} images/s{acc}{eta_text(event)}",
                     *curves.frames(),
                     guesses,
+                    evaluated=event.kind == "eval",
                 )
         wall = time.monotonic() - started
         yield finish(final, recipe.name, data, curves, guesses, owner, wall, capped=wall > cap)

@@ -58,12 +58,14 @@ def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:
     return pad_value(render_strokes(scaled_strokes(digit, box), (size, size), width))
 
 
-def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
-    """An MNIST digit re-drawn as pen strokes at another scale, position and brush width.
+def redrawn_strokes(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> tuple[list, float]:
+    """An MNIST digit (uint8 (28, 28)) re-drawn as pen strokes at another scale, position and brush width.
 
     Upsample 4x (smooth outlines keep loops open), threshold, skeletonise to a 1-px centre
-    line, then re-stroke that line on a big canvas with a round brush 1 to 4 MNIST pixels
-    wide: returns the stroke alpha uint8 (canvas, canvas).
+    line (the 112x112 skeleton frame), then re-stroke that line on a `canvas` px pad: every
+    skeleton pixel is a dot, joined to each 8-neighbour by a two-point stroke. Returns
+    (strokes: lists of (x, y) canvas px, brush width in canvas px, 1 to 4 MNIST pixels).
+    Draws four numbers from `rng` per digit, as the reference tests always have.
     """
     from skimage.morphology import skeletonize
 
@@ -74,6 +76,15 @@ def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int 
     brush = max(2.0, mnist_scale * rng.uniform(1.0, 4.0))  # MNIST strokes are ~2-3 px wide
     room = canvas - 28 * mnist_scale
     left, top = rng.uniform(0, room), rng.uniform(0, room)
+    return skeleton_strokes(skeleton, scale, (left, top)), brush
+
+
+def skeleton_strokes(skeleton: np.ndarray, scale: float = 1.0, offset=(0.0, 0.0)) -> list:
+    """A 1-px skeleton (bool (H, W)) -> strokes: a dot per pixel plus a segment to each 8-neighbour.
+
+    Points are (offset + (column, row) * scale): pixel centres in skeleton px by default.
+    """
+    left, top = offset
     ys, xs = np.nonzero(skeleton)
     points = {(y, x) for y, x in zip(ys.tolist(), xs.tolist(), strict=True)}
     strokes = []
@@ -83,4 +94,10 @@ def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int 
         for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
             if (y + dy, x + dx) in points:
                 strokes.append([here, (left + (x + dx) * scale, top + (y + dy) * scale)])
+    return strokes
+
+
+def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
+    """`redrawn_strokes` rendered like the pad: the stroke alpha uint8 (canvas, canvas)."""
+    strokes, brush = redrawn_strokes(image, rng, canvas)
     return render_strokes(strokes, (canvas, canvas), round(brush))

@@ -21,3 +21,14 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     crowd_rows = [row for row in report["server"] if row["what"].startswith("crowd")]
     assert len(crowd_rows) == 2 and all(row["failures"] == 0 for row in crowd_rows)
     assert "## training" in result.stdout and "| recipe |" in result.stdout
+    assert len(report["train_tab"]) == 2 and all(
+        row["train_tab_s"] > row["train_tab_train_s"] > 0 for row in report["train_tab"]
+    )
+    strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
+    assert strokes["median_ms"] > 0
+    browser = {row["what"]: row for row in report["browser"]}
+    if "browser section skipped" not in str(browser):
+        pen_up = browser["pen-up to the answer for the finished stroke"]
+        assert pen_up["strokes"] >= 4 and pen_up["median_ms"] >= 0 and pen_up["drawings_read_right"] == "4/4"
+        assert browser["first answer while the first stroke is still drawn"]["yes"].endswith("/4")
+        assert browser["Retrain with the defaults, click to done"]["status"].startswith("done: test accuracy")

@@ -1,10 +1,12 @@
-"""End to end in headless Chromium: draw digits with the mouse, read the answers; retrain.
+"""End to end in headless Chromium: draw digits on the stroke pad with the mouse and a finger,
+read the answers; retrain from the Train tab and read its charts.
 
 Needs Debian's Chromium (/usr/bin/chromium). Without it these tests skip on a laptop and
 fail in CI (DIGITPAD_REQUIRE_BROWSER=1, set by .ci/run).
 """
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -12,12 +14,14 @@ from pathlib import Path
 import pytest
 from drawing_helpers import DIGITS
 
-from digitpad.app import CANVAS
+from digitpad.app.draw import EMPTY_HINT
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The README's screenshot: refreshed when DIGITPAD_UPDATE_SCREENSHOT=1, else taken to a temp file.
-README_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "draw-tab.png"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+# README screenshots: refreshed when DIGITPAD_UPDATE_SCREENSHOT=1, else taken to a temp folder.
+UPDATE_SCREENSHOTS = os.environ.get("DIGITPAD_UPDATE_SCREENSHOT") == "1"
+LABEL = '#prediction [data-testid="label-output-value"]'
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +43,35 @@ def browser():
         browser.close()
 
 
+def open_page(browser, server_url, **context):
+    page = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **context}).new_page()
+    page.goto(server_url)
+    page.locator("#pad canvas").wait_for(timeout=30_000)
+    return page
+
+
 @pytest.fixture
 def page(browser, server_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(server_url)
-    page.wait_for_selector('#pad button[aria-label="Brush"].highlight', timeout=30_000)
+    page = open_page(browser, server_url)
     yield page
-    page.close()
+    page.context.close()
+
+
+def pad_points(page, stroke, box):
+    """A stroke in unit coordinates, fitted into box = (left, top, width, height) as fractions of
+    the pad -> page coordinates."""
+    canvas = page.locator("#pad canvas").bounding_box()
+    left, top, width, height = box
+    return [
+        (canvas["x"] + (left + x * width) * canvas["width"], canvas["y"] + (top + y * height) * canvas["height"])
+        for x, y in stroke
+    ]
 
 
 def draw(page, digit: int, box: tuple[float, float, float, float]) -> None:
-    """Draw `digit` with the mouse, its strokes fitted in box = (left, top, width, height) as
-    fractions of the drawing area."""
-    canvas = page.locator("#pad canvas").first.bounding_box()
-    side = CANVAS  # the drawing area: a CANVAS px square (zoom 100%) centred in the canvas element
-    x0 = canvas["x"] + (canvas["width"] - side) / 2
-    y0 = canvas["y"] + (canvas["height"] - side) / 2
-    left, top, width, height = box
+    """Draw `digit` with the mouse."""
     for stroke in DIGITS[digit]:
-        points = [(x0 + (left + x * width) * side, y0 + (top + y * height) * side) for x, y in stroke]
+        points = pad_points(page, stroke, box)
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -65,9 +79,20 @@ def draw(page, digit: int, box: tuple[float, float, float, float]) -> None:
         page.mouse.up()
 
 
+def draw_with_finger(page, digit: int, box) -> None:
+    """Draw `digit` with touch events (a phone), through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    for stroke in DIGITS[digit]:
+        points = pad_points(page, stroke, box)
+        for k, (x, y) in enumerate(points):
+            kind = "touchStart" if k == 0 else "touchMove"
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def settled_prediction(page, previous: str | None = None, timeout: float = 20) -> str:
     """The top guess once #prediction has changed from `previous` and stayed put for 0.6 s."""
-    locator = page.locator('#prediction [data-testid="label-output-value"]')
+    locator = page.locator(LABEL)
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
@@ -82,8 +107,7 @@ def settled_prediction(page, previous: str | None = None, timeout: float = 20) -
 
 def clear(page) -> None:
     page.click('#pad button[aria-label="Clear canvas"]')
-    page.wait_for_selector('#pad button[aria-label="Brush"].highlight', timeout=10_000)
-    assert settled_prediction(page, previous="") == "Draw a digit (0-9)"
+    assert settled_prediction(page, previous="") == EMPTY_HINT
 
 
 # Three places and sizes per digit, as fractions of the pad: centred and large, small in a
@@ -92,46 +116,160 @@ BOXES = [(0.25, 0.1, 0.5, 0.8), (0.08, 0.1, 0.28, 0.42), (0.58, 0.38, 0.32, 0.55
 
 
 def test_thirty_drawn_digits(page, tmp_path):
-    screenshot = README_SCREENSHOT if os.environ.get("DIGITPAD_UPDATE_SCREENSHOT") == "1" else tmp_path / "draw.png"
+    screenshot = DOCS / "draw-tab.png" if UPDATE_SCREENSHOTS else tmp_path / "draw.png"
     results = []
     for round_, box in enumerate(BOXES):
         for digit in range(10):
             draw(page, digit, box)
-            got = settled_prediction(page, previous="Draw a digit (0-9)")
+            got = settled_prediction(page, previous=EMPTY_HINT)
             results.append((digit, got))
             if round_ == 0 and digit == 3:
                 page.screenshot(path=str(screenshot))
-            clear(page)  # and the next digit is drawn without picking the brush again
+            clear(page)
     wrong = [(d, g) for d, g in results if str(d) != g]
     print(f"{len(results) - len(wrong)}/{len(results)} read right; wrong: {wrong}")
     assert len(results) == 30 and len(wrong) <= 1, wrong
 
 
+def test_the_label_changes_while_the_first_stroke_is_drawn(page):
+    """The pad streams points: an answer arrives before the pen is lifted."""
+    points = pad_points(page, DIGITS[0][0], BOXES[0])
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    seen_during_stroke = False
+    for point in points[1:]:
+        page.mouse.move(*point, steps=2)
+        time.sleep(0.03)  # a person draws a circle in about a second
+        seen_during_stroke = seen_during_stroke or page.locator(LABEL).inner_text() != EMPTY_HINT
+    label_before_pen_up = page.locator(LABEL).inner_text()
+    page.mouse.up()
+    assert seen_during_stroke and label_before_pen_up in "0123456789"
+    assert settled_prediction(page, previous=EMPTY_HINT) == "0"
+
+
+def test_undo_clear_and_the_pad_never_changes_size(page):
+    canvas = page.locator("#pad canvas")
+    sizes = [canvas.bounding_box()]
+    draw(page, 4, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "4"
+    sizes.append(canvas.bounding_box())
+    page.click('#pad button[aria-label="Undo"]')  # the 4's second stroke goes: no longer a 4
+    assert settled_prediction(page, previous="4") != "4"
+    sizes.append(canvas.bounding_box())
+    page.click('#pad button[aria-label="Undo"]')  # nothing left
+    assert settled_prediction(page, previous="") == EMPTY_HINT
+    assert "empty" in page.locator("#verdict").inner_text()
+    draw(page, 7, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "7"
+    clear(page)
+    sizes.append(canvas.bounding_box())
+    page.get_by_role("tab", name="Train").click()
+    page.get_by_role("tab", name="Draw").click()
+    sizes.append(canvas.bounding_box())
+    assert all(size == sizes[0] for size in sizes), sizes
+    assert sizes[0]["width"] == sizes[0]["height"] == 320
+
+
 def test_model_input_is_shown(page):
     draw(page, 7, BOXES[0])
-    assert settled_prediction(page, previous="Draw a digit (0-9)") == "7"
+    assert settled_prediction(page, previous=EMPTY_HINT) == "7"
     image = page.locator("#model-input img")
     image.wait_for(timeout=10_000)
     assert image.evaluate("img => getComputedStyle(img).imageRendering") == "pixelated"
+    assert page.locator("#verdict").inner_text().startswith("It's a 7")
 
 
-def test_retrain_with_defaults_then_draw_with_the_new_model(page):
-    """Retrain with the tab's defaults (the quick recipe): curves while it runs, >= 99% at the end."""
-    page.get_by_role("tab", name="Train").click()
+def test_phone_finger_drawing_and_layout(browser, server_url, tmp_path):
+    """400 px wide, touch: the finger draws (the page does not scroll), and the pad and the top
+    guess are both on screen without scrolling."""
+    phone = open_page(
+        browser, server_url, viewport={"width": 400, "height": 800}, has_touch=True, is_mobile=True,
+        device_scale_factor=2,
+    )  # fmt: skip
+    try:
+        draw_with_finger(phone, 3, BOXES[0])
+        assert settled_prediction(phone, previous=EMPTY_HINT) == "3"
+        assert phone.evaluate("() => window.scrollY") == 0
+        phone.screenshot(path=str(DOCS / "phone.png" if UPDATE_SCREENSHOTS else tmp_path / "phone.png"))
+        for selector in ("#pad canvas", LABEL, '#pad button[aria-label="Clear canvas"]'):
+            box = phone.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 400, selector
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 800, selector
+    finally:
+        phone.context.close()
+
+
+def chart(page, elem_id: str) -> dict:
+    """What a Vega line chart shows: its axes' descriptions and, per line, its colour and points."""
+    svg = page.locator(f"#{elem_id} svg").first
+    axes = svg.locator("[aria-roledescription='axis']").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    lines = svg.locator("path[aria-roledescription='line mark']").evaluate_all(
+        "els => els.map(e => [e.getAttribute('stroke'), (e.getAttribute('d') || '').split(/[ML]/).length - 1])"
+    )
+    legend = svg.locator("[aria-roledescription='legend']").get_attribute("aria-label")
+    return {"axes": axes, "lines": lines, "legend": legend}
+
+
+def retrain(page, timeout: float = 300) -> tuple[str, float]:
     page.click("#retrain")
     started = time.monotonic()
     status = page.locator("#train-status textarea")
-    page.locator("#curves canvas, #curves svg").first.wait_for(timeout=60_000)
-    assert not status.input_value().startswith("done")  # the curve shows while the run goes on
-    while time.monotonic() - started < 300 and not status.input_value().startswith("done"):
-        time.sleep(0.5)
-    final = status.input_value()
-    print(f"retrain with defaults: {time.monotonic() - started:.1f}s wall in the browser; {final}")
-    assert final.startswith("done: test accuracy")
+    while time.monotonic() - started < timeout and not re.match(r"(done|stopped|Failed)", status.input_value()):
+        time.sleep(0.2)
+    return status.input_value(), time.monotonic() - started
+
+
+def test_retrain_with_defaults_draws_curves_then_draw_with_the_new_model(page, tmp_path):
+    """Retrain with the tab's defaults (the quick recipe): two charts with numeric axes and one
+    line per set, live guesses, filters, mistakes, the confusion matrix; >= 99% at the end."""
+    page.get_by_role("tab", name="Train").click()
+    final, seconds = retrain(page)
+    print(f"retrain with defaults: {seconds:.1f}s wall in the browser; {final}")
+    assert final.startswith("done: test accuracy") and "overfits" not in final
     assert float(final.split("test accuracy ")[1].split("%")[0]) >= 99.0
-    page.locator("#confusion").get_by_role("img").or_(page.locator("#confusion canvas")).first.wait_for()
+    time.sleep(1)  # the last chart update renders
+    page.screenshot(path=str(DOCS / "train-tab.png" if UPDATE_SCREENSHOTS else tmp_path / "train.png"), full_page=True)
+    for elem_id, title in (("acc-curves", "accuracy (%)"), ("loss-curves", "loss (cross-entropy)")):
+        shown = chart(page, elem_id)
+        assert any(a.startswith("X-axis titled 'epoch' for a linear scale") for a in shown["axes"]), shown
+        assert any(a.startswith(f"Y-axis titled '{title}' for a linear scale") for a in shown["axes"]), shown
+        assert len(shown["lines"]) == 3 and all(stroke and points >= 4 for stroke, points in shown["lines"]), shown
+        assert len({stroke for stroke, _ in shown["lines"]}) == 3  # one colour per set
+        assert "train" in shown["legend"] and "validation" in shown["legend"] and "test" in shown["legend"]
+    acc_axis = next(a for a in chart(page, "acc-curves")["axes"] if a.startswith("Y-axis"))
+    low = float(re.search(r"values from ([\d.]+)", acc_axis).group(1))
+    assert low >= 50  # fitted to the data, not 0-100
+    captions = page.locator("#live-guesses figcaption").all_inner_texts()
+    assert len(captions) == 20 and sum(c.split()[0].isdigit() for c in captions) == 20
+    assert page.locator("#filters img").count() == 16
+    mistakes = page.locator("#mistakes figcaption").all_inner_texts()
+    assert len(mistakes) == 12 and all(re.fullmatch(r"\d → \d \(\d+%\)", m) for m in mistakes), mistakes
+    caption = page.locator("#confusion caption").inner_text()
+    assert caption.startswith("Confusion matrix: 99.") and "of 10,000 test digits right" in caption
     assert page.locator("#weights-download").get_by_text(".safetensors").count() >= 1
+    page.set_viewport_size({"width": 400, "height": 800})
+    time.sleep(1)
+    page.screenshot(path=str(tmp_path / "train-phone.png"), full_page=True)
+    for elem_id in ("acc-curves", "loss-curves", "confusion", "live-guesses"):
+        box = page.locator(f"#{elem_id}").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 400, elem_id
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.get_by_role("tab", name="Draw").click()
     assert page.get_by_label("My retrained model").is_checked()
     draw(page, 0, BOXES[0])
-    assert settled_prediction(page, previous="Draw a digit (0-9)") == "0"
+    assert settled_prediction(page, previous=EMPTY_HINT) == "0"
+
+
+def test_500_training_images_overfit_and_the_status_says_so(page):
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-images input").click()
+    page.get_by_role("option", name="500").click()
+    page.wait_for_function("() => document.querySelector('#epochs input').value === '40'")  # the 500-image defaults
+    final, seconds = retrain(page)
+    print(f"500 training images: {seconds:.1f}s wall; {final}")
+    gap = re.search(r"([\d.]+)% on its training images but ([\d.]+)% on test, a ([\d.]+)-point gap", final)
+    assert gap, final
+    assert float(gap.group(1)) - float(gap.group(2)) >= 5.0
+    assert "more training images, augmentation, dropout, weight decay" in final

@@ -17,7 +17,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from digitpad.app.draw import SELECT_BRUSH_JS, build_draw_tab  # noqa: E402
+from digitpad.app.draw import build_draw_tab  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.classifier import load_classifier  # noqa: E402
 from digitpad.preprocess import MAX_PIXELS  # noqa: E402
@@ -47,13 +47,12 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
     bundled = load_classifier(weights)  # fails loudly on a bad file: never serve nonsense
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
-            "# ✏️ digitpad\nDraw a digit from 0 to 9: a convolutional network reads it after every stroke. "
-            "You can also upload or paste a photo of a handwritten digit."
+            "# ✏️ digitpad\nDraw a digit from 0 to 9: a convolutional network reads it as you draw.",
+            elem_id="intro",
         )
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
         model_choice = build_draw_tab(bundled, my_model)
         build_train_tab(my_model, model_choice)
-        demo.load(None, js=SELECT_BRUSH_JS)
     return demo
 
 

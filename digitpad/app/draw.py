@@ -1,7 +1,9 @@
 """The Draw tab: draw a digit, or give a photo, and the network reads it live.
 
-Wiring only: `read_drawing` turns whatever the visitor gave into the three things shown
-(top-3 label, the 28x28 image the model read, a verdict line).
+Wiring only. The stroke pad (`StrokePad`) sends the strokes themselves while you draw;
+`read_strokes` renders them straight into MNIST's format and reads them. A photo (upload or
+paste) goes through `read_drawing`, the picture path of `to_mnist`. Both answer with the
+same three things: the top-3 label, the 28x28 image the model read, a verdict line.
 """
 
 from __future__ import annotations
@@ -18,38 +20,22 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
 from digitpad.preprocess import DrawingError
 from digitpad.scratch import keep_newest
 
 log = logging.getLogger("digitpad")
 
-CANVAS = 320  # px; the pad is square
-BRUSH = 10  # Gradio's brush size is a radius: 20 px strokes, MNIST's stroke-to-height ratio for a ~160 px digit
+PAD = 320  # px; the pad is square, this size from page load on
+BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)
 UNSURE_BELOW = 0.6  # top probability under which we say the model is unsure
 EMPTY_HINT = "Draw a digit (0-9)"
+EMPTY_VERDICT = "The pad is empty: draw a digit and I'll read it as you go."
 PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour
 MAX_PREVIEWS = 2000  # preview files kept on disk; the oldest half goes when there are more
 
-# Gradio 6.31's pad starts on its "image" tool ("select the draw tool to start") and goes
-# back to it after "Clear canvas": click the Brush button on load and after every clear,
-# retrying until it has stayed selected (the editor mounts a little after the page).
-SELECT_BRUSH_JS = """
-() => {
-  let settled = 0, tries = 0;
-  const timer = setInterval(() => {
-    const brush = document.querySelector('#pad button[aria-label="Brush"]');
-    if (brush && brush.classList.contains('highlight')) settled++;
-    else { settled = 0; if (brush) brush.click(); }
-    if (settled >= 5 || ++tries > 150) clearInterval(timer);
-  }, 100);
-}
-"""
-
-CSS = """
-#model-input img { image-rendering: pixelated; }
-#verdict { min-height: 2.5em; }
-"""
+Answer = tuple[dict | str, str | None, str]  # (top-3 label or hint, preview file, verdict line)
 
 
 def verdict_text(probs: np.ndarray) -> str:
@@ -64,20 +50,30 @@ def verdict_text(probs: np.ndarray) -> str:
     )
 
 
-def read_drawing(drawing, classifier: Classifier) -> tuple[dict | str, np.ndarray | None, str]:
-    """Pad value -> (top-3 label or hint, enlarged 28x28 model input, verdict line)."""
+def answer(read, what: str) -> Answer:
+    """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
     try:
-        probs, image = classifier.classify_drawing(drawing)
+        probs, image = read()
     except DrawingError as e:
-        return "Can't read this picture", None, f"Can't read this picture: {e}"
-    except Exception:  # a visitor's picture must never take the page down: say so, log the bug
-        log.exception("reading a drawing failed")
-        return "Can't read this picture", None, "Can't read this picture: it is not an image digitpad understands."
+        return f"Can't read this {what}", None, f"Can't read this {what}: {e}"
+    except Exception:  # a visitor's input must never take the page down: say so, log the bug
+        log.exception("reading a %s failed", what)
+        return f"Can't read this {what}", None, f"Can't read this {what}: it is not something digitpad understands."
     if probs is None:
-        return EMPTY_HINT, None, "The pad is empty: draw a digit and I'll read it as you go."
+        return EMPTY_HINT, None, EMPTY_VERDICT
     order = np.argsort(probs)[::-1][:3]
     label = {str(int(d)): float(probs[d]) for d in order}
     return label, preview_file(image), verdict_text(probs)
+
+
+def read_strokes(value, classifier: Classifier) -> Answer:
+    """Stroke pad value -> (top-3 label or hint, enlarged 28x28 model input, verdict line)."""
+    return answer(lambda: classifier.classify_strokes(value), "drawing")
+
+
+def read_drawing(drawing, classifier: Classifier) -> Answer:
+    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, 28x28 preview, verdict)."""
+    return answer(lambda: classifier.classify_drawing(drawing), "picture")
 
 
 _previews = tempfile.TemporaryDirectory(prefix="digitpad-previews-")  # removed when the server exits
@@ -116,34 +112,20 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
     def choose(choice: str, mine: Classifier | None) -> Classifier:
         return mine if choice == "mine" and mine is not None else bundled
 
-    def predict(drawing, choice: str = "bundled", mine: Classifier | None = None):
+    def predict_strokes(strokes, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
+        return read_strokes(strokes, choose(choice, mine))
+
+    def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_drawing(drawing, choose(choice, mine))
 
     with gr.Tab("Draw", id="draw"):
-        with gr.Row():
-            with gr.Column(scale=3):
-                pad = gr.Sketchpad(
-                    elem_id="pad",
-                    type="numpy",
-                    image_mode="RGBA",
-                    canvas_size=(CANVAS, CANVAS),
-                    fixed_canvas=True,
-                    brush=gr.Brush(default_size=BRUSH, colors=["#000000"], color_mode="fixed"),
-                    sources=("upload", "clipboard"),
-                    layers=False,
-                    transforms=(),
-                    label="Draw here",
-                    height=CANVAS + 120,
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=PAD):
+                pad = StrokePad(
+                    elem_id="pad", width=PAD, height=PAD, brush=BRUSH, label="Drawing pad", hint="Draw a digit here"
                 )
-                model_choice = gr.Radio(
-                    [(bundled_label, "bundled"), ("My retrained model", "mine")],
-                    value="bundled",
-                    label="Model reading the pad",
-                    elem_id="model-choice",
-                    interactive=True,
-                )
-            with gr.Column(scale=2):
-                verdict = gr.Markdown(EMPTY_HINT, elem_id="verdict")
+            with gr.Column(scale=2, min_width=280):
+                verdict = gr.Markdown(EMPTY_VERDICT, elem_id="verdict")
                 prediction = gr.Label(value=EMPTY_HINT, num_top_classes=3, label="Top guesses", elem_id="prediction")
                 model_input = gr.Image(
                     label="What the model sees (28x28)",
@@ -154,17 +136,31 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
                     format="png",
                     buttons=[],
                 )
-    draw_inputs = [pad, model_choice, my_model]
-    draw_outputs = [prediction, model_input, verdict]
-    pad.change(
-        predict,
-        draw_inputs,
-        draw_outputs,
-        api_name="predict",
-        trigger_mode="always_last",
-        show_progress="hidden",
-        concurrency_limit=None,
+                model_choice = gr.Radio(
+                    [(bundled_label, "bundled"), ("My retrained model", "mine")],
+                    value="bundled",
+                    label="Model reading the pad",
+                    elem_id="model-choice",
+                    interactive=True,
+                )
+        # Photos go through the picture path. An image editor without drawing tools keeps
+        # `/predict` taking the sketchpad-style dict that earlier API clients send.
+        photo = gr.ImageEditor(
+            label="Or a photo or scan of a handwritten digit (upload or paste)",
+            elem_id="photo",
+            type="numpy",
+            sources=("upload", "clipboard"),
+            brush=False,
+            eraser=False,
+            transforms=(),
+            layers=False,
+            height=260,
+        )
+    outputs = [prediction, model_input, verdict]
+    live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
+    pad.input(predict_strokes, [pad, model_choice, my_model], outputs, api_name="predict_strokes", **live)
+    photo.change(predict, [photo, model_choice, my_model], outputs, api_name="predict", **live)
+    model_choice.change(
+        predict_strokes, [pad, model_choice, my_model], outputs, api_visibility="private", show_progress="hidden"
     )
-    model_choice.change(predict, draw_inputs, draw_outputs, api_visibility="private", show_progress="hidden")
-    pad.clear(None, js=SELECT_BRUSH_JS)
     return model_choice

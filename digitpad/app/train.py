@@ -44,6 +44,16 @@ def guesses_view(update: RunUpdate) -> str:
     return guesses_html(images.numpy(), labels.numpy(), update.guesses)
 
 
+def final_views(update: RunUpdate) -> tuple[str, str, str]:
+    """The finished run's confusion matrix, first-layer filters and most confident mistakes, as HTML."""
+    m = update.mistakes
+    return (
+        confusion_html(update.confusion),
+        filters_html(update.filters),
+        mistakes_html(m.images, m.labels, m.guesses, m.confidence),
+    )
+
+
 def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
     enabled = training_enabled()
     stop_events: dict[str, threading.Event] = {}  # session -> its run's Stop switch
@@ -66,7 +76,7 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
             device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
         with gr.Row():
             # ranges are checked by Settings.check(), which says what is wrong in the status box
-            epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, interactive=enabled)
+            epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, elem_id="epochs", interactive=enabled)
             batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
             lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
             dropout = gr.Number(defaults["dropout"], label="Dropout", step=0.05, interactive=enabled)
@@ -117,22 +127,17 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
         keep = gr.skip()
         try:
             for update in retrain(settings, stop, owner=session):
-                # no chart before its first point: Gradio 6.31 fixes the colour legend on the first value it gets
-                curves = (update.accuracy, update.loss) if len(update.accuracy) else (keep, keep)
-                charts = (update.status, *curves, guesses_view(update))
+                # Charts and guesses change only with an evaluation: between two, only the status line
+                # is sent (less for the browser to redraw). And no chart before its first point:
+                # Gradio 6.31 fixes the colour legend on the first value it gets.
+                if len(update.accuracy) and (update.evaluated or update.done):
+                    charts = (update.status, update.accuracy, update.loss, guesses_view(update))
+                else:
+                    charts = (update.status, keep, keep, keep)
                 if not update.done or update.classifier is None:  # running, or failed: the previous model stays
                     yield *charts, keep, keep, keep, keep, mine, keep
                 else:
-                    m = update.mistakes
-                    yield (
-                        *charts,
-                        confusion_html(update.confusion),
-                        filters_html(update.filters),
-                        mistakes_html(m.images, m.labels, m.guesses, m.confidence),
-                        str(update.weights_file),
-                        update.classifier,
-                        "mine",
-                    )
+                    yield *charts, *final_views(update), str(update.weights_file), update.classifier, "mine"
         except ValueError as e:
             yield str(e), keep, keep, keep, keep, keep, keep, keep, mine, keep
         finally:
@@ -152,7 +157,7 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
         api_name="train",
         concurrency_limit=2,  # the second waits inside retrain() and is told so
         concurrency_id="train",
-        show_progress="minimal",
+        show_progress="hidden",  # the status line says how far it is; a spinner would cost the browser CPU
     )
     stop_button.click(stop_training, None, status, api_name="stop", concurrency_limit=None, show_progress="hidden")
     if enabled:  # load MNIST while the visitor reads the page, not after the first click
