@@ -2,6 +2,15 @@
 
 from digitpad.classifier import Classifier, load_classifier
 from digitpad.preprocess import DrawingError, to_mnist
+from digitpad.strokes import StrokeError, parse_strokes, strokes_to_mnist
 
-__all__ = ["Classifier", "DrawingError", "load_classifier", "to_mnist"]
-__version__ = "0.1.0"
+__all__ = [
+    "Classifier",
+    "DrawingError",
+    "StrokeError",
+    "load_classifier",
+    "parse_strokes",
+    "strokes_to_mnist",
+    "to_mnist",
+]
+__version__ = "0.2.0"

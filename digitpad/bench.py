@@ -206,8 +206,9 @@ def ratio(reference: dict, key: str, ours: float | None) -> str | None:
 
 
 def pad_value(alpha: np.ndarray) -> dict:
-    """A Gradio 6.31 Sketchpad value (type="numpy", RGBA) with strokes of this alpha (H, W)
-    uint8 in black: the layer carries them in its alpha, the composite is opaque ink on white."""
+    """A Gradio 6.31 image editor value (type="numpy", RGBA: the photo input, and `/predict`) with
+    strokes of this alpha (H, W) uint8 in black: the layer carries them in its alpha, the composite
+    is opaque ink on white."""
     h, w = alpha.shape
     white = np.full((h, w, 4), 255, np.uint8)
     layer = np.zeros((h, w, 4), np.uint8)
@@ -262,17 +263,11 @@ def latency_section(repeats: int) -> list[dict]:
 def strokes_latency(repeats: int) -> list[float]:
     """Seconds per stroke pad update, in process: the value as the browser sends it (the test
     digits 0-9 drawn on the 320 px pad) -> parsed -> rendered in MNIST format -> probabilities."""
+    from digitpad.pen_digits import stroke_pad_value
     from digitpad.strokes import parse_strokes, strokes_to_mnist
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from drawing_helpers import scaled_strokes
-
     classifier = load_classifier()
-    values = [
-        {"strokes": [[[x, y] for x, y in s] for s in scaled_strokes(d, (80, 40, 160, 240))], "width": 320,
-         "height": 320}
-        for d in range(10)
-    ]  # fmt: skip
+    values = [stroke_pad_value(d) for d in range(10)]
     times = []
     for i in range(repeats + 5):
         t0 = time.perf_counter()
@@ -306,7 +301,7 @@ def train_tab_overhead(data: MNIST) -> list[dict]:
         rows.append({
             "what": f"quick recipe, run {attempt + 1}: bare engine vs the Train tab's run",
             "bare_s": round(bare, 2), "bare_train_s": round(final.elapsed_s, 2), "train_tab_s": round(tab, 2),
-            "train_tab_train_s": round(float(update.status.split("s of training")[0].split("; ")[-1]), 2),
+            "train_tab_train_s": round(update.train_seconds, 2),
             "overhead": f"{100 * (tab / bare - 1):+.1f}%",
         })  # fmt: skip
     return rows
@@ -545,20 +540,25 @@ def throughput_section(data: MNIST) -> list[dict]:
 
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking"]  # fmt: skip
-# In the page: when the pen went down and up on the pad, and when the answer (#prediction,
-# #model-input) changed, on the page's own clock.
+# In the page: when the pen went down and up on the pad, and when what the answer shows (the
+# top label and the 28x28 image read) changed, on the page's own clock.
 RECORD_JS = """
 () => {
   window.digitpadLog = [];
-  const log = (kind) => window.digitpadLog.push([kind, performance.now()]);
+  const log = (kind, shown) => window.digitpadLog.push([kind, performance.now(), shown]);
   const canvas = document.querySelector('#pad canvas');
-  canvas.addEventListener('pointerdown', () => log('down'));
-  canvas.addEventListener('pointerup', () => log('up'));
-  const observer = new MutationObserver(() => log('answer'));
-  for (const id of ['#prediction', '#model-input']) {
-    const what = {subtree: true, childList: true, characterData: true, attributes: true};
-    observer.observe(document.querySelector(id), what);
-  }
+  canvas.addEventListener('pointerdown', () => log('down', ''));
+  canvas.addEventListener('pointerup', () => log('up', ''));
+  let last = '';
+  const observer = new MutationObserver(() => {
+    const label = document.querySelector('#prediction [data-testid="label-output-value"]');
+    const image = document.querySelector('#model-input img');
+    const shown = (label ? label.innerText : '') + ' ' + (image ? image.getAttribute('src') : '');
+    if (shown !== last && label && /^[0-9]$/.test(label.innerText)) log('answer', shown);
+    last = shown;
+  });
+  const what = {subtree: true, childList: true, characterData: true, attributes: true};
+  for (const id of ['#prediction', '#model-input']) observer.observe(document.querySelector(id), what);
 }
 """
 POINTER_HZ = 60  # a mouse or finger reports about 60 points a second
@@ -569,9 +569,9 @@ def stroke_timings(log: list) -> tuple[list[float], list[float | None]]:
     (0 when the answer had already arrived), and per stroke, seconds from pen-down to the first
     change while that stroke was still being drawn (None if none came before pen-up)."""
     after_up, during = [], []
-    downs = [t for kind, t in log if kind == "down"]
-    ups = [t for kind, t in log if kind == "up"]
-    answers = [t for kind, t in log if kind == "answer"]
+    downs = [t for kind, t, _ in log if kind == "down"]
+    ups = [t for kind, t, _ in log if kind == "up"]
+    answers = [t for kind, t, _ in log if kind == "answer"]  # a new digit or a new 28x28 image on screen
     for k, (down, up) in enumerate(zip(downs, ups, strict=True)):
         next_down = downs[k + 1] if k + 1 < len(downs) else float("inf")
         late = [t for t in answers if up <= t < next_down]
@@ -601,9 +601,7 @@ def browser_section(drawings: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     from digitpad.app.draw import EMPTY_HINT
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from drawing_helpers import DIGITS  # the same pen strokes the tests draw
+    from digitpad.pen_digits import DIGITS  # the same pen strokes the tests draw
 
     rows = []
     with Server() as server, sync_playwright() as p:
@@ -624,9 +622,9 @@ def browser_section(drawings: int) -> list[dict]:
             page.evaluate("() => { window.digitpadLog = []; }")
             draw_like_a_person(page, strokes)
             time.sleep(1.0)  # every answer is in
-            ups, downs = stroke_timings(page.evaluate("() => window.digitpadLog"))
-            after_up += ups
-            during.append(downs[0])
+            pen_up, pen_down = stroke_timings(page.evaluate("() => window.digitpadLog"))
+            after_up += pen_up
+            during.append(pen_down[0])
             right += page.locator('#prediction [data-testid="label-output-value"]').inner_text() == str(digit)
             page.click('#pad button[aria-label="Clear canvas"]')
             page.wait_for_function(

@@ -17,7 +17,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from digitpad.checkpoint import save_checkpoint
     from digitpad.data import load_mnist
-    from digitpad.train import get_recipe, pick_device, train
+    from digitpad.train import confusion_matrix, get_recipe, pick_device, train
 
     recipe = get_recipe(args.recipe, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     if args.no_augment:
@@ -63,12 +63,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             final = event
     bar.close()
     if final is None or final.model is None:
+        if board:
+            board.close()  # the scalars so far stay readable
         print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
         return 1
     save_checkpoint(final.model, output, **final.metadata)
     if board:
-        from digitpad.train import confusion_matrix
-
         board.finish(final, confusion_matrix(data.test_labels, final.test_predictions))
     summary = {
         "recipe": recipe.name,

@@ -121,6 +121,13 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     return conv.weight.detach().float().mean(1).cpu()
 
 
+def filter_images(filters: torch.Tensor) -> torch.Tensor:
+    """Kernels (K, kh, kw) -> greys in [0, 1]: 0.5 for a zero weight, each kernel scaled by its largest |weight|
+    (white: the kernel likes ink there, black: it dislikes it)."""
+    top = filters.abs().amax(dim=(1, 2), keepdim=True).clamp_min(1e-8)
+    return 0.5 + 0.5 * filters / top
+
+
 def model_config(model: nn.Module) -> dict:
     return asdict(model.config)
 

@@ -26,8 +26,8 @@ import torch
 
 from digitpad.checkpoint import save_checkpoint
 from digitpad.classifier import Classifier
-from digitpad.data import MNIST, load_mnist
-from digitpad.model import MODELS, first_layer_filters
+from digitpad.data import MNIST, VALIDATION_SIZE, load_mnist
+from digitpad.model import MODELS, filter_images, first_layer_filters
 from digitpad.scratch import keep_newest
 from digitpad.train import RECIPES, Progress, confusion_matrix, get_recipe, pick_device, train
 
@@ -39,8 +39,8 @@ LIMITS = {
     "dropout": (0.0, 0.9),
     "weight_decay": (0.0, 1.0),
 }
-MAX_IMAGES_SHOWN = 30 * 55_000  # epochs x training images per run: 30 epochs of the full set
-TRAIN_IMAGES = (55_000, 5_000, 500, 100)  # the Train tab's choices; smaller ones are fixed random subsets
+TRAIN_IMAGES = (60_000 - VALIDATION_SIZE, 5_000, 500, 100)  # the Train tab's choices; smaller: fixed random subsets
+MAX_IMAGES_SHOWN = 30 * TRAIN_IMAGES[0]  # epochs x training images per run: 30 epochs of the full set
 # What a smaller training set gets by default: (epochs, batch size, dropout). Enough steps to
 # fit the set completely, and no dropout, so that overfitting shows; the fields stay editable.
 SMALL_SET_DEFAULTS = {5_000: (10, 128, None), 500: (40, 25, 0.0), 100: (100, 20, 0.0)}
@@ -132,15 +132,25 @@ class RunUpdate:
     status: str
     accuracy: pd.DataFrame  # curve points: columns epoch, accuracy, set ("train", "validation", "test")
     loss: pd.DataFrame  # columns epoch, loss, set
-    guesses: np.ndarray | None = None  # probabilities (20, 10) for the watched digits, at the last evaluation
+    guesses: Guesses | None = None  # the watched digits and the model's probabilities at the last evaluation
     done: bool = False
     evaluated: bool = False  # this update brings a new evaluation (new curve points and guesses)
     classifier: Classifier | None = None
     confusion: np.ndarray | None = None
-    filters: np.ndarray | None = None  # the first convolution's kernels, float (K, kh, kw)
+    filters: np.ndarray | None = None  # the first convolution's kernels as greys, float (K, kh, kw) in [0, 1]
     mistakes: Mistakes | None = None
     weights_file: Path | None = None
     test_acc: float | None = None
+    train_seconds: float | None = None  # training time of a finished run, evaluations excluded
+
+
+@dataclass
+class Guesses:
+    """The live guesses: fixed test digits and what the model made of them at the last evaluation."""
+
+    images: np.ndarray  # uint8 (20, 28, 28)
+    labels: np.ndarray  # (20,)
+    probs: np.ndarray  # (20, 10)
 
 
 @dataclass
@@ -240,17 +250,22 @@ def retrain(
         yield RunUpdate(
             "Waiting: another visitor's training run is in progress; yours starts when it ends.", *curves.frames()
         )
-        _slot.acquire()
+        while not _slot.acquire(timeout=0.2):
+            if stop.is_set():  # Stop while waiting: this run never starts
+                yield RunUpdate(
+                    "Stopped before it started; the previous model stays in use.", *curves.frames(), done=True
+                )
+                return
     try:
         yield RunUpdate(
             f"Loading MNIST and starting {recipe.model} ({recipe.name}) on {device.type}...", *curves.frames()
         )
         data = cached_mnist()
-        watched, _ = watched_digits(data)
+        watched = watched_digits(data)
         started, last_ui = time.monotonic(), 0.0
         final, guesses = None, None
         events = train(
-            recipe, data, device, seed=0, stop=stop, train_subset=subset, live_eval=LIVE_EVAL_IMAGES, watch=watched
+            recipe, data, device, seed=0, stop=stop, train_subset=subset, live_eval=LIVE_EVAL_IMAGES, watch=watched[0]
         )
         for event in events:
             wall = time.monotonic() - started
@@ -258,7 +273,7 @@ def retrain(
                 stop.set()
             if event.kind == "eval":
                 curves.add(event)
-                guesses = event.watch_probs.numpy()
+                guesses = Guesses(watched[0].numpy(), watched[1].numpy(), event.watch_probs.numpy())
             if event.kind in ("done", "stopped", "failed"):
                 final = event
             elif event.kind == "eval" or wall - last_ui >= UI_UPDATE_SECONDS:
@@ -305,7 +320,7 @@ def finish(
     recipe: str,
     data: MNIST,
     curves: Curves,
-    guesses: np.ndarray | None,
+    guesses: Guesses | None,
     owner: str,
     wall: float,
     capped: bool,
@@ -314,9 +329,9 @@ def finish(
     if final is None or final.model is None:
         message = final.message if final else "training ended without a model"
         return RunUpdate(f"Failed: {message}. The previous model stays in use.", *curves.frames(), guesses, done=True)
-    if final.test_acc is not None and final.test_acc < MIN_USEFUL_ACCURACY:
+    if final.val_acc < MIN_USEFUL_ACCURACY:  # judged on validation: the test set never decides anything
         return RunUpdate(
-            f"Failed: the network did not learn (test accuracy {final.test_acc:.2f}%; is the learning rate too "
+            f"Failed: the network did not learn (validation accuracy {final.val_acc:.2f}%; is the learning rate too "
             "high?). The previous model stays in use.",
             *curves.frames(),
             guesses,
@@ -340,8 +355,9 @@ def finish(
         done=True,
         classifier=classifier,
         confusion=confusion,
-        filters=first_layer_filters(final.model).numpy(),
+        filters=filter_images(first_layer_filters(final.model)).numpy(),
         mistakes=most_confident_mistakes(classifier, data, final.test_predictions),
         weights_file=path,
         test_acc=final.test_acc,
+        train_seconds=final.elapsed_s,
     )

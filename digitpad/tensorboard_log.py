@@ -14,7 +14,7 @@ import numpy as np
 import torch.nn.functional as F
 from torch.utils.tensorboard import SummaryWriter
 
-from digitpad.model import first_layer_filters
+from digitpad.model import filter_images, first_layer_filters
 from digitpad.plots import confusion_figure
 from digitpad.train import Progress
 
@@ -45,15 +45,16 @@ class TensorBoardLog:
                 self.writer.add_scalar(tag, value, global_step=event.step)
 
     def finish(self, final: Progress, confusion: np.ndarray | None) -> None:
-        """The selected model's confusion matrix and first-layer filters, then close."""
+        """The selected model's confusion matrix and first-layer filters, then close the log."""
         if confusion is not None:
             self.writer.add_figure("confusion_matrix", confusion_figure(confusion), global_step=final.step)
         if final.model is not None:
-            filters = first_layer_filters(final.model)  # (K, kh, kw)
-            top = filters.abs().amax(dim=(1, 2), keepdim=True).clamp_min(1e-8)
-            images = (0.5 + 0.5 * filters / top).unsqueeze(1)  # (K, 1, kh, kw): grey 0, white +, black -
+            images = filter_images(first_layer_filters(final.model)).unsqueeze(1)  # (K, 1, kh, kw)
             images = F.interpolate(images, scale_factor=FILTER_SCALE, mode="nearest")
-            self.writer.add_images("filters/first_layer", images.clamp(0, 1), global_step=final.step)
+            self.writer.add_images("filters/first_layer", images, global_step=final.step)
+        self.close()
+
+    def close(self) -> None:
         self.writer.close()
 
 

@@ -193,7 +193,9 @@ def learning_rate(recipe: Recipe, step: int, total_steps: int) -> float:
 
 def make_optimizer(recipe: Recipe, model: nn.Module) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum)
+        return torch.optim.SGD(
+            model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
+        )
     if recipe.optimizer == "adamw":
         return torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}")
@@ -263,10 +265,12 @@ def train(
     batch_size = min(recipe.batch_size, n)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch
     total_steps = max(1, round(recipe.epochs * steps_per_epoch))
-    eval_every = max(1, steps_per_epoch // max(1, recipe.evals_per_epoch), math.ceil(total_steps / MAX_EVALS))
+    # evaluations evenly spaced over the run, the last one at its end; at most MAX_EVALS of them
+    evals = max(1, min(MAX_EVALS, math.ceil(recipe.evals_per_epoch * total_steps / steps_per_epoch)))
+    eval_steps = {round(k * total_steps / evals) for k in range(1, evals + 1)}
     start = datetime.now(UTC)
 
-    best_val_loss, best_state, best_train_eval = float("inf"), None, (None, None)
+    best_val_loss, best_state = float("inf"), None
     time_to_99 = None
     elapsed = 0.0  # training seconds only
     window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
@@ -335,7 +339,7 @@ def train(
         elapsed += dt
         yield snapshot("step", step)
 
-        if step % eval_every == 0 or step == total_steps:
+        if step in eval_steps:
             train_acc, train_loss, _ = score("train")
             val_acc, val_loss, _ = score("val")
             test_acc, test_loss = score("test")[:2] if eval_test else (None, None)
@@ -343,7 +347,7 @@ def train(
                 time_to_99 = elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
             if val_loss <= best_val_loss:
-                best_val_loss, best_train_eval = val_loss, (train_acc, train_loss)
+                best_val_loss = val_loss
                 best_state = copy.deepcopy(model.state_dict())
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
             last = snapshot(
@@ -354,10 +358,10 @@ def train(
             window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
 
     finished = last is not None and last.step == total_steps and last.kind == "eval"
-    if best_state is None:  # stopped before the first evaluation: what we have
-        best_state, best_train_eval = model.state_dict(), score("train")[:2]
-    model.load_state_dict(best_state)
-    # the selected model's figures: the whole validation and test sets, in fp32
+    if best_state is not None:  # else stopped before the first evaluation: keep what we have
+        model.load_state_dict(best_state)
+    # the selected model's figures, in fp32: its training sample, the whole validation and test sets
+    train_acc, train_loss, _ = score("train", bf16=False)
     val_acc, val_loss, _ = score("val", bf16=False, index=torch.arange(len(data.val_images), device=device))
     test_acc, test_loss, test_preds = None, None, None
     if eval_test:
@@ -397,8 +401,8 @@ def train(
         val_loss=val_loss,
         test_acc=test_acc,
         test_loss=test_loss,
-        train_eval_acc=best_train_eval[0],
-        train_eval_loss=best_train_eval[1],
+        train_eval_acc=train_acc,
+        train_eval_loss=train_loss,
         time_to_99_s=time_to_99,
         model=model,
         test_predictions=test_preds,

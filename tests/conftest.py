@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from digitpad.bench import Server
+from digitpad.bench import CHROMIUM_ARGS, Server
 from digitpad.classifier import load_classifier
 from digitpad.data import MNIST, load_mnist
 
@@ -32,3 +34,21 @@ def server_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     with Server({"DIGITPAD_MAX_TRAIN_SECONDS": "60"}, log) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright. Without it the browser tests skip on a
+    laptop and fail in CI (DIGITPAD_REQUIRE_BROWSER=1, set by .ci/run)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        message = "Chromium is missing: apt-get install -y chromium"
+        if os.environ.get("DIGITPAD_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

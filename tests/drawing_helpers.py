@@ -1,45 +1,15 @@
-"""Synthetic drawings for the tests: digits as pen strokes, rendered like a Gradio pad would.
-
-Each digit is a list of strokes; each stroke a polyline in unit coordinates (x, y), y down.
-The browser tests replay the same strokes with the mouse.
+"""Synthetic drawings for the tests: the pen digits (`digitpad.pen_digits`) rendered like a
+bitmap pad would, and MNIST test digits re-drawn as pen strokes.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from digitpad.bench import pad_value  # noqa: F401 - the tests build pad values with it
-
-
-def arc(cx, cy, rx, ry, start_deg, end_deg, n=24):
-    """Points along an ellipse arc; angles in degrees, 0 = right, 90 = down."""
-    return [
-        (cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
-        for a in np.linspace(start_deg, end_deg, n)
-    ]
-
-
-DIGITS: dict[int, list[list[tuple[float, float]]]] = {
-    0: [arc(0.5, 0.5, 0.32, 0.45, -90, 275, 40)],
-    1: [[(0.32, 0.22), (0.52, 0.04), (0.52, 0.96)]],
-    2: [arc(0.5, 0.3, 0.3, 0.25, 190, 380, 20) + [(0.15, 0.95), (0.85, 0.95)]],
-    3: [arc(0.45, 0.27, 0.3, 0.22, 200, 450, 20) + arc(0.45, 0.71, 0.33, 0.24, -90, 150, 20)],
-    4: [[(0.62, 0.04), (0.12, 0.66), (0.88, 0.66)], [(0.64, 0.04), (0.64, 0.96)]],
-    5: [[(0.3, 0.05), (0.25, 0.45)] + arc(0.47, 0.66, 0.32, 0.29, -120, 160, 24), [(0.3, 0.05), (0.82, 0.05)]],
-    6: [[(0.68, 0.04), (0.4, 0.3), (0.24, 0.62)] + arc(0.5, 0.7, 0.27, 0.25, 180, 540, 30)],
-    7: [[(0.12, 0.06), (0.88, 0.06), (0.42, 0.96)]],
-    8: [arc(0.5, 0.27, 0.25, 0.23, 90, 450, 30) + arc(0.5, 0.72, 0.3, 0.25, -90, 270, 30)],
-    9: [arc(0.48, 0.3, 0.28, 0.26, 0, 360, 30) + [(0.76, 0.3), (0.72, 0.96)]],
-}
-
-
-def scaled_strokes(digit: int, box: tuple[float, float, float, float]) -> list[list[tuple[float, float]]]:
-    """The digit's strokes in pixels, fitted into box = (left, top, width, height)."""
-    left, top, width, height = box
-    return [[(left + x * width, top + y * height) for x, y in stroke] for stroke in DIGITS[digit]]
+from digitpad.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
 
 
 def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
@@ -101,3 +71,22 @@ def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int 
     """`redrawn_strokes` rendered like the pad: the stroke alpha uint8 (canvas, canvas)."""
     strokes, brush = redrawn_strokes(image, rng, canvas)
     return render_strokes(strokes, (canvas, canvas), round(brush))
+
+
+# ------------------------------------------------------------------ measuring 28x28 images
+
+
+def center_of_mass(image: np.ndarray) -> np.ndarray:
+    return np.array(ndimage.center_of_mass(image.astype(np.float64)))
+
+
+def bbox(image: np.ndarray, level: int = 64) -> tuple[int, int]:
+    """(height, width) of the pixels at or above `level`."""
+    rows, cols = np.flatnonzero((image >= level).any(1)), np.flatnonzero((image >= level).any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of the two images, blurred a little so a one-pixel shift does not count."""
+    a, b = (ndimage.gaussian_filter(x.astype(np.float64), 1.0).ravel() for x in (a, b))
+    return float(np.corrcoef(a, b)[0, 1])

@@ -5,19 +5,10 @@ import time
 
 import numpy as np
 import pytest
-from drawing_helpers import drawn_digit, pad_value, scaled_strokes
+from drawing_helpers import drawn_digit, pad_value, stroke_pad_value
 from PIL import Image
 
 from digitpad.app.draw import EMPTY_HINT, read_drawing, read_strokes, verdict_text
-
-PAD_BOX = (80, 40, 160, 240)  # where the digits are drawn on a 320 px pad: (left, top, width, height)
-
-
-def pad_strokes(digit: int, box=PAD_BOX) -> dict:
-    """A stroke pad value with `digit` drawn in `box`, as the browser sends it."""
-    strokes = [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in scaled_strokes(digit, box)]
-    return {"strokes": strokes, "width": 320, "height": 320}
-
 
 BAD_STROKES = {
     "not json": "{strokes: oops",
@@ -54,7 +45,7 @@ def test_unreadable_input_gets_a_message(classifier):
 
 @pytest.mark.parametrize("digit", range(10))
 def test_read_strokes(classifier, digit):
-    label, preview, verdict = read_strokes(pad_strokes(digit), classifier)
+    label, preview, verdict = read_strokes(stroke_pad_value(digit), classifier)
     assert list(label)[0] == str(digit) and verdict.startswith(f"It's a **{digit}**")
     assert Image.open(preview).size == (224, 224)
 
@@ -122,7 +113,7 @@ def test_predict_api_empty_pad_hint(client, tmp_path):
 
 @pytest.mark.parametrize("digit", [1, 4, 8])
 def test_predict_strokes_api(client, digit):
-    label, image, verdict = client.predict(pad_strokes(digit), "bundled", api_name="/predict_strokes")
+    label, image, verdict = client.predict(stroke_pad_value(digit), "bundled", api_name="/predict_strokes")
     assert label["label"] == str(digit) and verdict.startswith(f"It's a **{digit}**")
     assert Image.open(image).size == (224, 224)
 
@@ -135,7 +126,7 @@ def test_predict_strokes_api_bad_input_then_it_goes_on_serving(client):
         assert label["label"] == "Can't read this drawing" and image is None, (name, verdict)
     empty = client.predict({"strokes": [], "width": 320, "height": 320}, api_name="/predict_strokes")
     assert empty[0]["label"] == EMPTY_HINT
-    assert client.predict(pad_strokes(2), api_name="/predict_strokes")[0]["label"] == "2"
+    assert client.predict(stroke_pad_value(2), api_name="/predict_strokes")[0]["label"] == "2"
 
 
 def test_predict_strokes_with_nan_over_raw_http(server_url):

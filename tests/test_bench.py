@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -27,6 +28,8 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
     assert strokes["median_ms"] > 0
     browser = {row["what"]: row for row in report["browser"]}
+    if os.environ.get("DIGITPAD_REQUIRE_BROWSER") == "1":  # CI: the browser section must run
+        assert "browser section skipped" not in str(browser)
     if "browser section skipped" not in str(browser):
         pen_up = browser["pen-up to the answer for the finished stroke"]
         assert pen_up["strokes"] >= 4 and pen_up["median_ms"] >= 0 and pen_up["drawings_read_right"] == "4/4"

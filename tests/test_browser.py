@@ -7,7 +7,6 @@ fail in CI (DIGITPAD_REQUIRE_BROWSER=1, set by .ci/run).
 
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -17,30 +16,10 @@ from drawing_helpers import DIGITS
 from digitpad.app.draw import EMPTY_HINT
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # README screenshots: refreshed when DIGITPAD_UPDATE_SCREENSHOT=1, else taken to a temp folder.
 UPDATE_SCREENSHOTS = os.environ.get("DIGITPAD_UPDATE_SCREENSHOT") == "1"
 LABEL = '#prediction [data-testid="label-output-value"]'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is missing: apt-get install -y chromium"
-        if os.environ.get("DIGITPAD_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                  "--disable-background-networking"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def open_page(browser, server_url, **context):

@@ -18,7 +18,6 @@ def test_guesses_mark_the_wrong_ones():
     html = guesses_html(images, np.array([4, 4, 7]), probs)
     assert captions(html) == ["4 91%", "9 55% ✗", "7 91%"]
     assert html.count('class="wrong"') == 1 and 'alt="a 4, read as 9"' in html
-    assert captions(guesses_html(images, np.array([4, 4, 7]), None)) == ["?", "?", "?"]
 
 
 def test_mistakes_say_true_and_read():
@@ -27,10 +26,8 @@ def test_mistakes_say_true_and_read():
     assert "No mistakes" in mistakes_html(np.zeros((0, 28, 28), np.uint8), *(np.zeros(0),) * 3)
 
 
-def test_filters_are_numbered_images_around_mid_grey():
-    filters = np.zeros((6, 5, 5), np.float32)
-    filters[0, 0, 0], filters[0, 4, 4] = 1.0, -1.0
-    html = filters_html(filters)
+def test_filters_are_numbered_images():
+    html = filters_html(np.full((6, 5, 5), 0.5, np.float32))
     assert captions(html) == ["1", "2", "3", "4", "5", "6"] and html.count("<img") == 6
 
 

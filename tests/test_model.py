@@ -28,3 +28,14 @@ def test_unknown_model_and_bad_config():
         build_model("resnet")
     with pytest.raises(ValueError, match="bad config"):
         build_model(DEFAULT_MODEL, {"depth": 3})
+
+
+def test_filter_images_are_greys_around_the_middle():
+    from digitpad.model import filter_images, first_layer_filters
+
+    filters = first_layer_filters(build_model("lenet5"))
+    assert filters.shape == (6, 5, 5)
+    images = filter_images(filters)
+    assert images.min() >= 0 and images.max() <= 1
+    assert torch.allclose(images.flatten(1).sub(0.5).abs().amax(1), torch.full((6,), 0.5))  # each kernel's extreme
+    assert torch.equal(filter_images(torch.zeros(1, 3, 3)), torch.full((1, 3, 3), 0.5))

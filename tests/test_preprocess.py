@@ -1,25 +1,9 @@
 import numpy as np
 import pytest
-from drawing_helpers import drawn_digit, pad_value, render_strokes, scaled_strokes
+from drawing_helpers import bbox, center_of_mass, drawn_digit, pad_value, render_strokes, scaled_strokes, similarity
 from PIL import Image
-from scipy import ndimage
 
 from digitpad.preprocess import DrawingError, to_mnist
-
-
-def center_of_mass(image):
-    return np.array(ndimage.center_of_mass(image.astype(np.float64)))
-
-
-def bbox(image, level=64):
-    rows, cols = np.flatnonzero((image >= level).any(1)), np.flatnonzero((image >= level).any(0))
-    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-
-
-def similarity(a, b):
-    """Correlation of the two images, blurred a little so a one-pixel shift does not count."""
-    a, b = (ndimage.gaussian_filter(x.astype(np.float64), 1.0).ravel() for x in (a, b))
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def test_output_is_mnist_format():

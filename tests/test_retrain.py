@@ -57,7 +57,7 @@ def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
     for frame in (final.accuracy, final.loss):
         assert set(frame.set) == {"train", "validation", "test"} and frame.epoch.dtype == float
         assert frame.groupby("set").size().min() >= 2  # 4 evaluations per epoch; this run is half an epoch
-    assert final.guesses.shape == (20, 10)
+    assert final.guesses.probs.shape == (20, 10) and final.guesses.labels.tolist()[:2] == [0, 0]
     assert final.filters.shape == (16, 5, 5)  # quick: digitnet at 2/3 width, 5x5 first layer
     mistakes = final.mistakes
     assert len(mistakes.images) == 12 and (mistakes.labels != mistakes.guesses).all()
@@ -85,9 +85,41 @@ def test_overfitting_note():
 
 
 def test_wall_clock_cap_stops_the_run(mnist):
-    final = list(retrain(settings(epochs=5), threading.Event(), max_seconds=5.0))[-1]  # 5 epochs take ~20 s
+    final = list(retrain(settings(epochs=30), threading.Event(), max_seconds=5.0))[-1]  # 30 epochs: minutes
     assert final.status.startswith("stopped early (time limit of this deployment): test accuracy")
     assert final.classifier is not None
+
+
+def test_stop_keeps_the_curves_so_far(mnist):
+    stop, updates = threading.Event(), []
+    for update in retrain(settings(epochs=1), stop):
+        updates.append(update)
+        if update.evaluated and len(update.accuracy) >= 6:  # two evaluations in
+            stop.set()
+    final = updates[-1]
+    assert final.status.startswith("stopped early: test accuracy") and final.classifier is not None
+    assert len(final.accuracy) >= 6 and len(final.loss) >= 6 and final.guesses is not None
+
+
+def test_stop_while_waiting_for_another_run(mnist):
+    release, started = threading.Event(), threading.Event()
+
+    def first_run():
+        for _update in retrain(settings(epochs=0.2), threading.Event()):
+            started.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    started.wait(30)
+    stop = threading.Event()
+    second = retrain(settings(), stop)
+    assert next(second).status.startswith("Waiting: another visitor's training run")
+    stop.set()
+    final = next(second)
+    release.set()
+    thread.join()
+    assert final.done and final.status == "Stopped before it started; the previous model stays in use."
 
 
 def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
@@ -100,7 +132,7 @@ def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
 def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
     seed_run = settings(model="lenet5", recipe="seed", lr=10.0, epochs=0.3, dropout=None)
     final = list(retrain(seed_run, threading.Event()))[-1]
-    assert final.status.startswith("Failed: the network did not learn (test accuracy")
+    assert final.status.startswith("Failed: the network did not learn (validation accuracy")
     assert "previous model stays in use" in final.status and final.classifier is None
 
 

@@ -7,11 +7,8 @@ DIGITPAD_REQUIRE_BROWSER=1 (CI). The gradio_client and unit tests run everywhere
 from __future__ import annotations
 
 import math
-import os
 import re
-import shutil
 import socket
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -19,7 +16,6 @@ import pytest
 
 from digitpad.app.stroke_pad import StrokePad, empty_value
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 15_000  # an upper bound for waits in the browser, never a speed assertion
 ANSWER = re.compile(r"^strokes=(\d+) points=(\d+)(?: box=(\S+),(\S+),(\S+),(\S+))?$")
 PADS = {"pad": (320, 320), "wide": (960, 320), "capped": (200, 200), "preset": (160, 160)}
@@ -79,25 +75,6 @@ def app_url():
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is missing: apt-get install -y chromium"
-        if os.environ.get("DIGITPAD_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                  "--disable-background-networking"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def open_app(context, url: str):

@@ -2,27 +2,10 @@ import json
 
 import numpy as np
 import pytest
-from drawing_helpers import drawn_digit, redrawn_strokes, scaled_strokes
-from scipy import ndimage
+from drawing_helpers import bbox, center_of_mass, drawn_digit, redrawn_strokes, scaled_strokes, similarity
 
 from digitpad.preprocess import DrawingError, to_mnist
 from digitpad.strokes import MAX_POINTS, MAX_STROKES, StrokeError, parse_strokes, strokes_to_mnist
-
-
-def center_of_mass(image):
-    return np.array(ndimage.center_of_mass(image.astype(np.float64)))
-
-
-def bbox(image, level=128):
-    """(height, width) of the pixels at or above `level`."""
-    rows, cols = np.flatnonzero((image >= level).any(1)), np.flatnonzero((image >= level).any(0))
-    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-
-
-def similarity(a, b):
-    """Correlation of the two images, blurred a little so a one-pixel shift does not count."""
-    a, b = (ndimage.gaussian_filter(x.astype(np.float64), 1.0).ravel() for x in (a, b))
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def digit_strokes(digit, box=(80, 39, 160, 243)):
@@ -42,21 +25,21 @@ def test_output_is_mnist_format():
     image = strokes_to_mnist(digit_strokes(7))
     assert image.shape == (28, 28) and image.dtype == np.uint8
     assert image.max() == 255 and image[0].max() == 0 and image[:, 0].max() == 0  # white on black, black border
-    assert max(bbox(image)) == 20  # the ink's longer side: MNIST's 20 px box
+    assert max(bbox(image, level=128)) == 20  # the ink's longer side: MNIST's 20 px box
     assert max(bbox(image, level=1)) <= 22  # its soft edge reaches 1 px further
     assert np.allclose(center_of_mass(image), [14, 14], atol=0.6)
 
 
 def test_a_one_stays_thin_and_centred():
     image = strokes_to_mnist([np.array([[160, 30], [160, 290]])])  # zero-width bounding box
-    height, width = bbox(image)
+    height, width = bbox(image, level=128)
     assert height == 20 and width <= 4
     assert np.allclose(center_of_mass(image), [14, 14], atol=0.6)
 
 
 def test_a_dot_is_drawn_centred():
     image = strokes_to_mnist([np.array([[100, 100]])])  # one point: a tap
-    assert image is not None and max(bbox(image)) <= 4
+    assert image is not None and max(bbox(image, level=128)) <= 4
     assert np.allclose(center_of_mass(image), [14, 14], atol=0.6)
 
 
@@ -77,12 +60,12 @@ def test_taps_and_specks_do_not_move_the_digit():
     flick = np.array([[300, 310], [302, 311]])  # 2 px of path: under 2% of the digit's ~330 px
     assert np.array_equal(strokes_to_mnist([tap, *one, flick]), clean)
     dots = strokes_to_mnist([np.array([[50, 50]]), np.array([[250, 250]])])  # nothing but taps: all kept
-    assert np.allclose(center_of_mass(dots), [14, 14], atol=0.6) and bbox(dots) == (20, 20)
+    assert np.allclose(center_of_mass(dots), [14, 14], atol=0.6) and bbox(dots, level=128) == (20, 20)
 
 
 def test_separate_strokes_are_kept():
     apart = [np.array([[100, 40], [100, 160], [220, 160]]), np.array([[240, 40], [240, 290]])]  # a "4", not touching
-    height, width = bbox(strokes_to_mnist(apart))
+    height, width = bbox(strokes_to_mnist(apart), level=128)
     assert height == 20 and width >= 12
 
 

@@ -102,6 +102,13 @@ def preview_file(image: np.ndarray) -> str:
     return str(path)
 
 
+def photo_given(photo) -> bool:
+    """Whether the photo input holds a picture (it is None, or a dict of Nones, once removed)."""
+    if not isinstance(photo, dict):
+        return photo is not None
+    return any(photo.get(key) is not None for key in ("background", "composite")) or bool(photo.get("layers"))
+
+
 def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
     """The Draw tab; returns its model choice (the Train tab switches it to "mine")."""
     bundled_acc = bundled.metadata.get("test_acc")
@@ -112,11 +119,24 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
     def choose(choice: str, mine: Classifier | None) -> Classifier:
         return mine if choice == "mine" and mine is not None else bundled
 
-    def predict_strokes(strokes, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_strokes(strokes, choose(choice, mine))
+    def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
+        return read_strokes(pad_value, choose(choice, mine))
 
     def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_drawing(drawing, choose(choice, mine))
+
+    def read_photo(photo, choice: str, mine: Classifier | None) -> tuple:
+        """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
+        if not photo_given(photo):
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return *predict(photo, choice, mine), "photo"
+
+    def read_pad(pad_value, choice: str, mine: Classifier | None) -> tuple:
+        return *predict_strokes(pad_value, choice, mine), "pad"
+
+    def reread(last: str, pad_value, photo, choice: str, mine: Classifier | None) -> Answer:
+        """Another model chosen: read again whatever the answer was about."""
+        return predict(photo, choice, mine) if last == "photo" else predict_strokes(pad_value, choice, mine)
 
     with gr.Tab("Draw", id="draw"):
         with gr.Row(equal_height=False):
@@ -157,10 +177,21 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
             height=260,
         )
     outputs = [prediction, model_input, verdict]
+    last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     pad.input(predict_strokes, [pad, model_choice, my_model], outputs, api_name="predict_strokes", **live)
-    photo.change(predict, [photo, model_choice, my_model], outputs, api_name="predict", **live)
+    pad.input(lambda: "pad", None, last_read, api_visibility="private", queue=False)
+    photo.change(read_photo, [photo, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
+    # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as before
+    # the stroke pad. It needs no trigger in the page; an invisible button carries it.
+    api_only = gr.Button(visible=False)
+    api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
+    photo.clear(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
     model_choice.change(
-        predict_strokes, [pad, model_choice, my_model], outputs, api_visibility="private", show_progress="hidden"
+        reread,
+        [last_read, pad, photo, model_choice, my_model],
+        outputs,
+        api_visibility="private",
+        show_progress="hidden",
     )
     return model_choice

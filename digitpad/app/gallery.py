@@ -35,13 +35,10 @@ def figure(image: np.ndarray, scale: int, caption: str, alt: str, wrong: bool = 
     )
 
 
-def guesses_html(images: np.ndarray, labels: np.ndarray, probs: np.ndarray | None) -> str:
+def guesses_html(images: np.ndarray, labels: np.ndarray, probs: np.ndarray) -> str:
     """Watched digits with the model's current guess under each; wrong ones marked ✗."""
     figures = []
     for k, (image, label) in enumerate(zip(images, labels, strict=True)):
-        if probs is None:
-            figures.append(figure(image, DIGIT_SCALE, "?", f"a {label}, not read yet"))
-            continue
         guess = int(np.argmax(probs[k]))
         wrong = guess != int(label)
         caption = f"{guess} {probs[k][guess]:.0%}" + (" ✗" if wrong else "")
@@ -60,12 +57,10 @@ def mistakes_html(images: np.ndarray, labels: np.ndarray, guesses: np.ndarray, c
     return f'<div class="digit-gallery">{"".join(figures)}</div>'
 
 
-def filters_html(filters: np.ndarray) -> str:
-    """First-layer kernels float (K, kh, kw) as small grey squares: mid-grey 0, white positive, black negative."""
+def filters_html(images: np.ndarray) -> str:
+    """First-layer kernels as greys float (K, kh, kw) in [0, 1] (`model.filter_images`), as small squares."""
     figures = []
-    for k, kernel in enumerate(filters):
-        top = float(np.abs(kernel).max()) or 1.0
-        image = np.round(127.5 + 127.5 * kernel / top).astype(np.uint8)
+    for k, image in enumerate(np.round(images * 255).astype(np.uint8)):
         figures.append(figure(image, FILTER_SCALE, str(k + 1), f"filter {k + 1}"))
     return f'<div class="digit-gallery filters">{"".join(figures)}</div>'
 

@@ -25,7 +25,7 @@ keys, "NaN" strings) reaches the function without Gradio raising, and the functi
 it. A raw HTTP client may even send the JSON literals NaN and Infinity, which arrive as float nan
 and inf. `api_info` describes the object, so `gradio_client` sends the dict itself::
 
-    Client(url).predict({"strokes": [[[10, 10], [50, 60]]], "width": 320, "height": 320}, api_name="/read")
+    Client(url).predict({"strokes": [[[10, 10], [50, 60]]], "width": 320, "height": 320}, api_name="/predict_strokes")
 
 Wiring
 ------
@@ -69,12 +69,12 @@ from typing import Any, TypedDict
 
 import gradio as gr
 
+from digitpad.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
+
 __all__ = ["StrokePad", "StrokePadValue", "empty_value"]
 
 SEND_INTERVAL_MS = 60  # while drawing, send at most this often
 MIN_POINT_DISTANCE = 1.5  # canvas px; closer points are skipped
-MAX_POINTS = 20_000  # client-side caps, over all strokes
-MAX_STROKES = 1_000
 
 
 class StrokePadValue(TypedDict):
@@ -311,6 +311,8 @@ element.addEventListener('pointerdown', (e) => {
 
 element.addEventListener('pointermove', (e) => {
   if (e.pointerId !== pointerId || current === null) return;
+  // a mouse released outside the page without capture never sent pointerup: end the stroke here
+  if (e.pointerType === 'mouse' && e.buttons === 0) { endStroke(); return; }
   e.preventDefault();
   const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
   let added = false;
@@ -403,7 +405,6 @@ class StrokePad(gr.HTML):
         """
         self.width = int(width)
         self.height = int(height)
-        self.brush = brush
         super().__init__(
             value if value is not None else empty_value(self.width, self.height),
             label=label,

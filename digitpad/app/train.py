@@ -21,7 +21,6 @@ from digitpad.retrain import (
     defaults_for,
     retrain,
     training_enabled,
-    watched_digits,
 )
 from digitpad.train import RECIPES
 
@@ -38,10 +37,8 @@ def curve_plot(y: str, title: str, elem_id: str) -> gr.LinePlot:
 
 
 def guesses_view(update: RunUpdate) -> str:
-    if update.guesses is None:
-        return GUESSES_HINT
-    images, labels = watched_digits(cached_mnist())
-    return guesses_html(images.numpy(), labels.numpy(), update.guesses)
+    g = update.guesses
+    return GUESSES_HINT if g is None else guesses_html(g.images, g.labels, g.probs)
 
 
 def final_views(update: RunUpdate) -> tuple[str, str, str]:
@@ -106,14 +103,18 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
                 gr.Markdown("**Most confident mistakes** on the test set (true → read)")
                 mistakes = gr.HTML(elem_id="mistakes")
 
-    fields = [model_name, epochs, batch_size, lr, augment, dropout, weight_decay]
-
-    def fill_defaults(recipe_name: str, images: int):
+    def fill_recipe(recipe_name: str, images: int) -> tuple:
         d = defaults_for(recipe_name, images)
         return d["model"], d["epochs"], d["batch_size"], d["lr"], d["augment"], d["dropout"], d["weight_decay"]
 
-    recipe.change(fill_defaults, [recipe, train_images], fields, api_visibility="private")
-    train_images.change(fill_defaults, [recipe, train_images], fields, api_visibility="private")
+    def fill_size(recipe_name: str, images: int) -> tuple:
+        """A new training-set size changes only what depends on it: epochs, batch size, dropout."""
+        d = defaults_for(recipe_name, images)
+        return d["epochs"], d["batch_size"], d["dropout"]
+
+    every_field = [model_name, epochs, batch_size, lr, augment, dropout, weight_decay]
+    recipe.change(fill_recipe, [recipe, train_images], every_field, api_visibility="private")
+    train_images.change(fill_size, [recipe, train_images], [epochs, batch_size, dropout], api_visibility="private")
 
     def run_training(
         model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, mine,
@@ -125,6 +126,7 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
             model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_
         )  # fmt: skip
         keep = gr.skip()
+        ended = ("", "", "", None)  # the previous run's confusion matrix, filters, mistakes, file: cleared
         try:
             for update in retrain(settings, stop, owner=session):
                 # Charts and guesses change only with an evaluation: between two, only the status line
@@ -135,13 +137,15 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
                 else:
                     charts = (update.status, keep, keep, keep)
                 if not update.done or update.classifier is None:  # running, or failed: the previous model stays
-                    yield *charts, keep, keep, keep, keep, mine, keep
+                    yield *charts, *ended, mine, keep
+                    ended = (keep, keep, keep, keep)
                 else:
                     yield *charts, *final_views(update), str(update.weights_file), update.classifier, "mine"
         except ValueError as e:
             yield str(e), keep, keep, keep, keep, keep, keep, keep, mine, keep
         finally:
-            stop_events.pop(session, None)
+            if stop_events.get(session) is stop:  # not a newer run's switch
+                stop_events.pop(session)
 
     def stop_training(request: gr.Request) -> str:
         stop = stop_events.get(request.session_hash or "api")
