@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -101,8 +102,10 @@ def test_stop_keeps_the_curves_so_far(mnist):
     assert len(final.accuracy) >= 6 and len(final.loss) >= 6 and final.guesses is not None
 
 
-def test_stop_while_waiting_for_another_run(mnist):
-    release, started = threading.Event(), threading.Event()
+@contextmanager
+def another_run_in_progress():
+    """A first run that holds the server's training slot until the block ends."""
+    started, release = threading.Event(), threading.Event()
 
     def first_run():
         for _update in retrain(settings(epochs=0.2), threading.Event()):
@@ -112,13 +115,20 @@ def test_stop_while_waiting_for_another_run(mnist):
     thread = threading.Thread(target=first_run)
     thread.start()
     started.wait(30)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_stop_while_waiting_for_another_run(mnist):
     stop = threading.Event()
     second = retrain(settings(), stop)
-    assert next(second).status.startswith("Waiting: another visitor's training run")
-    stop.set()
-    final = next(second)
-    release.set()
-    thread.join()
+    with another_run_in_progress():
+        assert next(second).status.startswith("Waiting: another visitor's training run")
+        stop.set()
+        final = next(second)
     assert final.done and final.status == "Stopped before it started; the previous model stays in use."
 
 
@@ -137,22 +147,10 @@ def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
 
 
 def test_one_run_at_a_time(mnist):
-    first_started, release = threading.Event(), threading.Event()
-    statuses = []
-
-    def first_run():
-        for _update in retrain(settings(epochs=0.2), threading.Event()):
-            first_started.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=first_run)
-    thread.start()
-    first_started.wait(30)
     second = retrain(settings(), threading.Event())
-    statuses.append(next(second).status)
-    release.set()
+    with another_run_in_progress():
+        statuses = [next(second).status]
     statuses += [update.status for update in second]
-    thread.join()
     assert statuses[0].startswith("Waiting: another visitor's training run is in progress")
     assert statuses[-1].startswith("done")
 
