@@ -149,6 +149,15 @@ def test_undo_clear_and_the_pad_never_changes_size(page):
     assert (after_tabs["width"], after_tabs["height"]) == (sizes[0]["width"], sizes[0]["height"]) == (320, 320)
 
 
+def test_tabs_show_one_at_a_time(page):
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert [t.strip() for t in tabs] == ["Draw", "Train"]
+    assert page.locator("#pad canvas").is_visible() and page.locator("#retrain").is_hidden()
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#retrain").wait_for(state="visible")
+    assert page.locator("#pad canvas").is_hidden()
+
+
 def test_model_input_is_shown(page):
     draw(page, 7, BOXES[0])
     assert settled_prediction(page, previous=EMPTY_HINT) == "7"

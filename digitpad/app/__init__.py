@@ -2,6 +2,7 @@
 
 - `draw.py`: the Draw tab (live recognition of a drawing or a photo);
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
+- `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
 - `gallery.py`: the small HTML views the Train tab shows.
 
 Every tab only wires widgets to library functions.
@@ -51,8 +52,9 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
             elem_id="intro",
         )
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
-        model_choice = build_draw_tab(bundled, my_model)
-        build_train_tab(my_model, model_choice)
+        with gr.Tabs():
+            model_choice = build_draw_tab(bundled, my_model)
+            build_train_tab(my_model, model_choice)
     return demo
 
 

@@ -139,12 +139,13 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
         return predict(photo, choice, mine) if last == "photo" else predict_strokes(pad_value, choice, mine)
 
     with gr.Tab("Draw", id="draw"):
+        # three columns on a wide screen; on a phone they stack: the pad, then the answer, then photos
         with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=PAD):
+            with gr.Column(scale=4, min_width=PAD):
                 pad = StrokePad(
                     elem_id="pad", width=PAD, height=PAD, brush=BRUSH, label="Drawing pad", hint="Draw a digit here"
                 )
-            with gr.Column(scale=2, min_width=280):
+            with gr.Column(scale=4, min_width=280):
                 verdict = gr.Markdown(EMPTY_VERDICT, elem_id="verdict")
                 prediction = gr.Label(value=EMPTY_HINT, num_top_classes=3, label="Top guesses", elem_id="prediction")
                 model_input = gr.Image(
@@ -156,6 +157,20 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
                     format="png",
                     buttons=[],
                 )
+            with gr.Column(scale=3, min_width=260):
+                # Photos go through the picture path. An image editor without drawing tools keeps
+                # `/predict` taking the sketchpad-style dict that earlier API clients send.
+                photo = gr.ImageEditor(
+                    label="Or a photo of a handwritten digit (upload or paste)",
+                    elem_id="photo",
+                    type="numpy",
+                    sources=("upload", "clipboard"),
+                    brush=False,
+                    eraser=False,
+                    transforms=(),
+                    layers=False,
+                    height=240,
+                )
                 model_choice = gr.Radio(
                     [(bundled_label, "bundled"), ("My retrained model", "mine")],
                     value="bundled",
@@ -163,28 +178,15 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
                     elem_id="model-choice",
                     interactive=True,
                 )
-        # Photos go through the picture path. An image editor without drawing tools keeps
-        # `/predict` taking the sketchpad-style dict that earlier API clients send.
-        photo = gr.ImageEditor(
-            label="Or a photo or scan of a handwritten digit (upload or paste)",
-            elem_id="photo",
-            type="numpy",
-            sources=("upload", "clipboard"),
-            brush=False,
-            eraser=False,
-            transforms=(),
-            layers=False,
-            height=260,
-        )
+        last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
+        # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as
+        # before the stroke pad. It needs no trigger in the page; an invisible button carries it.
+        api_only = gr.Button(visible=False)
     outputs = [prediction, model_input, verdict]
-    last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     pad.input(predict_strokes, [pad, model_choice, my_model], outputs, api_name="predict_strokes", **live)
     pad.input(lambda: "pad", None, last_read, api_visibility="private", queue=False)
     photo.change(read_photo, [photo, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
-    # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as before
-    # the stroke pad. It needs no trigger in the page; an invisible button carries it.
-    api_only = gr.Button(visible=False)
     api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
     photo.clear(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
     model_choice.change(

@@ -17,10 +17,10 @@ from digitpad.retrain import (
     TRAIN_IMAGES,
     RunUpdate,
     Settings,
-    cached_mnist,
     defaults_for,
     retrain,
     training_enabled,
+    warm_up,
 )
 from digitpad.train import RECIPES
 
@@ -32,7 +32,7 @@ def curve_plot(y: str, title: str, elem_id: str) -> gr.LinePlot:
     # no `height`: in Gradio 6.31 a LinePlot given a height renders both axes as categories
     return gr.LinePlot(
         x="epoch", y=y, color="set", color_map=SETS, title=title, x_title="epoch", y_title=title,
-        elem_id=elem_id, show_label=False, min_width=300,
+        elem_id=elem_id, show_label=False, min_width=300, x_axis_format="~g",  # 0.25, not 0.250
     )  # fmt: skip
 
 
@@ -127,12 +127,14 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
         )  # fmt: skip
         keep = gr.skip()
         ended = ("", "", "", None)  # the previous run's confusion matrix, filters, mistakes, file: cleared
+        points_sent = 0
         try:
             for update in retrain(settings, stop, owner=session):
-                # Charts and guesses change only with an evaluation: between two, only the status line
-                # is sent (less for the browser to redraw). And no chart before its first point:
-                # Gradio 6.31 fixes the colour legend on the first value it gets.
-                if len(update.accuracy) and (update.evaluated or update.done):
+                # Charts and guesses are sent only when an evaluation added points: the browser rebuilds
+                # a chart for every value it gets. And no chart before its first point: Gradio 6.31
+                # fixes the colour legend on the first value it gets.
+                if len(update.accuracy) > points_sent:
+                    points_sent = len(update.accuracy)
                     charts = (update.status, update.accuracy, update.loss, guesses_view(update))
                 else:
                     charts = (update.status, keep, keep, keep)
@@ -164,5 +166,5 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
         show_progress="hidden",  # the status line says how far it is; a spinner would cost the browser CPU
     )
     stop_button.click(stop_training, None, status, api_name="stop", concurrency_limit=None, show_progress="hidden")
-    if enabled:  # load MNIST while the visitor reads the page, not after the first click
-        threading.Thread(target=cached_mnist, daemon=True).start()
+    if enabled:  # load MNIST and warm the engine up while the visitor reads the page, not after the click
+        threading.Thread(target=warm_up, daemon=True).start()
