@@ -52,7 +52,7 @@ class Classifier:
             return None, None
         return self.predict_proba(image)[0], image
 
-    def classify_strokes(self, value) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def classify_strokes(self, value: object) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The stroke pad's value (see `parse_strokes`) -> (probabilities (10,), the 28x28 image read).
 
         Both are None for an empty pad; an unreadable value raises `StrokeError` (a `DrawingError`).

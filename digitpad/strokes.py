@@ -56,7 +56,7 @@ class Strokes:
 # ------------------------------------------------------------------ 1. the pad's value
 
 
-def parse_strokes(value) -> Strokes:
+def parse_strokes(value: object) -> Strokes:
     """The stroke pad's value (a dict, its JSON text, or None) -> `Strokes`; raises `StrokeError`.
 
     None, {} and an empty stroke list are an empty pad; empty strokes are skipped. Points a
@@ -98,7 +98,7 @@ def load_json(text: str | bytes) -> object:
         raise StrokeError(f"the stroke pad sent unreadable data (not JSON: {e}): clear the pad and draw again") from e
 
 
-def check_counts(raw) -> None:
+def check_counts(raw: object) -> None:
     """Refuse too many strokes or points from the list lengths alone, before converting anything."""
     if not isinstance(raw, (list, tuple)):
         raise StrokeError(f"'strokes' must be a list of strokes, got {type(raw).__name__}")
@@ -131,7 +131,7 @@ def canvas_size(value: dict, required: bool) -> tuple[float, float]:
     return sides[0], sides[1]
 
 
-def stroke_points(stroke, i: int, width: float, height: float) -> np.ndarray:
+def stroke_points(stroke: object, i: int, width: float, height: float) -> np.ndarray:
     """One stroke's points -> float32 (n, 2) clipped to the pad; refused if malformed or far outside."""
     try:
         points = np.asarray(stroke)

@@ -120,7 +120,7 @@ def test_predict_strokes_api(client, digit):
 
 def test_predict_strokes_api_bad_input_then_it_goes_on_serving(client):
     for name, value in BAD_STROKES.items():
-        if name in ("nan", "infinite"):  # gradio_client cannot send these; the unit test above covers them
+        if name in ("nan", "infinite", "100,000 points"):  # see the raw HTTP tests below
             continue
         label, image, verdict = client.predict(value, api_name="/predict_strokes")
         assert label["label"] == "Can't read this drawing" and image is None, (name, verdict)
@@ -140,6 +140,21 @@ def test_predict_strokes_with_nan_over_raw_http(server_url):
     event_id = post.json()["event_id"]
     stream = httpx.get(f"{server_url}gradio_api/call/predict_strokes/{event_id}", timeout=30).text
     assert "Can't read this drawing" in stream and "NaN or infinite" in stream, stream
+
+
+def test_oversized_request_is_refused_before_gradio_reads_it(server_url, client):
+    """100,000 points (1.5 MB of JSON) get a 413 with a sentence, not a second of the server's CPU."""
+    import json
+
+    import httpx
+
+    value = {"strokes": [[[i % 300 + 0.5, i % 290 + 0.5] for i in range(100_000)]], "width": 320, "height": 320}
+    body = json.dumps({"data": [value, "bundled"]})
+    post = httpx.post(f"{server_url}gradio_api/call/predict_strokes", content=body,
+                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert post.status_code == 413
+    assert post.json()["error"].startswith("Request too large (1,") and "at most 20,000 points" in post.json()["error"]
+    assert client.predict(stroke_pad_value(5), api_name="/predict_strokes")[0]["label"] == "5"
 
 
 def train_args(**overrides):

@@ -3,7 +3,8 @@
 - `draw.py`: the Draw tab (live recognition of a drawing or a photo);
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
-- `gallery.py`: the small HTML views the Train tab shows.
+- `gallery.py`: the small HTML views the Train tab shows;
+- `request_limit.py`: oversized request bodies refused before Gradio reads them.
 
 Every tab only wires widgets to library functions.
 """
@@ -17,8 +18,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 from PIL import Image  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from digitpad.app.draw import build_draw_tab  # noqa: E402
+from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.classifier import load_classifier  # noqa: E402
 from digitpad.preprocess import MAX_PIXELS  # noqa: E402
@@ -59,5 +62,10 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
 
 
 def launch_kwargs() -> dict:
-    """What every launch of the demo shares: the queue's limits, upload limits, style."""
-    return {"max_file_size": MAX_UPLOAD, "css": CSS, "show_error": True}
+    """What every launch of the demo shares: upload and request size limits, style."""
+    return {
+        "max_file_size": MAX_UPLOAD,
+        "app_kwargs": {"middleware": [Middleware(BodySizeLimit)]},
+        "css": CSS,
+        "show_error": True,
+    }

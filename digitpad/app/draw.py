@@ -14,6 +14,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -50,7 +51,7 @@ def verdict_text(probs: np.ndarray) -> str:
     )
 
 
-def answer(read, what: str) -> Answer:
+def answer(read: Callable[[], tuple], what: str) -> Answer:
     """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
     try:
         probs, image = read()
@@ -66,12 +67,12 @@ def answer(read, what: str) -> Answer:
     return label, preview_file(image), verdict_text(probs)
 
 
-def read_strokes(value, classifier: Classifier) -> Answer:
+def read_strokes(value: object, classifier: Classifier) -> Answer:
     """Stroke pad value -> (top-3 label or hint, enlarged 28x28 model input, verdict line)."""
     return answer(lambda: classifier.classify_strokes(value), "drawing")
 
 
-def read_drawing(drawing, classifier: Classifier) -> Answer:
+def read_drawing(drawing: object, classifier: Classifier) -> Answer:
     """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, 28x28 preview, verdict)."""
     return answer(lambda: classifier.classify_drawing(drawing), "picture")
 
