@@ -132,7 +132,8 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return *predict(photo, choice, mine), "photo"
 
-    def read_pad(pad_value, choice: str, mine: Classifier | None) -> tuple:
+    def read_pad(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> tuple:
+        """The pad read (and what the answer is about from now on)."""
         return *predict_strokes(pad_value, choice, mine), "pad"
 
     def reread(last: str, pad_value, photo, choice: str, mine: Classifier | None) -> Answer:
@@ -185,8 +186,8 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
         api_only = gr.Button(visible=False)
     outputs = [prediction, model_input, verdict]
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
-    pad.input(predict_strokes, [pad, model_choice, my_model], outputs, api_name="predict_strokes", **live)
-    pad.input(lambda: "pad", None, last_read, api_visibility="private", queue=False)
+    # one request per update: the State output (what the answer is about) is not part of the API's answer
+    pad.input(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_name="predict_strokes", **live)
     photo.change(read_photo, [photo, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
     api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
     photo.clear(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
