@@ -1,4 +1,4 @@
-"""Pictures for `eval --plots` and the Train tab: a confusion matrix and a grid of mistakes."""
+"""Pictures for `eval --plots` and TensorBoard: a confusion matrix and a grid of mistakes."""
 
 from __future__ import annotations
 
