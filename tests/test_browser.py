@@ -261,3 +261,15 @@ def test_500_training_images_overfit_and_the_status_says_so(page):
     assert gap, final
     assert float(gap.group(1)) - float(gap.group(2)) >= 5.0
     assert "more training images, augmentation, dropout, weight decay" in final
+
+
+def test_a_photo_beside_the_pad_is_read_too(page, tmp_path):
+    from drawing_helpers import drawn_digit
+    from PIL import Image
+
+    photo = tmp_path / "six.png"
+    Image.fromarray(drawn_digit(6)["composite"]).convert("RGB").save(photo)
+    page.locator("#photo input[type=file]").set_input_files(str(photo))
+    assert settled_prediction(page, previous=EMPTY_HINT) == "6"
+    draw(page, 1, BOXES[0])  # then the pad: the answer is about the drawing again
+    assert settled_prediction(page, previous="6") == "1"

@@ -188,7 +188,15 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     # one request per update: the State output (what the answer is about) is not part of the API's answer
     pad.input(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_name="predict_strokes", **live)
-    photo.change(read_photo, [photo, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
+    # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
+    gr.on(
+        [photo.upload, photo.input],
+        read_photo,
+        [photo, model_choice, my_model],
+        [*outputs, last_read],
+        api_visibility="private",
+        **live,
+    )
     api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
     photo.clear(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
     model_choice.change(
