@@ -249,10 +249,15 @@ def train(
         images, labels = images[keep], labels[keep]
     # what each evaluation scores: fixed samples (live curves) or everything
     n = len(images)
+
+    def sample_of(count: int, size: int | None) -> torch.Tensor | None:
+        """Indices of a split's fixed sample; None for the whole split (nothing to copy)."""
+        return None if size is None or size >= count else fixed_sample(count, size).to(device)
+
     sample = {
-        "train": fixed_sample(n, live_eval or len(data.val_images)).to(device),
-        "val": fixed_sample(len(data.val_images), live_eval).to(device),
-        "test": fixed_sample(len(data.test_images), live_eval).to(device),
+        "train": sample_of(n, live_eval or len(data.val_images)),
+        "val": sample_of(len(data.val_images), live_eval),
+        "test": sample_of(len(data.test_images), live_eval),
     }
     bf16 = use_bf16(device)
 
@@ -293,15 +298,17 @@ def train(
             **extra,
         )
 
-    def score(split: str, bf16: bool = bf16, index: torch.Tensor | None = None) -> tuple[float, float, torch.Tensor]:
-        """(accuracy %, loss, predictions) on a split: its live sample, or `index`."""
+    def score(split: str, bf16: bool = bf16, whole: bool = False) -> tuple[float, float, torch.Tensor]:
+        """(accuracy %, loss, predictions) on a split's live sample, or on the whole split."""
         split_images, split_labels = {
             "train": (images, labels),
             "val": (data.val_images, data.val_labels),
             "test": (data.test_images, data.test_labels),
         }[split]
-        index = sample[split] if index is None else index
-        return evaluate(model, split_images[index], split_labels[index], recipe.mean, recipe.std, bf16=bf16)
+        index = None if whole else sample[split]
+        if index is not None:
+            split_images, split_labels = split_images[index], split_labels[index]
+        return evaluate(model, split_images, split_labels, recipe.mean, recipe.std, bf16=bf16)
 
     for step in range(1, total_steps + 1):
         if stop is not None and stop.is_set():
@@ -362,12 +369,8 @@ def train(
         model.load_state_dict(best_state)
     # the selected model's figures, in fp32: its training sample, the whole validation and test sets
     train_acc, train_loss, _ = score("train", bf16=False)
-    val_acc, val_loss, _ = score("val", bf16=False, index=torch.arange(len(data.val_images), device=device))
-    test_acc, test_loss, test_preds = None, None, None
-    if eval_test:
-        test_acc, test_loss, test_preds = score(
-            "test", bf16=False, index=torch.arange(len(data.test_images), device=device)
-        )
+    val_acc, val_loss, _ = score("val", bf16=False, whole=True)
+    test_acc, test_loss, test_preds = score("test", bf16=False, whole=True) if eval_test else (None, None, None)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     metadata = {
         "architecture": recipe.model,
