@@ -269,7 +269,9 @@ def test_a_photo_beside_the_pad_is_read_too(page, tmp_path):
 
     photo = tmp_path / "six.png"
     Image.fromarray(drawn_digit(6)["composite"]).convert("RGB").save(photo)
-    page.locator("#photo input[type=file]").set_input_files(str(photo))
+    with page.expect_file_chooser() as chooser:  # as a visitor does: click the upload area, pick a file
+        page.locator("#photo").get_by_text("Upload an image").click()
+    chooser.value.set_files(str(photo))
     assert settled_prediction(page, previous=EMPTY_HINT) == "6"
     draw(page, 1, BOXES[0])  # then the pad: the answer is about the drawing again
     assert settled_prediction(page, previous="6") == "1"
