@@ -1,12 +1,15 @@
 """digitpad: draw a digit, a convolutional network reads it live."""
 
 from digitpad.classifier import Classifier, load_classifier
+from digitpad.number import DigitReading, NumberReading
 from digitpad.preprocess import DrawingError, to_mnist
 from digitpad.strokes import StrokeError, parse_strokes, strokes_to_mnist
 
 __all__ = [
     "Classifier",
+    "DigitReading",
     "DrawingError",
+    "NumberReading",
     "StrokeError",
     "load_classifier",
     "parse_strokes",

@@ -11,6 +11,9 @@ Sections (each a list of rows in the JSON written to --out, and a markdown table
   crowd       N gradio_client visitors drawing at once, idle and during a training run;
               server memory over many drawings.
   train_tab   the Train tab's run (live curves, guesses, views) against the bare engine.
+  numbers     `read_number` on numbers composed from MNIST test digits 0-4999 (separate,
+              touching, photo-like): whole strings and digit counts right, time per number;
+              and how long the issue's bad pictures take.
   browser     in headless Chromium: pen-up to the answer on the stroke pad, answers while a
               stroke is drawn, Retrain-to-done with the defaults.
 
@@ -716,6 +719,61 @@ def machine() -> str:
     return f"{cpu}, {physical_cores()} cores{gpu}; torch {torch.__version__}, Python {platform.python_version()}"
 
 
+def number_section(data: MNIST, per_kind: int) -> list[dict]:
+    from digitpad.number_set import KINDS, number_set
+
+    torch.set_num_threads(physical_cores())
+    classifier = load_classifier()
+    images, labels = data.test_images[:5000].numpy(), data.test_labels[:5000].numpy()
+    rows, every = [], []
+    for kind in KINDS:
+        numbers = number_set(images, labels, kind, per_kind, seed=2026)
+        classifier.read_number(numbers[0].picture)  # warm-up
+        right = count = 0
+        times = []
+        for n in numbers:
+            t0 = time.perf_counter()
+            text = classifier.read_number(n.picture).text
+            times.append(time.perf_counter() - t0)
+            right += text == n.text
+            count += len(text) == len(n.text)
+        every += times
+        rows.append(
+            {
+                "what": f"{kind} ({per_kind} numbers of 1-8 digits)",
+                "strings_right_pct": round(100 * right / per_kind, 1),
+                "count_right_pct": round(100 * count / per_kind, 1),
+                **percentiles(times),
+            }
+        )
+    rows.append({"what": "all kinds: time per number", **percentiles(every)})
+    for name, picture in bad_number_pictures().items():
+        t0 = time.perf_counter()
+        try:
+            answer = repr(classifier.read_number(picture).text[:12])
+        except ValueError as e:  # DrawingError: a clear message is an answer too
+            answer = f"error: {e}"[:60]
+        rows.append({"what": f"bad input: {name}", "answer": answer, "seconds": round(time.perf_counter() - t0, 3)})
+    return rows
+
+
+def bad_number_pictures() -> dict[str, object]:
+    """The issue's bad pictures for the number reader."""
+    rng = np.random.default_rng(5)
+    specks = np.full((400, 1200), 255, np.uint8)
+    for y, x in zip(rng.integers(0, 396, 200), rng.integers(0, 1196, 200), strict=True):
+        specks[y : y + 3, x : x + 3] = 0
+    strip = np.full((60, 10_000), 255, np.uint8)
+    strip[10:50, ::40] = 0
+    no_digits = (rng.normal(0.8, 0.08, (600, 800, 3)).clip(0, 1) * 255).astype(np.uint8)
+    return {
+        "200 specks": specks,
+        "10,000 px wide strip": strip,
+        "one stroke across the pad": {"strokes": [[[5, 160], [955, 170]]], "width": 960, "height": 320},
+        "photo without digits (noisy paper)": no_digits,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m digitpad.bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -723,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="finish in under 5 minutes on 2 CPU cores")
     parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
     parser.add_argument(
-        "--sections", default="training,train_tab,latency,throughput,server,browser", help="comma-separated"
+        "--sections", default="training,train_tab,latency,numbers,throughput,server,browser", help="comma-separated"
     )
     parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
     parser.add_argument("--drawings", type=int, default=10, help="drawings per visitor")
@@ -741,6 +799,8 @@ def main(argv: list[str] | None = None) -> int:
         results["training"] = training_section(data, args.quick, args.steps)
     if "latency" in sections:
         results["latency"] = latency_section(repeats=20 if args.steps else 200)
+    if "numbers" in sections:
+        results["numbers"] = number_section(data, per_kind=20 if args.steps else 300)
     if "throughput" in sections:
         results["throughput"] = throughput_section(data)
     if "train_tab" in sections:
@@ -753,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
             3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
         )
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
-    for name in ("training", "train_tab", "latency", "throughput", "server", "browser"):
+    for name in ("training", "train_tab", "latency", "numbers", "throughput", "server", "browser"):
         if name in results:
             print(f"## {name}\n\n{markdown_table(results[name])}\n")
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -10,6 +10,7 @@ from torch import nn
 
 from digitpad.checkpoint import load_checkpoint
 from digitpad.mnist_format import IMAGE_SIZE
+from digitpad.number import NumberReading, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.strokes import parse_strokes, strokes_to_mnist
 from digitpad.train import to_input
@@ -61,6 +62,10 @@ class Classifier:
         if image is None:
             return None, None
         return self.predict_proba(image)[0], image
+
+    def read_number(self, picture: object) -> NumberReading:
+        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`)."""
+        return read_number(self, picture)
 
     def __repr__(self) -> str:
         acc = self.metadata.get("test_acc")

@@ -153,6 +153,62 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    from digitpad.classifier import load_classifier
+    from digitpad.preprocess import DrawingError
+
+    clf = load_classifier(args.weights)
+    status = 0
+    for file in args.files:
+        try:
+            reading = clf.read_number(file)
+        except DrawingError as e:
+            print(json.dumps({"file": file, "error": str(e)}) if args.json else f"{file}: error: {e}")
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps({"file": file, **reading.as_dict()}))
+            continue
+        unsure = [f"{d.digit} at {i + 1} ({d.confidence:.0%})" for i, d in enumerate(reading.digits) if d.unsure]
+        line = reading.text or "no digits found (blank image)"
+        if unsure:
+            line += f"  (unsure: {', '.join(unsure)})"
+        print(f"{file}: {line}" + (f"  [{reading.note}]" if reading.note else ""))
+    return status
+
+
+def cmd_train_verifier(args: argparse.Namespace) -> int:
+    from digitpad.checkpoint import save_checkpoint
+    from digitpad.data import load_mnist
+    from digitpad.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
+    from digitpad.train import pick_device, train
+
+    device = pick_device(args.device)
+    mnist = load_mnist(args.data_dir)
+    print(f"cutting {args.numbers} composed numbers into candidate pieces (takes about {args.numbers // 5} s)")
+    data = verifier_data(mnist, args.numbers, seed=args.seed)
+    whole = (data.train_labels != NOT_ONE_DIGIT).float().mean()
+    print(
+        f"pieces: {len(data.train_labels):,} train ({whole:.0%} whole digits), "
+        f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test"
+    )
+    final = None
+    for event in train(RECIPE, data, device, seed=args.seed):
+        if event.kind == "eval":
+            print(
+                f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
+                f"test {event.test_acc:.2f}%  {event.elapsed_s:.1f}s"
+            )
+        elif event.kind in ("done", "stopped"):
+            final = event
+    if final is None or final.model is None:
+        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+        return 1
+    save_checkpoint(final.model, args.output, **final.metadata, numbers=args.numbers, task="one whole digit?")
+    print(f"verifier: {final.test_acc:.2f}% right on test pieces (val {final.val_acc:.2f}%); saved {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from digitpad.model import MODELS
     from digitpad.train import RECIPES
@@ -190,6 +246,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="images of a single digit (PNG, JPEG, ...)")
     p.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
     p.set_defaults(func=cmd_predict)
+
+    r = sub.add_parser("read", help="read the whole number in image files", formatter_class=fmt)
+    r.add_argument("files", nargs="+", help="images of a row of handwritten digits (PNG, JPEG, ...)")
+    r.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
+    r.add_argument("--json", action="store_true", help="one JSON object per file: text, note and the digits")
+    r.set_defaults(func=cmd_read)
+
+    v = sub.add_parser("train-verifier", help="train the number reader's one-whole-digit check", formatter_class=fmt)
+    v.add_argument("--numbers", type=int, default=2500, help="composed numbers to cut into training pieces")
+    v.add_argument("--output", default="weights/digit-verifier.safetensors", help="weights file")
+    v.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    v.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    v.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    v.set_defaults(func=cmd_train_verifier)
     return parser
 
 

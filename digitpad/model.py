@@ -23,10 +23,11 @@ DEFAULT_MODEL = "digitnet"
 @dataclass
 class LeNet5Config:
     dropout: float = 0.0  # the seed has none; the Train tab can add some before each hidden FC layer
+    classes: int = NUM_CLASSES  # 2 for the number reader's "one whole digit?" check
 
 
 class LeNet5(nn.Module):
-    """conv 1->6 5x5, pool, conv 6->16 5x5, pool, FC 256->120->84->10, ReLU."""
+    """conv 1->6 5x5, pool, conv 6->16 5x5, pool, FC 256->120->84->10 (classes), ReLU."""
 
     def __init__(self, config: LeNet5Config | None = None):
         super().__init__()
@@ -35,7 +36,7 @@ class LeNet5(nn.Module):
         self.conv2 = nn.Conv2d(6, 16, 5)  # 12 -> 8, pool -> 4
         self.fc1 = nn.Linear(16 * 4 * 4, 120)
         self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, NUM_CLASSES)
+        self.fc3 = nn.Linear(84, self.config.classes)
         self.dropout = nn.Dropout(self.config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -52,6 +53,7 @@ class DigitNetConfig:
     widths: tuple[int, int, int] = (24, 48, 96)
     hidden: int = 128
     dropout: float = 0.25
+    classes: int = NUM_CLASSES
 
 
 def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
@@ -85,7 +87,7 @@ class DigitNet(nn.Module):
             nn.Linear(w3 * 3 * 3, self.config.hidden),
             nn.ReLU(inplace=True),
             nn.Dropout(self.config.dropout),
-            nn.Linear(self.config.hidden, NUM_CLASSES),
+            nn.Linear(self.config.hidden, self.config.classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

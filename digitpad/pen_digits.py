@@ -42,3 +42,19 @@ def stroke_pad_value(digit: int, box: tuple[float, float, float, float] = (80, 4
     """The stroke pad's value with `digit` drawn in `box` on a `side` px pad, as the browser sends it."""
     strokes = [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in scaled_strokes(digit, box)]
     return {"strokes": strokes, "width": side, "height": side}
+
+
+def number_pad_value(text: str, width: int = 960, height: int = 320, gap: float = 0.25) -> dict:
+    """The stroke pad's value with the digits of `text` written left to right on a `width` x `height` pad.
+
+    Digits are 60% of the pad's height, 0.6 of that wide, `gap` digit heights apart, centred.
+    """
+    digit_h = 0.6 * height
+    digit_w, step = 0.6 * digit_h, (0.6 + gap) * digit_h
+    left = (width - (len(text) - 1) * step - digit_w) / 2
+    strokes = [
+        [[round(x, 1), round(y, 1)] for x, y in stroke]
+        for k, char in enumerate(text)
+        for stroke in scaled_strokes(int(char), (left + k * step, 0.2 * height, digit_w, digit_h))
+    ]
+    return {"strokes": strokes, "width": width, "height": height}

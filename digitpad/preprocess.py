@@ -36,6 +36,8 @@ SPECK_FRACTION = 0.02  # connected ink blobs smaller than 2% of all ink are spec
 MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty pad
 MAX_PIXELS = 25_000_000  # refuse larger pictures before decoding them
 WORKING_SIDE = 1024  # larger pictures are downscaled to this before anything else
+EIGHT_NEIGHBOURS = np.ones((3, 3), bool)  # ink touching at a corner is connected
+WITHIN_2_STEPS = ndimage.iterate_structure(ndimage.generate_binary_structure(2, 1), 2)  # a 5x5 diamond
 
 
 class DrawingError(ValueError):
@@ -212,17 +214,17 @@ def keep_digit(ink: np.ndarray) -> np.ndarray | None:
     mask = ink >= INK_LEVEL
     if mask.sum() < MIN_INK_PIXELS:
         return None
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    labels, count = ndimage.label(mask, structure=EIGHT_NEIGHBOURS)
     if count > 1:
-        sizes = np.bincount(labels.ravel())[1:]
-        keep = np.flatnonzero(sizes >= max(MIN_INK_PIXELS, SPECK_FRACTION * sizes.sum())) + 1
-        mask = np.isin(labels, keep)
+        sizes = np.bincount(labels.ravel())
+        sizes[0] = 0
+        mask = (sizes >= max(MIN_INK_PIXELS, SPECK_FRACTION * sizes.sum()))[labels]
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if rows.size == 0:
         return None
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    # keep the soft edges of the strokes we kept (dilated mask), nothing of the specks
-    near = ndimage.binary_dilation(mask[r0:r1, c0:c1], iterations=2)
+    # keep the soft edges of the strokes we kept (the mask grown by 2 px), nothing of the specks
+    near = ndimage.binary_dilation(mask[r0:r1, c0:c1], structure=WITHIN_2_STEPS)
     return ink[r0:r1, c0:c1] * near
 
 
@@ -282,7 +284,9 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     """Place a digit (h, w <= 20) in 28x28 with its centre of mass at the centre."""
     out = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
     h, w = digit.shape
-    cy, cx = ndimage.center_of_mass(digit)
+    mass = digit.astype(np.float64)
+    total = mass.sum()
+    cy, cx = float(mass.sum(1) @ np.arange(h)) / total, float(mass.sum(0) @ np.arange(w)) / total
     # MNIST's centre of mass sits at pixel (14.0, 14.0) (measured on the training set)
     top = int(np.clip(round(IMAGE_SIZE / 2 - cy), 0, IMAGE_SIZE - h))
     left = int(np.clip(round(IMAGE_SIZE / 2 - cx), 0, IMAGE_SIZE - w))
@@ -297,12 +301,24 @@ def to_mnist(drawing) -> np.ndarray | None:
     H×W, H×W×3 or H×W×4 array, a PIL image, or an image file path.
     """
     ink = ink_map(drawing)
-    if ink is None:
-        return None
+    return None if ink is None else ink_to_mnist(ink)
+
+
+def ink_to_mnist(ink: np.ndarray) -> np.ndarray | None:
+    """An ink map float (H, W) in [0, 1] holding one digit -> uint8 (28, 28) (steps 2-4); None if blank."""
     digit = keep_digit(ink)
     if digit is None:
         return None
-    digit = normalise_stroke_width(fit(digit, WORK_BOX))
-    digit = keep_digit(digit)  # re-crop: thickening grew the box
+    return mnist_frame(normalise_stroke_width(fit(digit, WORK_BOX)))
+
+
+def mnist_frame(ink: np.ndarray) -> np.ndarray | None:
+    """A digit's ink at the working size, strokes at MNIST's width -> uint8 (28, 28) (step 4); None if blank.
+
+    Re-crops first: thickening grew the box, and a piece cut from a row of digits has margins.
+    """
+    digit = keep_digit(ink)
+    if digit is None:
+        return None
     digit = np.clip(fit(digit, DIGIT_BOX), 0, 1)
     return np.round(center_by_mass(digit) * 255).astype(np.uint8)

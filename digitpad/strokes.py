@@ -21,6 +21,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from digitpad.mnist_format import DIGIT_BOX
@@ -262,3 +263,22 @@ def strokes_to_mnist(strokes: list[np.ndarray]) -> np.ndarray | None:
     offset = (box - ink) / 2 + PEN_WIDTH / 2  # the ink centred in whole pixels
     digit = draw((a - lo) * scale + offset, (b - lo) * scale + offset, (box[1], box[0]))
     return np.round(center_by_mass(digit) * 255).astype(np.uint8)
+
+
+def strokes_to_ink(parsed: Strokes, scale: float, pen: float) -> np.ndarray:
+    """Parsed strokes drawn as the pad shows them -> ink map float (H * scale, W * scale) in [0, 1].
+
+    `pen` is the brush width in canvas px; joins and ends are round, as on the pad. For reading
+    several digits at once (`digitpad.number`), where what touches on the pad must touch here.
+    """
+    width, height = max(1, round(parsed.width * scale)), max(1, round(parsed.height * scale))
+    canvas = Image.new("L", (width, height), 0)
+    pen_draw = ImageDraw.Draw(canvas)
+    radius = max(pen * scale / 2, 0.5)
+    for stroke in parsed.strokes:
+        points = [(float(x), float(y)) for x, y in stroke * scale]
+        if len(points) > 1:
+            pen_draw.line(points, fill=255, width=max(1, round(2 * radius)), joint="curve")
+        for x, y in (points[0], points[-1]):
+            pen_draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return np.asarray(canvas, np.float32) / 255

@@ -36,10 +36,10 @@ def page(browser, server_url):
     page.context.close()
 
 
-def pad_points(page, stroke, box):
+def pad_points(page, stroke, box, pad: str = "#pad"):
     """A stroke in unit coordinates, fitted into box = (left, top, width, height) as fractions of
     the pad -> page coordinates."""
-    canvas = page.locator("#pad canvas").bounding_box()
+    canvas = page.locator(f"{pad} canvas").bounding_box()
     left, top, width, height = box
     return [
         (canvas["x"] + (left + x * width) * canvas["width"], canvas["y"] + (top + y * height) * canvas["height"])
@@ -47,10 +47,10 @@ def pad_points(page, stroke, box):
     ]
 
 
-def draw(page, digit: int, box: tuple[float, float, float, float]) -> None:
+def draw(page, digit: int, box: tuple[float, float, float, float], pad: str = "#pad") -> None:
     """Draw `digit` with the mouse."""
     for stroke in DIGITS[digit]:
-        points = pad_points(page, stroke, box)
+        points = pad_points(page, stroke, box, pad)
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -69,19 +69,24 @@ def draw_with_finger(page, digit: int, box) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def settled_prediction(page, previous: str | None = None, timeout: float = 20) -> str:
-    """The top guess once #prediction has changed from `previous` and stayed put for 0.6 s."""
-    locator = page.locator(LABEL)
+def settled(read, previous: str | None = None, timeout: float = 20) -> str:
+    """What `read()` returns once it is non-empty, differs from `previous` and has stayed put for 0.6 s."""
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
-        text = locator.inner_text() if locator.count() else ""
+        text = read()
         if text != last:
             last, since = text, time.monotonic()
         elif text and text != previous and time.monotonic() - since >= 0.6:
             return text
         time.sleep(0.1)
     return last or ""
+
+
+def settled_prediction(page, previous: str | None = None, timeout: float = 20) -> str:
+    """The top guess once #prediction has changed from `previous` and stayed put for 0.6 s."""
+    locator = page.locator(LABEL)
+    return settled(lambda: locator.inner_text() if locator.count() else "", previous, timeout)
 
 
 def clear(page) -> None:
@@ -151,7 +156,7 @@ def test_undo_clear_and_the_pad_never_changes_size(page):
 
 def test_tabs_show_one_at_a_time(page):
     tabs = page.get_by_role("tab").all_inner_texts()
-    assert [t.strip() for t in tabs] == ["Draw", "Train"]
+    assert [t.strip() for t in tabs] == ["Draw", "Number", "Train"]
     assert page.locator("#pad canvas").is_visible() and page.locator("#retrain").is_hidden()
     page.get_by_role("tab", name="Train").click()
     page.locator("#retrain").wait_for(state="visible")
@@ -275,3 +280,35 @@ def test_a_photo_beside_the_pad_is_read_too(page, tmp_path):
     assert settled_prediction(page, previous=EMPTY_HINT) == "6"
     draw(page, 1, BOXES[0])  # then the pad: the answer is about the drawing again
     assert settled_prediction(page, previous="6") == "1"
+
+
+NUMBER_TEXT = "#number-text input, #number-text textarea"
+
+
+def test_write_a_number_on_the_wide_pad(page, tmp_path):
+    """Write 3 8 5 with the mouse on the Number tab's 3:1 pad: the number, its boxes and digits show."""
+    page.get_by_role("tab", name="Number").click()
+    canvas = page.locator("#number-pad canvas")
+    canvas.wait_for(state="visible")
+    size = canvas.bounding_box()
+    assert size["width"] / size["height"] == pytest.approx(3, rel=0.02)
+    for k, digit in enumerate((3, 8, 5)):
+        draw(page, digit, (0.22 + 0.2 * k, 0.15, 0.13, 0.7), pad="#number-pad")
+    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "385"
+    assert "**" not in page.locator("#number-status").inner_text()  # markdown rendered, not shown raw
+    assert "Read 3 digits: 385" in page.locator("#number-status").inner_text()
+    captions = page.locator("#number-digits figcaption").all_inner_texts()
+    assert [c.split(" ")[0] for c in captions] == ["3", "8", "5"]
+    assert all(re.search(r"\d+%", c) for c in captions)
+    # the pad's picture with a box and the digit over each (drawn by the server; the unit tests check the pixels)
+    boxes = page.locator("#number-boxes img")
+    boxes.wait_for(timeout=10_000)
+    assert boxes.evaluate("img => img.naturalWidth / img.naturalHeight") == pytest.approx(3, rel=0.01)
+    page.screenshot(
+        path=str(DOCS / "number-tab.png" if UPDATE_SCREENSHOTS else tmp_path / "number.png"), full_page=True
+    )
+    page.click('#number-pad button[aria-label="Clear canvas"]')
+    deadline = time.monotonic() + 10
+    while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert page.locator(NUMBER_TEXT).input_value() == ""

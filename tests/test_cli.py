@@ -84,3 +84,32 @@ def test_predict_unreadable_file(tmp_path):
     fake.write_text("hello")
     result = cli("predict", str(fake), check=False)
     assert result.returncode == 1 and "fake.png: error: fake.png: not a readable image" in result.stdout
+
+
+def test_read_numbers_from_files(tmp_path, mnist):
+    from digitpad.number_set import number_set
+
+    numbers = number_set(mnist.test_images[:5000].numpy(), mnist.test_labels[:5000].numpy(), "separate", 3, seed=5)
+    files = []
+    for k, n in enumerate(numbers):
+        files.append(str(tmp_path / f"n{k}.png"))
+        Image.fromarray(n.picture).save(files[-1])
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((60, 200), 255, np.uint8)).save(blank)
+    lines = cli("read", *files, str(blank)).stdout.strip().splitlines()
+    assert [line.split(": ")[1].split()[0] for line in lines[:3]] == [n.text for n in numbers]
+    assert lines[3] == f"{blank}: no digits found (blank image)"
+
+    objects = [json.loads(line) for line in cli("read", "--json", *files).stdout.strip().splitlines()]
+    assert [o["text"] for o in objects] == [n.text for n in numbers]
+    first = objects[0]["digits"][0]
+    assert (
+        set(first) == {"box", "digit", "confidence", "probs"} and len(first["box"]) == 4 and len(first["probs"]) == 10
+    )
+
+
+def test_read_unreadable_file(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    result = cli("read", str(bad), check=False)
+    assert result.returncode == 1 and "not a readable image" in result.stdout

@@ -1,9 +1,10 @@
 """The Gradio app, one module per tab; `build_demo()` builds the Blocks once.
 
 - `draw.py`: the Draw tab (live recognition of a drawing or a photo);
+- `number.py`: the Number tab (a whole number from a wide pad, a photo or the webcam);
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
-- `gallery.py`: the small HTML views the Train tab shows;
+- `gallery.py`: the small HTML views the Train and Number tabs show;
 - `request_limit.py`: oversized request bodies refused before Gradio reads them.
 
 Every tab only wires widgets to library functions.
@@ -21,6 +22,7 @@ from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from digitpad.app.draw import build_draw_tab  # noqa: E402
+from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.classifier import load_classifier  # noqa: E402
@@ -39,6 +41,10 @@ CSS = """
 .digit-gallery img { display: block; image-rendering: pixelated; border: 2px solid transparent; border-radius: 4px; }
 .digit-gallery figure.wrong img { border-color: #dc2626; }
 .digit-gallery figure.wrong figcaption { color: #dc2626; font-weight: bold; }
+#number-text input, #number-text textarea { font-size: 2.6em; font-weight: 700; letter-spacing: 0.08em;
+  font-variant-numeric: tabular-nums; }
+.number-digits figure.wrong img { border-color: #d97706; }
+.number-digits figure.wrong figcaption { color: #b45309; }
 table.confusion { border-collapse: collapse; font-size: 0.8em; font-variant-numeric: tabular-nums; }
 table.confusion caption { caption-side: top; text-align: left; padding-bottom: 4px; }
 table.confusion th, table.confusion td { padding: 2px 4px; min-width: 2.2em; text-align: right; }
@@ -57,6 +63,7 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
         with gr.Tabs():
             model_choice = build_draw_tab(bundled, my_model)
+            build_number_tab(bundled, my_model, model_choice)
             build_train_tab(my_model, model_choice)
     return demo
 

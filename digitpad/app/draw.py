@@ -23,6 +23,7 @@ from PIL import Image
 
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
+from digitpad.number import UNSURE_BELOW
 from digitpad.preprocess import DrawingError
 from digitpad.scratch import keep_newest
 
@@ -30,7 +31,6 @@ log = logging.getLogger("digitpad")
 
 PAD = 320  # px; the pad is square, this size from page load on
 BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)
-UNSURE_BELOW = 0.6  # top probability under which we say the model is unsure
 EMPTY_HINT = "Draw a digit (0-9)"
 EMPTY_VERDICT = "The pad is empty: draw a digit and I'll read it as you go."
 PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour

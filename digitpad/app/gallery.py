@@ -1,4 +1,4 @@
-"""Small HTML views for the Train tab: digits with captions, filters, a confusion matrix.
+"""Small HTML views: digits with captions, filters, a confusion matrix (Train tab), a number's digits (Number tab).
 
 Plain HTML (images inlined as PNG data URIs) so that every number a visitor sees is text
 in the page: readable on a phone, and checkable by the browser tests.
@@ -84,3 +84,17 @@ def confusion_html(matrix: np.ndarray) -> str:
         f'<table class="confusion"><caption>Confusion matrix: {accuracy:.2f}% of {total:,} test digits right '
         f"(rows: true digit, columns: guess)</caption><tr><th></th>{head}</tr>{''.join(rows)}</table>"
     )
+
+
+def number_digits_html(
+    images: list[np.ndarray], digits: list[int], confidences: list[float], unsure: list[bool]
+) -> str:
+    """A number's digits as the network read them, left to right: "7 · 98%" under each, unsure ones marked "?"."""
+    if not digits:
+        return ""
+    figures = []
+    for image, digit, confidence, doubt in zip(images, digits, confidences, unsure, strict=True):
+        caption = f"{digit} · {confidence:.0%}" + (" ?" if doubt else "")
+        alt = f"read as {digit}, {confidence:.0%} sure" + (", unsure" if doubt else "")
+        figures.append(figure(image, DIGIT_SCALE, caption, alt, wrong=doubt))
+    return f'<div class="digit-gallery number-digits">{"".join(figures)}</div>'

@@ -1,0 +1,159 @@
+"""The Number tab: write a whole number on a wide pad, or give a photo (upload, paste, webcam).
+
+Wiring only. `Classifier.read_number` finds and reads the digits; this module shows the
+number in large type, the picture with a box and the digit over each detection, and each
+digit as the network saw it with its confidence (unsure ones marked, not hidden).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from digitpad.app.draw import BRUSH
+from digitpad.app.gallery import number_digits_html
+from digitpad.app.stroke_pad import StrokePad
+from digitpad.classifier import Classifier
+from digitpad.number import MAX_DIGITS, PAD_PEN, NumberReading
+from digitpad.preprocess import DrawingError
+from digitpad.strokes import parse_strokes, strokes_to_ink
+
+log = logging.getLogger("digitpad")
+
+PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
+EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
+
+SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits read with less than 60%
+
+# (the picture with boxes, the number, its digits as read, a status line)
+NumberAnswer = tuple[np.ndarray | None, str, str, str]
+
+
+def pad_picture(value: object) -> np.ndarray | None:
+    """The stroke pad's strokes as the visitor sees them: dark ink on white, uint8 (H, W), canvas px."""
+    parsed = parse_strokes(value)
+    if not parsed.strokes:
+        return None
+    ink = strokes_to_ink(parsed, 1.0, PAD_PEN * parsed.height)
+    return np.round(255 * (1 - ink)).astype(np.uint8)
+
+
+def status_text(reading: NumberReading) -> str:
+    """One line: how many digits, which are unsure, and any note."""
+    if not reading.digits:
+        return reading.note or "No digits found: write a number on the pad, or try a sharper photo."
+    count = len(reading.digits)
+    line = f"Read {count} digit{'s' if count > 1 else ''}: **{reading.text}**."
+    unsure = [(i, d) for i, d in enumerate(reading.digits) if d.unsure]
+    if unsure:
+        which = ", ".join(f"the {ordinal(i + 1)} ({d.digit}, {d.confidence:.0%})" for i, d in unsure)
+        line += f" Unsure (marked ?): {which}."
+    return f"{line} {reading.note}".strip()
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def boxes_picture(picture: np.ndarray, reading: NumberReading) -> np.ndarray:
+    """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure)."""
+    image = Image.fromarray(picture).convert("RGB")
+    pen = ImageDraw.Draw(image)
+    scale = max(1.0, max(image.size) / 960)  # lines and labels keep their size on large photos
+    font = ImageFont.load_default(size=round(22 * scale))
+    for d in reading.digits:
+        colour = UNSURE_COLOUR if d.unsure else SURE_COLOUR
+        pen.rectangle(d.box, outline=colour, width=round(3 * scale))
+        label = f"{d.digit}?" if d.unsure else str(d.digit)
+        left, top, right, bottom = pen.textbbox((d.box[0], d.box[1]), label, font=font)
+        tag = (left, top - (bottom - top) - 6 * scale, right + 8 * scale, top)  # above the box, inside the picture
+        shift = max(0.0, -tag[1])
+        pen.rectangle((tag[0], tag[1] + shift, tag[2], tag[3] + shift), fill=colour)
+        pen.text((left + 4 * scale, tag[1] + shift + 2 * scale - (top - d.box[1])), label, fill="white", font=font)
+    return np.asarray(image)
+
+
+def number_answer(picture: np.ndarray | None, reading: NumberReading) -> NumberAnswer:
+    """A reading -> what the tab shows (see `NumberAnswer`)."""
+    digits = number_digits_html(
+        [d.image for d in reading.digits],
+        [d.digit for d in reading.digits],
+        [d.confidence for d in reading.digits],
+        [d.unsure for d in reading.digits],
+    )
+    shown = None if picture is None else boxes_picture(picture, reading)
+    return shown, reading.text, digits, status_text(reading)
+
+
+def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Classifier, what: str) -> NumberAnswer:
+    """Read `picture`; bad input gets a message, never a crash."""
+    try:
+        reading = classifier.read_number(picture)
+    except DrawingError as e:
+        return None, "", "", f"Can't read this {what}: {e}"
+    except Exception:  # a visitor's input must never take the page down: say so, log the bug
+        log.exception("reading a number from a %s failed", what)
+        return None, "", "", f"Can't read this {what}: it is not something digitpad understands."
+    return number_answer(shown, reading)
+
+
+def build_number_tab(bundled: Classifier, my_model: gr.State, model_choice: gr.Radio) -> None:
+    """The Number tab. It reads with the model chosen on the Draw tab."""
+
+    def choose(choice: str, mine: Classifier | None) -> Classifier:
+        return mine if choice == "mine" and mine is not None else bundled
+
+    def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
+        try:
+            shown = pad_picture(pad_value)
+        except DrawingError as e:
+            return None, "", "", f"Can't read this drawing: {e}"
+        return read_number_answer(pad_value, shown, choose(choice, mine), "drawing")
+
+    def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
+        return read_number_answer(photo, photo, choose(choice, mine), "photo")
+
+    def read_photo_or_pad(photo, pad_value, choice: str, mine: Classifier | None) -> NumberAnswer:
+        """A new photo is read; once it is removed, the pad is read again."""
+        if photo is None:
+            return read_number(pad_value, choice, mine)
+        return read_number_photo(photo, choice, mine)
+
+    with gr.Tab("Number", id="number"):
+        gr.Markdown("Write a whole number, digit by digit, left to right. Each digit is found, cut out and read.")
+        pad = StrokePad(
+            elem_id="number-pad",
+            width=PAD_WIDTH,
+            height=PAD_HEIGHT,
+            brush=BRUSH,
+            label="Number pad",
+            hint="Write a number here, e.g. 2026",
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=300):
+                text = gr.Textbox(
+                    label="The number", elem_id="number-text", interactive=False, buttons=["copy"], max_lines=1
+                )
+                status = gr.Markdown(EMPTY_STATUS, elem_id="number-status")
+                digits = gr.HTML(elem_id="number-digits", label="Each digit as the network read it")
+                boxes = gr.Image(
+                    label="What was found", elem_id="number-boxes", interactive=False, format="png", buttons=[]
+                )
+            with gr.Column(scale=2, min_width=260):
+                photo = gr.Image(
+                    label="Or a photo of a handwritten number (upload, paste or webcam)",
+                    elem_id="number-photo",
+                    type="numpy",
+                    sources=["upload", "clipboard", "webcam"],
+                    height=260,
+                )
+        api_only = gr.Button(visible=False)  # `/read_number_photo` for API clients: a picture in, the answer out
+    outputs = [boxes, text, digits, status]
+    live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
+    pad.input(read_number, [pad, model_choice, my_model], outputs, api_name="read_number", **live)
+    photo.change(read_photo_or_pad, [photo, pad, model_choice, my_model], outputs, api_visibility="private", **live)
+    api_only.click(read_number_photo, [photo, model_choice, my_model], outputs, api_name="read_number_photo")
