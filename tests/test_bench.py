@@ -25,6 +25,11 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert len(report["train_tab"]) == 2 and all(
         row["train_tab_s"] > row["train_tab_train_s"] > 0 for row in report["train_tab"]
     )
+    numbers = {row["what"].split(" (")[0]: row for row in report["numbers"]}
+    assert {"separate", "touching", "photo", "all kinds: time per number"} <= set(numbers)
+    assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
+    assert numbers["all kinds: time per number"]["median_ms"] > 0
+    assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
     strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
     assert strokes["median_ms"] > 0
     browser = {row["what"]: row for row in report["browser"]}

@@ -312,3 +312,22 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
     while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert page.locator(NUMBER_TEXT).input_value() == ""
+
+
+def test_a_photo_of_a_number_is_read(page, tmp_path, mnist):
+    from PIL import Image
+
+    from digitpad.number_set import number_set
+
+    digits = mnist.test_images[:5000].numpy(), mnist.test_labels[:5000].numpy()
+    n = number_set(*digits, "photo", 4, seed=21)[2]  # 37868772
+    photo = tmp_path / "number.jpg"
+    Image.fromarray(n.picture).save(photo, quality=90)
+    page.get_by_role("tab", name="Number").click()
+    with page.expect_file_chooser() as chooser:  # as a visitor does: click the upload area, pick a file
+        page.locator("#number-photo").get_by_text("Click to Upload").click()
+    chooser.value.set_files(str(photo))
+    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == n.text
+    boxes = page.locator("#number-boxes img")
+    boxes.wait_for(timeout=10_000)
+    assert boxes.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(Image.open(photo).size)
