@@ -23,7 +23,7 @@ DEFAULT_MODEL = "digitnet"
 @dataclass
 class LeNet5Config:
     dropout: float = 0.0  # the seed has none; the Train tab can add some before each hidden FC layer
-    classes: int = NUM_CLASSES  # 2 for the number reader's "one whole digit?" check
+    classes: int = NUM_CLASSES  # 11 for the number reader's verifier (a whole 0-9, or not one digit)
 
 
 class LeNet5(nn.Module):

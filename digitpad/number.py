@@ -33,8 +33,10 @@ from scipy import ndimage
 
 from digitpad.mnist_format import NUM_CLASSES
 from digitpad.preprocess import (
+    EIGHT_NEIGHBOURS,
     INK_LEVEL,
     MIN_INK_PIXELS,
+    WITHIN_2_STEPS,
     WORK_BOX,
     ink_map,
     mnist_frame,
@@ -180,7 +182,7 @@ class Group:
 
 def blobs(mask: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     """Connected ink -> (label image, one Group per blob that is not a speck)."""
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    labels, count = ndimage.label(mask, structure=EIGHT_NEIGHBOURS)
     if count == 0:
         return labels, []
     area = np.bincount(labels.ravel(), minlength=count + 1)[1:]
@@ -368,7 +370,7 @@ def cut_pieces(
     pieces = []
     for g, group in enumerate(groups):
         mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
-        near = ndimage.binary_dilation(mask, iterations=2)  # the strokes' soft edges, nothing of the neighbours
+        near = ndimage.binary_dilation(mask, structure=WITHIN_2_STEPS)  # the strokes' soft edges, not the neighbours'
         group_ink = ink[group.y0 : group.y1, group.x0 : group.x1] * near
         paths, pairs = cuts_of(group, group_ink, mask, cut_above, height)
         x = np.arange(mask.shape[1])
@@ -461,12 +463,13 @@ def read_number(classifier: Classifier, picture: object, verifier: Classifier | 
         return NumberReading([], note)
     verdicts = (verifier or bundled_verifier()).predict_proba(np.stack([p.image for p in pieces]))
     score = piece_scores(candidates, verdicts)
+    by_group: dict[int, list[int]] = {}  # a group's pieces, as indices (a group with none held nothing readable)
+    for k, piece in enumerate(pieces):
+        by_group.setdefault(piece.group, []).append(k)
     chosen: list[Piece] = []
-    for g in range(len(candidates.groups)):
-        mine = [k for k, p in enumerate(pieces) if p.group == g]
-        if mine:  # else nothing readable in it
-            split = best_split([pieces[k].cuts for k in mine], score[mine], pieces[mine[0]].last_cut)
-            chosen += [pieces[mine[i]] for i in split]
+    for mine in by_group.values():  # groups left to right, as the pieces were cut
+        split = best_split([pieces[k].cuts for k in mine], score[mine], pieces[mine[0]].last_cut)
+        chosen += [pieces[mine[i]] for i in split]
     if len(chosen) > MAX_DIGITS:
         note = f"More than {MAX_DIGITS} digits: read the first {MAX_DIGITS} from the left."
         chosen = chosen[:MAX_DIGITS]

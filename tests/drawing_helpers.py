@@ -5,22 +5,18 @@ bitmap pad would, and MNIST test digits re-drawn as pen strokes.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 from scipy import ndimage
 
 from digitpad.bench import pad_value  # noqa: F401 - the tests build pad values with it
 from digitpad.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
+from digitpad.strokes import Strokes, strokes_to_ink
 
 
 def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
-    """Strokes drawn like the pad draws them -> alpha mask uint8 (H, W), round caps and joins."""
-    image = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(image)
-    for stroke in strokes:
-        draw.line(stroke, fill=255, width=width, joint="curve")
-        for x, y in (stroke[0], stroke[-1]):
-            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
-    return np.asarray(image)
+    """Strokes (lists of (x, y)) drawn like the pad draws them (`strokes_to_ink`) -> alpha mask uint8 (H, W)."""
+    parsed = Strokes([np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes], *size)
+    return np.round(255 * strokes_to_ink(parsed, 1.0, width)).astype(np.uint8)
 
 
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import gradio as gr
 import numpy as np
@@ -37,6 +38,7 @@ PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbou
 MAX_PREVIEWS = 2000  # preview files kept on disk; the oldest half goes when there are more
 
 Answer = tuple[dict | str, str | None, str]  # (top-3 label or hint, preview file, verdict line)
+T = TypeVar("T")
 
 
 def verdict_text(probs: np.ndarray) -> str:
@@ -51,15 +53,28 @@ def verdict_text(probs: np.ndarray) -> str:
     )
 
 
-def answer(read: Callable[[], tuple], what: str) -> Answer:
-    """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
+def guarded(read: Callable[[], T], what: str) -> tuple[T | None, str | None]:
+    """(`read()`, None), or (None, a sentence saying why) for bad input: never a crash."""
     try:
-        probs, image = read()
+        return read(), None
     except DrawingError as e:
-        return f"Can't read this {what}", None, f"Can't read this {what}: {e}"
+        return None, f"Can't read this {what}: {e}"
     except Exception:  # a visitor's input must never take the page down: say so, log the bug
         log.exception("reading a %s failed", what)
-        return f"Can't read this {what}", None, f"Can't read this {what}: it is not something digitpad understands."
+        return None, f"Can't read this {what}: it is not something digitpad understands."
+
+
+def chosen_model(choice: str, mine: Classifier | None, bundled: Classifier) -> Classifier:
+    """The model the model choice names: the visitor's retrained one ("mine") once they have one."""
+    return mine if choice == "mine" and mine is not None else bundled
+
+
+def answer(read: Callable[[], tuple], what: str) -> Answer:
+    """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
+    found, error = guarded(read, what)
+    if error:
+        return f"Can't read this {what}", None, error
+    probs, image = found
     if probs is None:
         return EMPTY_HINT, None, EMPTY_VERDICT
     order = np.argsort(probs)[::-1][:3]
@@ -117,14 +132,11 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
         f"Bundled model ({bundled.name}, {bundled_acc:.2f}% on MNIST test)" if bundled_acc else "Bundled model"
     )
 
-    def choose(choice: str, mine: Classifier | None) -> Classifier:
-        return mine if choice == "mine" and mine is not None else bundled
-
     def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_strokes(pad_value, choose(choice, mine))
+        return read_strokes(pad_value, chosen_model(choice, mine, bundled))
 
     def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_drawing(drawing, choose(choice, mine))
+        return read_drawing(drawing, chosen_model(choice, mine, bundled))
 
     def read_photo(photo, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""

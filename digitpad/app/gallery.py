@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad.mnist_format import NUM_CLASSES
+from digitpad.number import DigitReading
 
 DIGIT_SCALE = 2  # 28x28 digits shown at 56x56
 FILTER_SCALE = 8  # 5x5 kernels shown at 40x40
@@ -86,15 +87,13 @@ def confusion_html(matrix: np.ndarray) -> str:
     )
 
 
-def number_digits_html(
-    images: list[np.ndarray], digits: list[int], confidences: list[float], unsure: list[bool]
-) -> str:
+def number_digits_html(digits: list[DigitReading]) -> str:
     """A number's digits as the network read them, left to right: "7 · 98%" under each, unsure ones marked "?"."""
     if not digits:
         return ""
     figures = []
-    for image, digit, confidence, doubt in zip(images, digits, confidences, unsure, strict=True):
-        caption = f"{digit} · {confidence:.0%}" + (" ?" if doubt else "")
-        alt = f"read as {digit}, {confidence:.0%} sure" + (", unsure" if doubt else "")
-        figures.append(figure(image, DIGIT_SCALE, caption, alt, wrong=doubt))
+    for d in digits:
+        caption = f"{d.digit} · {d.confidence:.0%}" + (" ?" if d.unsure else "")
+        alt = f"read as {d.digit}, {d.confidence:.0%} sure" + (", unsure" if d.unsure else "")
+        figures.append(figure(d.image, DIGIT_SCALE, caption, alt, wrong=d.unsure))
     return f'<div class="digit-gallery number-digits">{"".join(figures)}</div>'

@@ -7,21 +7,17 @@ digit as the network saw it with its confidence (unsure ones marked, not hidden)
 
 from __future__ import annotations
 
-import logging
-
 import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.app.draw import BRUSH
+from digitpad.app.draw import BRUSH, chosen_model, guarded
 from digitpad.app.gallery import number_digits_html
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
 from digitpad.number import MAX_DIGITS, PAD_PEN, NumberReading
 from digitpad.preprocess import DrawingError
 from digitpad.strokes import parse_strokes, strokes_to_ink
-
-log = logging.getLogger("digitpad")
 
 PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
@@ -79,43 +75,28 @@ def boxes_picture(picture: np.ndarray, reading: NumberReading) -> np.ndarray:
 
 def number_answer(picture: np.ndarray | None, reading: NumberReading) -> NumberAnswer:
     """A reading -> what the tab shows (see `NumberAnswer`)."""
-    digits = number_digits_html(
-        [d.image for d in reading.digits],
-        [d.digit for d in reading.digits],
-        [d.confidence for d in reading.digits],
-        [d.unsure for d in reading.digits],
-    )
     shown = None if picture is None else boxes_picture(picture, reading)
-    return shown, reading.text, digits, status_text(reading)
+    return shown, reading.text, number_digits_html(reading.digits), status_text(reading)
 
 
 def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Classifier, what: str) -> NumberAnswer:
     """Read `picture`; bad input gets a message, never a crash."""
-    try:
-        reading = classifier.read_number(picture)
-    except DrawingError as e:
-        return None, "", "", f"Can't read this {what}: {e}"
-    except Exception:  # a visitor's input must never take the page down: say so, log the bug
-        log.exception("reading a number from a %s failed", what)
-        return None, "", "", f"Can't read this {what}: it is not something digitpad understands."
-    return number_answer(shown, reading)
+    reading, error = guarded(lambda: classifier.read_number(picture), what)
+    return (None, "", "", error) if error else number_answer(shown, reading)
 
 
 def build_number_tab(bundled: Classifier, my_model: gr.State, model_choice: gr.Radio) -> None:
     """The Number tab. It reads with the model chosen on the Draw tab."""
-
-    def choose(choice: str, mine: Classifier | None) -> Classifier:
-        return mine if choice == "mine" and mine is not None else bundled
 
     def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         try:
             shown = pad_picture(pad_value)
         except DrawingError as e:
             return None, "", "", f"Can't read this drawing: {e}"
-        return read_number_answer(pad_value, shown, choose(choice, mine), "drawing")
+        return read_number_answer(pad_value, shown, chosen_model(choice, mine, bundled), "drawing")
 
     def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
-        return read_number_answer(photo, photo, choose(choice, mine), "photo")
+        return read_number_answer(photo, photo, chosen_model(choice, mine, bundled), "photo")
 
     def read_photo_or_pad(photo, pad_value, choice: str, mine: Classifier | None) -> NumberAnswer:
         """A new photo is read; once it is removed, the pad is read again."""
