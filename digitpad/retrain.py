@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,17 @@ from digitpad.classifier import Classifier
 from digitpad.data import MNIST, VALIDATION_SIZE, load_mnist
 from digitpad.model import MODELS, filter_images, first_layer_filters
 from digitpad.scratch import keep_newest
-from digitpad.train import RECIPES, Progress, confusion_matrix, get_recipe, pick_device, train
+from digitpad.train import (
+    RECIPES,
+    Progress,
+    Recipe,
+    confusion_matrix,
+    fixed_sample,
+    get_recipe,
+    pick_device,
+    train,
+)
+from digitpad.zerogpu import on_gpu
 
 DEFAULT_MAX_SECONDS = 600.0
 LIMITS = {
@@ -50,6 +60,8 @@ WATCHED_PER_DIGIT = 2  # live guesses: the first 2 test images of each digit (20
 MISTAKES_SHOWN = 12
 OVERFIT_GAP = 5.0  # points of train-test accuracy gap above which the status says the model overfits
 UI_UPDATE_SECONDS = 1.0  # status refreshes between evaluations
+PROGRESS_SECONDS = 0.25  # the engine's step events passed on at most this often
+CORRECTIONS_SHARE = 0.02  # of Retrain's training images, when the visitor includes their corrections
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
 
@@ -193,6 +205,7 @@ _slot = threading.Lock()  # one training run per server
 _data: MNIST | None = None
 _data_lock = threading.Lock()
 _downloads = tempfile.TemporaryDirectory(prefix="digitpad-weights-")  # removed when the server exits
+_stops = tempfile.TemporaryDirectory(prefix="digitpad-stops-")
 
 
 def cached_mnist() -> MNIST:
@@ -232,14 +245,17 @@ def eta_text(event: Progress) -> str:
 
 
 def retrain(
-    settings: Settings, stop: threading.Event, owner: str = "run", max_seconds: float | None = None
+    settings: Settings,
+    stop: threading.Event,
+    owner: str = "run",
+    max_seconds: float | None = None,
+    corrections: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[RunUpdate]:
-    """Train with `settings`; yields updates. ValueError for bad settings, before anything runs."""
+    """Train with `settings`; yields updates. ValueError for bad settings, before anything runs.
+
+    `corrections` (uint8 (N, 28, 28), labels (N,)): a visitor's corrections, mixed into the training
+    images at CORRECTIONS_SHARE."""
     settings.check()
-    if not training_enabled():
-        raise ValueError("Training is disabled on this deployment (DIGITPAD_TRAINING=0).")
-    device = pick_device(settings.device)
-    cap = max_train_seconds() if max_seconds is None else max_seconds
     recipe = get_recipe(
         settings.recipe,
         model=settings.model,
@@ -253,6 +269,88 @@ def retrain(
         recipe.model_config = {**recipe.model_config, "dropout": float(settings.dropout)}
     recipe.evals_per_epoch = EVALS_PER_EPOCH
     subset = None if settings.train_images >= TRAIN_IMAGES[0] else int(settings.train_images)
+    job = Job(recipe, settings.device, subset, corrections=corrections, correction_share=CORRECTIONS_SHARE)
+    yield from run_job(job, stop, owner, max_seconds)
+
+
+@dataclass
+class Job:
+    """One run of the engine, as plain data: on a ZeroGPU Space it is sent to another process."""
+
+    recipe: Recipe
+    device: str = "auto"
+    train_subset: int | None = None  # a fixed random sample of MNIST's training images; None: all
+    corrections: tuple[np.ndarray, np.ndarray] | None = None  # uint8 (N, 28, 28), labels (N,)
+    correction_share: float = 0.0  # of the training images, filled by repeating the corrections
+    initial_state: dict[str, torch.Tensor] | None = None  # start from these weights (fine-tuning)
+    stop_path: str = ""  # the run stops once this file exists (a threading.Event cannot cross processes)
+    max_seconds: float = DEFAULT_MAX_SECONDS
+    what: str = ""  # the status line's first words; "" for "Training <model>"
+
+
+class StopFile:
+    """A stop switch that works across processes: set() creates the file, is_set() looks for it."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def set(self) -> None:
+        Path(self.path).touch()
+
+    def is_set(self) -> bool:
+        return os.path.exists(self.path)
+
+
+def with_corrections(data: MNIST, subset: int | None, images: np.ndarray, labels: np.ndarray, share: float) -> MNIST:
+    """`data` whose training images are MNIST's (or a fixed sample of `subset` of them) plus the
+    corrections, repeated until they are about `share` of the whole."""
+    keep = fixed_sample(len(data.train_images), subset)
+    base_images, base_labels = data.train_images[keep.to(data.train_images.device)], data.train_labels[keep]
+    copies = max(1, round(share * len(base_images) / ((1 - share) * max(1, len(images)))))
+    extra_images = torch.from_numpy(np.ascontiguousarray(images)).to(base_images.device).repeat(copies, 1, 1)
+    extra_labels = torch.from_numpy(np.asarray(labels, np.int64)).to(base_labels.device).repeat(copies)
+    return replace(
+        data,
+        train_images=torch.cat([base_images, extra_images]),
+        train_labels=torch.cat([base_labels, extra_labels]),
+    )
+
+
+def job_seconds(job: Job) -> int:
+    """What a ZeroGPU Space should reserve the GPU for: the run's cap plus time to load and score."""
+    return int(job.max_seconds) + 30
+
+
+@on_gpu(duration=job_seconds)
+def engine_events(job: Job) -> Iterator[Progress]:
+    """The engine's events for `job`, thinned to evaluations, the end, and a step every PROGRESS_SECONDS.
+
+    On a ZeroGPU Space this runs in a process of its own, the only place where CUDA exists: every
+    event is pickled back to the server, so steps are thinned, and Stop reaches it through a file."""
+    data = cached_mnist()
+    subset = job.train_subset
+    if job.corrections is not None:
+        data, subset = with_corrections(data, subset, *job.corrections, job.correction_share), None
+    watched = watched_digits(data)[0]
+    events = train(
+        job.recipe, data, pick_device(job.device), seed=0, stop=StopFile(job.stop_path), train_subset=subset,
+        live_eval=LIVE_EVAL_IMAGES, watch=watched, initial_state=job.initial_state,
+    )  # fmt: skip
+    last_sent = 0.0
+    for event in events:
+        if event.kind == "step" and time.monotonic() - last_sent < PROGRESS_SECONDS:
+            continue
+        last_sent = time.monotonic()
+        yield event
+
+
+def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | None = None) -> Iterator[RunUpdate]:
+    """Run `job` in the server's training slot (one run at a time); yields updates, ending with `finish`'s."""
+    if not training_enabled():
+        raise ValueError("Training is disabled on this deployment (DIGITPAD_TRAINING=0).")
+    pick_device(job.device)  # a ValueError now, not halfway through
+    job.max_seconds = max_train_seconds() if max_seconds is None else max_seconds
+    what = job.what or f"Training {job.recipe.model}"
     curves = Curves()
     if not _slot.acquire(blocking=False):
         yield RunUpdate(
@@ -264,21 +362,18 @@ def retrain(
                     "Stopped before it started; the previous model stays in use.", *curves.frames(), done=True
                 )
                 return
+    stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
+    job.stop_path = stop_file.path
     try:
-        yield RunUpdate(
-            f"Loading MNIST and starting {recipe.model} ({recipe.name}) on {device.type}...", *curves.frames()
-        )
+        yield RunUpdate(f"Loading MNIST and starting {what.lower()} ({job.recipe.name})...", *curves.frames())
         data = cached_mnist()
         watched = watched_digits(data)
         started, last_ui = time.monotonic(), 0.0
         final, guesses = None, None
-        events = train(
-            recipe, data, device, seed=0, stop=stop, train_subset=subset, live_eval=LIVE_EVAL_IMAGES, watch=watched[0]
-        )
-        for event in events:
+        for event in engine_events(job):
             wall = time.monotonic() - started
-            if wall > cap and not stop.is_set():
-                stop.set()
+            if (wall > job.max_seconds or stop.is_set()) and not stop_file.is_set():
+                stop_file.set()
             if event.kind == "eval":
                 curves.add(event)
                 guesses = Guesses(watched[0].numpy(), watched[1].numpy(), event.watch_probs.numpy())
@@ -288,14 +383,16 @@ def retrain(
                 last_ui = wall
                 acc = f"; test accuracy {event.test_acc:.2f}%" if event.test_acc is not None else ""
                 yield RunUpdate(
-                    f"Training {recipe.model} on {device.type}: epoch {event.epoch:.2f} of {recipe.epochs:g}, "
+                    f"{what} on {event.device}: epoch {event.epoch:.2f} of {job.recipe.epochs:g}, "
                     f"{event.images_per_s:,.0f} images/s{acc}{eta_text(event)}",
                     *curves.frames(),
                     guesses,
                 )
         wall = time.monotonic() - started
-        yield finish(final, recipe.name, data, curves, guesses, owner, wall, capped=wall > cap)
+        yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
     finally:
+        if stop_file.is_set():
+            os.remove(stop_file.path)
         _slot.release()
 
 

@@ -127,6 +127,7 @@ class Progress:
     test_predictions: torch.Tensor | None = None  # on "done"/"stopped": its digit for each test image
     metadata: dict | None = None  # on "done"/"stopped": what to store beside the weights
     message: str = ""
+    device: str = ""  # where the run trains: "cpu", "cuda", "mps"
 
 
 def to_input(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
@@ -227,6 +228,7 @@ def train(
     train_subset: int | None = None,
     live_eval: int | None = None,
     watch: torch.Tensor | None = None,
+    initial_state: dict[str, torch.Tensor] | None = None,
 ) -> Iterator[Progress]:
     """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped".
 
@@ -235,7 +237,8 @@ def train(
     validation and test sets. `max_seconds` caps training time; `train_subset` trains on a
     fixed random sample of N training images; `live_eval` scores only fixed samples of N
     training, validation and test images at each evaluation (fast live curves); `watch`
-    (uint8 (N, 28, 28)) is read by the model at every evaluation (the Train tab's live guesses).
+    (uint8 (N, 28, 28)) is read by the model at every evaluation (the Train tab's live guesses);
+    `initial_state` starts from those weights instead of a fresh initialisation (fine-tuning).
     """
     device = torch.device(device)
     if device.type == "cpu":
@@ -262,7 +265,10 @@ def train(
     bf16 = use_bf16(device)
 
     # channels_last: oneDNN's CPU convolutions and pooling are ~2x faster in it, and so are cuDNN's
-    model = build_model(recipe.model, recipe.model_config).to(device, memory_format=torch.channels_last)
+    model = build_model(recipe.model, recipe.model_config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
+    model = model.to(device, memory_format=torch.channels_last)
     step_fn = torch.compile(model) if torch_compile else model
     optimizer = make_optimizer(recipe, model)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
@@ -295,6 +301,7 @@ def train(
             images_per_s=window_seen / max(window_time, 1e-9),
             elapsed_s=elapsed,
             time_to_99_s=time_to_99,
+            device=device.type,
             **extra,
         )
 
@@ -411,6 +418,7 @@ def train(
         test_predictions=test_preds,
         metadata=metadata,
         message="done" if finished else "stopped early",
+        device=device.type,
     )
 
 
