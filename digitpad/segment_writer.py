@@ -27,7 +27,8 @@ SEGMENTS = {
 }
 # the lit segments; like many displays, a 7 with a hook (f) and a 9 without a tail (d)
 LIT = {
-    0: "abcdef", 1: "bc", 2: "abged", 3: "abgcd", 4: "fgbc", 5: "afgcd", 6: "afgedc", 7: "fabc", 8: "abcdefg", 9: "fabgc",
+    0: "abcdef", 1: "bc", 2: "abged", 3: "abgcd", 4: "fgbc",
+    5: "afgcd", 6: "afgedc", 7: "fabc", 8: "abcdefg", 9: "fabgc",
 }  # fmt: skip
 GAP = 0.08  # of a segment's length, left out at each end (the display's corner gaps)
 SLANT = 0.18  # x shift per unit of height, upwards: the display's italic
