@@ -34,7 +34,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from digitpad.classifier import Classifier
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
+from digitpad.number import is_stroke_value, number_ink
 
 DATABASE_NAME = "digitpad.sqlite"
 DEFAULT_HOME = "digitpad-home"
@@ -91,10 +93,22 @@ def pooled() -> bool:
     return os.environ.get("DIGITPAD_POOL_CORRECTIONS", "0").strip().lower() in ("1", "true", "yes", "on")
 
 
-def drawing_png(picture: np.ndarray) -> bytes | None:
-    """uint8 (H, W) ink (white on black) -> a PNG of it, dark on white, at most MAX_DRAWING_SIDE px;
+def as_label(value: object) -> int:
+    """A digit 0-9 from a button's text, a number field or an API argument; ValueError otherwise."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if isinstance(value, bool) or not (number.is_integer() and 0 <= number < NUM_CLASSES):
+        raise ValueError(f"A correction is a digit from 0 to 9, not {text[:20]!r}.")
+    return int(number)
+
+
+def drawing_png(ink: np.ndarray) -> bytes | None:
+    """Ink map float (H, W) in [0, 1] -> a PNG of it, dark on white, at most MAX_DRAWING_SIDE px;
     None when even that is over MAX_DRAWING_BYTES."""
-    image = Image.fromarray(255 - np.asarray(picture, np.uint8))
+    image = Image.fromarray(np.round(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8))
     image.thumbnail((MAX_DRAWING_SIDE, MAX_DRAWING_SIDE))
     buffer = io.BytesIO()
     image.save(buffer, "png", optimize=True)
@@ -116,6 +130,19 @@ def explain(error: sqlite3.Error, path: str) -> str:
     if "locked" in text or "busy" in text:
         return "the corrections database is busy; please try again in a moment."
     return f"the corrections database ({path}) failed: {error}."
+
+
+def read_for_correction(classifier: Classifier, picture: object) -> tuple[np.ndarray, np.ndarray, bytes | None]:
+    """A drawing (stroke pad value, or any picture `to_mnist` takes) -> what a correction stores:
+    (the 28x28 image the model read, its probabilities (10,), the drawing as a PNG).
+    ValueError for a blank drawing, DrawingError for one that cannot be read."""
+    if is_stroke_value(picture):
+        probs, image = classifier.classify_strokes(picture)
+    else:
+        probs, image = classifier.classify_drawing(picture)
+    if image is None:
+        raise ValueError("The pad is empty: draw the digit first, then say what it was.")
+    return image, probs, drawing_png(number_ink(picture)[0])
 
 
 class CorrectionStore:
@@ -198,7 +225,7 @@ class CorrectionStore:
         """Store one correction; returns how many this session has stored. Raises ValueError for a bad
         label or image, CorrectionsError when the database fails or the session has stored MAX_PER_VISITOR."""
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < NUM_CLASSES:
-            raise ValueError(f"a correction's label is a digit from 0 to 9, not {label!r}.")
+            raise ValueError(f"A correction is a digit from 0 to 9, not {label!r}.")
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.shape != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"expected the uint8 28x28 image the model read, got {image.dtype} {image.shape}.")

@@ -286,6 +286,7 @@ class Job:
     stop_path: str = ""  # the run stops once this file exists (a threading.Event cannot cross processes)
     max_seconds: float = DEFAULT_MAX_SECONDS
     what: str = ""  # the status line's first words; "" for "Training <model>"
+    metadata: dict = field(default_factory=dict)  # stored beside the weights, with the engine's
 
 
 class StopFile:
@@ -365,7 +366,7 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
     stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
     job.stop_path = stop_file.path
     try:
-        yield RunUpdate(f"Loading MNIST and starting {what.lower()} ({job.recipe.name})...", *curves.frames())
+        yield RunUpdate(f"{what} ({job.recipe.name} recipe): loading MNIST and starting...", *curves.frames())
         data = cached_mnist()
         watched = watched_digits(data)
         started, last_ui = time.monotonic(), 0.0
@@ -389,6 +390,8 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
                     guesses,
                 )
         wall = time.monotonic() - started
+        if final is not None and final.metadata is not None:
+            final.metadata.update(job.metadata)
         yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
     finally:
         if stop_file.is_set():

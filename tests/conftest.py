@@ -31,8 +31,9 @@ def classifier():
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     """The real demo, started with `python demo.py` on a free port; its URL."""
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with Server({"DIGITPAD_MAX_TRAIN_SECONDS": "60"}, log) as server:
+    folder = tmp_path_factory.mktemp("server")
+    env = {"DIGITPAD_MAX_TRAIN_SECONDS": "60", "DIGITPAD_HOME": str(folder / "home")}
+    with Server(env, folder / "server.log") as server:
         yield server.url
 
 

@@ -1,10 +1,12 @@
 """The Gradio app, one module per tab; `build_demo()` builds the Blocks once.
 
 - `draw.py`: the Draw tab (live recognition of a drawing or a photo);
+- `corrections.py`: the Draw tab's corrections ("Wrong? It was:", "Teach it", "Forget my corrections");
 - `number.py`: the Number tab (a whole number from a wide pad, a photo or the webcam);
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
 - `gallery.py`: the small HTML views the Train and Number tabs show;
+- `inputs.py`: what the tabs read from (the model choice, the photo input);
 - `request_limit.py`: oversized request bodies refused before Gradio reads them.
 
 Every tab only wires widgets to library functions.
@@ -26,6 +28,7 @@ from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.classifier import load_classifier  # noqa: E402
+from digitpad.corrections import CorrectionStore, default_store  # noqa: E402
 from digitpad.preprocess import MAX_PIXELS  # noqa: E402
 
 # Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
@@ -36,6 +39,8 @@ MAX_UPLOAD = "10mb"
 CSS = """
 #model-input img { image-rendering: pixelated; }
 #verdict { min-height: 2.5em; }
+#correct { gap: 4px; flex-wrap: nowrap; }
+#correct button { min-width: 0; padding-left: 0; padding-right: 0; font-variant-numeric: tabular-nums; }
 .digit-gallery { display: flex; flex-wrap: wrap; gap: 6px; }
 .digit-gallery figure { margin: 0; text-align: center; font-size: 0.85em; }
 .digit-gallery img { display: block; image-rendering: pixelated; border: 2px solid transparent; border-radius: 4px; }
@@ -53,8 +58,10 @@ table.confusion td.miss { background: rgba(220, 38, 38, calc(0.15 + 0.5 * var(--
 """
 
 
-def build_demo(weights: str | None = None) -> gr.Blocks:
+def build_demo(weights: str | None = None, store: CorrectionStore | None = None) -> gr.Blocks:
+    """The whole app. `store`: where corrections go (default: the database $DIGITPAD_HOME names)."""
     bundled = load_classifier(weights)  # fails loudly on a bad file: never serve nonsense
+    store = store or default_store()
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "# ✏️ digitpad\nDraw a digit from 0 to 9: a convolutional network reads it as you draw.",
@@ -62,9 +69,9 @@ def build_demo(weights: str | None = None) -> gr.Blocks:
         )
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
         with gr.Tabs():
-            model_choice = build_draw_tab(bundled, my_model)
+            model_choice = build_draw_tab(bundled, my_model, store)
             build_number_tab(bundled, my_model, model_choice)
-            build_train_tab(my_model, model_choice)
+            build_train_tab(my_model, model_choice, store)
     return demo
 
 

@@ -22,8 +22,11 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from digitpad.app.corrections import corrections_row, wire_corrections
+from digitpad.app.inputs import chosen_model, photo_given
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
+from digitpad.corrections import CorrectionStore
 from digitpad.number import UNSURE_BELOW
 from digitpad.preprocess import DrawingError
 from digitpad.scratch import keep_newest
@@ -62,11 +65,6 @@ def guarded(read: Callable[[], T], what: str) -> tuple[T | None, str | None]:
     except Exception:  # a visitor's input must never take the page down: say so, log the bug
         log.exception("reading a %s failed", what)
         return None, f"Can't read this {what}: it is not something digitpad understands."
-
-
-def chosen_model(choice: str, mine: Classifier | None, bundled: Classifier) -> Classifier:
-    """The model the model choice names: the visitor's retrained one ("mine") once they have one."""
-    return mine if choice == "mine" and mine is not None else bundled
 
 
 def answer(read: Callable[[], tuple], what: str) -> Answer:
@@ -118,15 +116,8 @@ def preview_file(image: np.ndarray) -> str:
     return str(path)
 
 
-def photo_given(photo) -> bool:
-    """Whether the photo input holds a picture (it is None, or a dict of Nones, once removed)."""
-    if not isinstance(photo, dict):
-        return photo is not None
-    return any(photo.get(key) is not None for key in ("background", "composite")) or bool(photo.get("layers"))
-
-
-def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
-    """The Draw tab; returns its model choice (the Train tab switches it to "mine")."""
+def build_draw_tab(bundled: Classifier, my_model: gr.State, store: CorrectionStore) -> gr.Radio:
+    """The Draw tab, with its corrections row; returns its model choice (Retrain and Teach it switch it to "mine")."""
     bundled_acc = bundled.metadata.get("test_acc")
     bundled_label = (
         f"Bundled model ({bundled.name}, {bundled_acc:.2f}% on MNIST test)" if bundled_acc else "Bundled model"
@@ -171,6 +162,7 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
                     format="png",
                     buttons=[],
                 )
+                corrections = corrections_row()
             with gr.Column(scale=3, min_width=260):
                 # Photos go through the picture path. An image editor without drawing tools keeps
                 # `/predict` taking the sketchpad-style dict that earlier API clients send.
@@ -193,6 +185,7 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
                     interactive=True,
                 )
         last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
+        choice = gr.State("bundled")  # the model choice, for endpoints whose API takes no model choice
         # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as
         # before the stroke pad. It needs no trigger in the page; an invisible button carries it.
         api_only = gr.Button(visible=False)
@@ -218,4 +211,6 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State) -> gr.Radio:
         api_visibility="private",
         show_progress="hidden",
     )
+    model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
+    wire_corrections(corrections, store, bundled, pad, photo, last_read, choice, model_choice, my_model)
     return model_choice

@@ -11,8 +11,9 @@ import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.app.draw import BRUSH, chosen_model, guarded
+from digitpad.app.draw import BRUSH, guarded
 from digitpad.app.gallery import number_digits_html
+from digitpad.app.inputs import chosen_model
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
 from digitpad.number import MAX_DIGITS, PAD_PEN, NumberReading

@@ -12,6 +12,7 @@ import threading
 import gradio as gr
 
 from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
+from digitpad.corrections import CorrectionsError, CorrectionStore, pooled
 from digitpad.model import MODELS
 from digitpad.retrain import (
     TRAIN_IMAGES,
@@ -51,10 +52,14 @@ def final_views(update: RunUpdate) -> tuple[str, str, str]:
     )
 
 
-def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
+def corrections_label(count: int) -> str:
+    return f"Include {'everyone' if pooled() else 'my'} corrections ({count})"
+
+
+def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
     enabled = training_enabled()
     stop_events: dict[str, threading.Event] = {}  # session -> its run's Stop switch
-    with gr.Tab("Train", id="train"):
+    with gr.Tab("Train", id="train") as tab:
         gr.Markdown(
             "Retrain the network from scratch on MNIST and watch it learn: accuracy and loss on the training, "
             "validation and test images, and its guesses on 20 test digits. Try 500 training images to see it "
@@ -79,6 +84,10 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
             dropout = gr.Number(defaults["dropout"], label="Dropout", step=0.05, interactive=enabled)
             weight_decay = gr.Number(defaults["weight_decay"], label="Weight decay", interactive=enabled)
             augment = gr.Checkbox(defaults["augment"], label="Augmentation", interactive=enabled)
+            include = gr.Checkbox(
+                False, label=corrections_label(0), elem_id="include-corrections", interactive=enabled,
+                info="the drawings corrected in the Draw tab, mixed into the training images",
+            )  # fmt: skip
         with gr.Row():
             retrain_button = gr.Button("Retrain", variant="primary", elem_id="retrain", interactive=enabled)
             stop_button = gr.Button("Stop", variant="stop", elem_id="stop", interactive=enabled)
@@ -116,20 +125,37 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
     recipe.change(fill_recipe, [recipe, train_images], every_field, api_visibility="private")
     train_images.change(fill_size, [recipe, train_images], [epochs, batch_size, dropout], api_visibility="private")
 
+    def count_corrections(request: gr.Request) -> dict:
+        """The checkbox's label, refreshed when the visitor opens this tab: how many corrections it adds."""
+        try:
+            count = store.count(None if pooled() else request.session_hash or "api")
+        except CorrectionsError:
+            count = 0
+        return gr.update(label=corrections_label(count))
+
+    tab.select(count_corrections, None, include, api_visibility="private", show_progress="hidden")
+
     def run_training(
-        model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, mine,
+        model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, include_, mine,
         request: gr.Request,
     ):  # fmt: skip
         session = request.session_hash or "api"
+        keep = gr.skip()
+        try:
+            corrections = store.examples(None if pooled() else session) if include_ else None
+        except CorrectionsError as e:
+            yield f"Cannot include the corrections: {e}", *[keep] * 9
+            return
+        if corrections is not None and len(corrections[1]) == 0:
+            corrections = None  # nothing to include: a plain retrain
         stop = stop_events[session] = threading.Event()
         settings = Settings(
             model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_
         )  # fmt: skip
-        keep = gr.skip()
         ended = ("", "", "", None)  # the previous run's confusion matrix, filters, mistakes, file: cleared
         points_sent = 0
         try:
-            for update in retrain(settings, stop, owner=session):
+            for update in retrain(settings, stop, owner=session, corrections=corrections):
                 # Charts and guesses are sent only when an evaluation added points: the browser rebuilds
                 # a chart for every value it gets. And no chart before its first point: Gradio 6.31
                 # fixes the colour legend on the first value it gets.
@@ -158,7 +184,20 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio) -> None:
 
     retrain_button.click(
         run_training,
-        [model_name, recipe, epochs, batch_size, lr, augment, device, train_images, dropout, weight_decay, my_model],
+        [
+            model_name,
+            recipe,
+            epochs,
+            batch_size,
+            lr,
+            augment,
+            device,
+            train_images,
+            dropout,
+            weight_decay,
+            include,
+            my_model,
+        ],  # fmt: skip
         [status, accuracy_plot, loss_plot, guesses, confusion, filters, mistakes, download, my_model, model_choice],
         api_name="train",
         concurrency_limit=2,  # the second waits inside retrain() and is told so

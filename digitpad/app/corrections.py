@@ -1,0 +1,151 @@
+"""The Draw tab's corrections: "Wrong? It was:" 0-9, "Teach it" and "Forget my corrections".
+
+Wiring only: `digitpad.corrections` stores a correction (SQLite), `digitpad.finetune.teach`
+fine-tunes the visitor's model on theirs. A visitor is their session (one page load); the
+database only ever sees a salted hash of it. Nothing is stored until a digit is pressed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import gradio as gr
+
+from digitpad.app.inputs import chosen_model, photo_given
+from digitpad.classifier import Classifier
+from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
+from digitpad.finetune import teach
+from digitpad.retrain import RunUpdate
+
+log = logging.getLogger("digitpad")
+
+HINT = (
+    "Misread? Press the digit you meant: the drawing is saved for your model only (nothing is stored until "
+    "you press one). Then **Teach it** learns your handwriting in seconds."
+)
+
+
+@dataclass
+class CorrectionsRow:
+    digits: list[gr.Button]  # 0-9
+    status: gr.Markdown
+    teach: gr.Button
+    forget: gr.Button
+    api_label: gr.Number  # hidden: the label of `/correct`
+    api_call: gr.Button  # hidden: carries `/correct` (pad value, label), as `/predict` is carried
+
+
+def corrections_row() -> CorrectionsRow:
+    """The components, placed where this is called (under the guesses); `wire_corrections` connects them."""
+    gr.Markdown("**Wrong? It was:**", elem_id="correct-label")
+    with gr.Row(elem_id="correct", equal_height=True):
+        digits = [gr.Button(str(d), size="sm", min_width=34, elem_id=f"correct-{d}") for d in range(10)]
+    status = gr.Markdown(HINT, elem_id="correct-status")
+    with gr.Row():
+        teach_button = gr.Button("Teach it", variant="primary", size="sm", elem_id="finetune")
+        forget = gr.Button("Forget my corrections", size="sm", elem_id="forget")
+    return CorrectionsRow(digits, status, teach_button, forget, gr.Number(visible=False), gr.Button(visible=False))
+
+
+def drawings(count: int) -> str:
+    return f"{count} drawing{'' if count == 1 else 's'}"
+
+
+def model_name(choice: str, classifier: Classifier) -> str:
+    """What a correction records about the model that misread: whose, which architecture and recipe."""
+    owner = "mine" if choice == "mine" else "bundled"
+    return f"{owner} {classifier.name} ({classifier.metadata.get('recipe', '?')})"
+
+
+def save_correction(
+    store: CorrectionStore, session: str, classifier: Classifier, choice: str, picture: object, label: object
+) -> str:
+    """Store one correction; the status line (saved, or why not). Never raises: bad input gets a sentence."""
+    try:
+        digit = as_label(label)
+        image, probs, png = read_for_correction(classifier, picture)
+        count = store.add(session, image, digit, probs, model_name(choice, classifier), png)
+    except (ValueError, CorrectionsError) as e:  # DrawingError is a ValueError
+        return f"Not saved: {e}"
+    except Exception:  # a bug must not take the page down: say so, log it
+        log.exception("saving a correction failed")
+        return "Not saved: something went wrong on the server; your drawings are still read."
+    return f"Saved as a {digit}: you have taught {drawings(count)}. Press **Teach it** to learn from them."
+
+
+def teach_status(update: RunUpdate, count: int) -> str:
+    if update.classifier is None:
+        return update.status
+    return (
+        f"Your model has learnt your {drawings(count)} ({update.train_seconds:.1f} s of training; it still reads "
+        f"{update.test_acc:.2f}% of MNIST's test digits). Your drawings are now read by it: try again."
+    )
+
+
+def wire_corrections(
+    row: CorrectionsRow,
+    store: CorrectionStore,
+    bundled: Classifier,
+    pad: gr.components.Component,
+    photo: gr.ImageEditor,
+    last_read: gr.State,
+    choice: gr.State,
+    model_choice: gr.Radio,
+    my_model: gr.State,
+) -> None:
+    """Connect the row: a digit stores the drawing the answer is about; Teach it; Forget."""
+
+    def correct_shown(pad_value, label, last, photo_value, choice_, mine, request: gr.Request) -> str:
+        picture = photo_value if last == "photo" and photo_given(photo_value) else pad_value
+        classifier = chosen_model(choice_, mine, bundled)
+        return save_correction(store, request.session_hash or "api", classifier, choice_, picture, label)
+
+    def correct(pad_value, label, choice_: str, mine: Classifier | None, request: gr.Request) -> str:
+        classifier = chosen_model(choice_, mine, bundled)
+        return save_correction(store, request.session_hash or "api", classifier, choice_, pad_value, label)
+
+    def run_teach(choice_: str, mine: Classifier | None, request: gr.Request):
+        keep = gr.skip()
+        try:
+            images, labels = store.examples(request.session_hash or "api")
+            base = chosen_model(choice_, mine, bundled)
+            for update in teach(base, images, labels, threading.Event(), owner=request.session_hash or "api"):
+                if update.classifier is None:
+                    yield teach_status(update, len(images)), keep, keep
+                else:
+                    yield teach_status(update, len(images)), update.classifier, "mine"
+        except (ValueError, CorrectionsError) as e:
+            yield str(e), keep, keep
+
+    def forget(request: gr.Request) -> str:
+        try:
+            count = store.forget(request.session_hash or "api")
+        except CorrectionsError as e:
+            return f"Not forgotten: {e}"
+        return (
+            f"Forgot your {drawings(count)}: nothing of yours is stored now. "
+            "A model you taught stays in this page until you leave it."
+        )
+
+    for button in row.digits:  # the button's own text is the label
+        button.click(
+            correct_shown,
+            [pad, button, last_read, photo, choice, my_model],
+            row.status,
+            api_visibility="private",
+            concurrency_limit=None,
+        )
+    row.api_call.click(
+        correct, [pad, row.api_label, choice, my_model], row.status, api_name="correct", concurrency_limit=None
+    )
+    row.teach.click(
+        run_teach,
+        [choice, my_model],
+        [row.status, my_model, model_choice],
+        api_name="finetune",
+        concurrency_limit=2,  # with Retrain: the second waits for the training slot and is told so
+        concurrency_id="train",
+    )
+    row.forget.click(forget, None, row.status, api_name="forget", concurrency_limit=None)
