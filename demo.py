@@ -8,6 +8,8 @@ import sys
 
 from digitpad.app import build_demo, launch_kwargs
 from digitpad.checkpoint import WeightsError
+from digitpad.corrections import default_store
+from digitpad.hub_sync import start_periodic_push
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,6 +28,7 @@ except WeightsError as e:  # refuse to start rather than serve nonsense
     sys.exit(f"error: cannot serve these weights: {e}")
 
 if __name__ == "__main__":
+    start_periodic_push(default_store())  # only when DIGITPAD_HUB_REPO is set
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs()
     )

@@ -214,9 +214,14 @@ class CorrectionStore:
     def visitor_id(self, session: str) -> str:
         """The salted hash that stands for a session in the database (the salt lives in the database)."""
         if self._salt is None:
-            with self._session(write=True) as db:
-                db.execute("INSERT OR IGNORE INTO secrets VALUES ('salt', ?)", (secrets.token_hex(16),))
-                self._salt = bytes.fromhex(db.execute("SELECT value FROM secrets WHERE name = 'salt'").fetchone()[0])
+            query = "SELECT value FROM secrets WHERE name = 'salt'"
+            with self._session(write=False) as db:
+                found = db.execute(query).fetchone()
+            if found is None:  # a new database: make its salt (once, whoever comes first)
+                with self._session(write=True) as db:
+                    db.execute("INSERT OR IGNORE INTO secrets VALUES ('salt', ?)", (secrets.token_hex(16),))
+                    found = db.execute(query).fetchone()
+            self._salt = bytes.fromhex(found[0])
         return hashlib.sha256(self._salt + session.encode()).hexdigest()[:32]
 
     def add(
