@@ -14,6 +14,9 @@ Sections (each a list of rows in the JSON written to --out, and a markdown table
   numbers     `read_number` on numbers composed from MNIST test digits 0-4999 (separate,
               touching, photo-like): whole strings and digit counts right, time per number;
               and how long the issue's bad pictures take.
+  teach       corrections and Teach it through the running app: a crowd storing corrections
+              at once (rows, errors, "database is locked"); a seven-segment writer's new
+              drawings read right before and after Teach it, its wall time, MNIST accuracy.
   browser     in headless Chromium: pen-up to the answer on the stroke pad, answers while a
               stroke is drawn, Retrain-to-done with the defaults.
 
@@ -368,7 +371,11 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
         root = Path(__file__).resolve().parent.parent
-        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
+        self.home = tempfile.TemporaryDirectory(prefix="digitpad-home-")  # corrections go here, unless env says
+        env = {
+            **os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "DIGITPAD_HOME": self.home.name,
+            **(env or {}),
+        }  # fmt: skip
         with open(log or os.devnull, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "demo.py", "--port", str(self.port)],
@@ -409,6 +416,7 @@ class Server:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.home.cleanup()
 
 
 def pad_pngs(count: int, folder: str) -> list[str]:
@@ -774,6 +782,66 @@ def bad_number_pictures() -> dict[str, object]:
     }
 
 
+def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[dict]:
+    """Corrections and Teach it through the running app: a crowd storing corrections at the same
+    moment; then the seven-segment writer corrects 3 drawings per digit, presses Teach it, and
+    draws `new_per_digit` new ones of each digit."""
+    from gradio_client import Client
+
+    from digitpad.corrections import CorrectionStore
+    from digitpad.segment_writer import segment_drawings, segment_pad_value
+
+    rows = []
+    with Server() as server:
+        home = server.home.name
+        clients = [Client(server.url, verbose=False) for _ in range(visitors)]
+        start = time.monotonic() + 1.0
+
+        def store_corrections(client: Client) -> list[str]:
+            time.sleep(max(0.0, start - time.monotonic()))  # all at the same moment
+            return [
+                client.predict(segment_pad_value(k % 10, k), k % 10, api_name="/correct") for k in range(per_visitor)
+            ]
+
+        with ThreadPoolExecutor(visitors) as pool:
+            answers = [a for group in pool.map(store_corrections, clients) for a in group]
+        stored = CorrectionStore(Path(home) / "digitpad.sqlite").count()
+        rows.append(
+            {
+                "what": f"{visitors} visitors storing {per_visitor} corrections each at once",
+                "rows": stored,
+                "errors": sum(not a.startswith("Saved") for a in answers),
+                "database_locked": sum("locked" in a or "busy" in a for a in answers),
+                "seconds": round(time.monotonic() - start, 2),
+            }
+        )
+        writer = Client(server.url, verbose=False)
+        values, labels = segment_drawings(3, first_seed=0)
+        for value, label in zip(values, labels, strict=True):
+            writer.predict(value, int(label), api_name="/correct")
+        new_values, new_labels = segment_drawings(new_per_digit, first_seed=10_000)
+
+        def read_right(choice: str) -> float:
+            read = [writer.predict(v, choice, api_name="/predict_strokes")[0]["label"] for v in new_values]
+            return round(100 * float(np.mean([r == str(d) for r, d in zip(read, new_labels, strict=True)])), 1)
+
+        before = read_right("bundled")
+        t0 = time.monotonic()
+        final = writer.predict(api_name="/finetune")[0]
+        wall = time.monotonic() - t0
+        mnist_acc = float(final.split("reads ")[1].split("%")[0]) if "reads " in final else None
+        rows.append(
+            {
+                "what": f"Teach it: seven-segment writer, {len(values)} corrections, {len(new_values)} new drawings",
+                "read_right_before_pct": before,
+                "read_right_after_pct": read_right("mine"),
+                "teach_wall_s": round(wall, 1),
+                "mnist_test_acc_pct": mnist_acc,
+            }
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m digitpad.bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -781,7 +849,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="finish in under 5 minutes on 2 CPU cores")
     parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
     parser.add_argument(
-        "--sections", default="training,train_tab,latency,numbers,throughput,server,browser", help="comma-separated"
+        "--sections",
+        default="training,train_tab,latency,numbers,teach,throughput,server,browser",
+        help="comma-separated",
     )
     parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
     parser.add_argument("--drawings", type=int, default=10, help="drawings per visitor")
@@ -807,13 +877,16 @@ def main(argv: list[str] | None = None) -> int:
         results["train_tab"] = train_tab_overhead(data)
     if "browser" in sections:
         results["browser"] = browser_section(drawings=4 if args.steps else 30)
+    if "teach" in sections:
+        small = args.steps is not None
+        results["teach"] = teach_section(3 if small else 30, 2 if small else 10, 2 if small else 20)
     if "server" in sections:
         small = args.steps is not None
         results["server"] = server_section(
             3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
         )
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
-    for name in ("training", "train_tab", "latency", "numbers", "throughput", "server", "browser"):
+    for name in ("training", "train_tab", "latency", "numbers", "teach", "throughput", "server", "browser"):
         if name in results:
             print(f"## {name}\n\n{markdown_table(results[name])}\n")
     Path(args.out).write_text(json.dumps(results, indent=2))

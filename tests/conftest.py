@@ -32,8 +32,7 @@ def classifier():
 def server_url(tmp_path_factory):
     """The real demo, started with `python demo.py` on a free port; its URL."""
     folder = tmp_path_factory.mktemp("server")
-    env = {"DIGITPAD_MAX_TRAIN_SECONDS": "60", "DIGITPAD_HOME": str(folder / "home")}
-    with Server(env, folder / "server.log") as server:
+    with Server({"DIGITPAD_MAX_TRAIN_SECONDS": "60"}, folder / "server.log") as server:
         yield server.url
 
 

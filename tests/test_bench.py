@@ -30,6 +30,11 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
     assert numbers["all kinds: time per number"]["median_ms"] > 0
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
+    crowd_of_correctors, teach_it = report["teach"]
+    assert crowd_of_correctors["rows"] == 6 and crowd_of_correctors["errors"] == 0
+    assert crowd_of_correctors["database_locked"] == 0
+    assert teach_it["teach_wall_s"] > 0 and teach_it["mnist_test_acc_pct"] > 90
+    assert 0 <= teach_it["read_right_before_pct"] <= 100 and 0 <= teach_it["read_right_after_pct"] <= 100
     strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
     assert strokes["median_ms"] > 0
     browser = {row["what"]: row for row in report["browser"]}

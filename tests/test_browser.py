@@ -14,6 +14,7 @@ import pytest
 from drawing_helpers import DIGITS
 
 from digitpad.app.draw import EMPTY_HINT
+from digitpad.segment_writer import segment_strokes
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -331,3 +332,44 @@ def test_a_photo_of_a_number_is_read(page, tmp_path, mnist):
     boxes = page.locator("#number-boxes img")
     boxes.wait_for(timeout=10_000)
     assert boxes.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(Image.open(photo).size)
+
+
+def draw_segments(page, digit: int, seed: int) -> None:
+    """Draw a seven-segment copy of `digit` (`digitpad.segment_writer`) with the mouse."""
+    box = page.locator("#pad canvas").bounding_box()
+    for stroke in segment_strokes(digit, seed, side=320):
+        points = [(box["x"] + x * box["width"] / 320, box["y"] + y * box["height"] / 320) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point)
+        page.mouse.up()
+
+
+def test_correct_three_drawings_then_teach_it_reads_that_style(page, tmp_path):
+    """A visitor whose sixes (seven-segment style) are read as fives says so three times, presses
+    Teach it, and their next six is read as a 6; a five is still a 5."""
+    status = page.locator("#correct-status")
+    for k, seed in enumerate((1, 2, 3)):
+        draw_segments(page, 6, seed)
+        assert settled_prediction(page, previous=EMPTY_HINT) == "5"  # misread by the bundled model
+        page.click("#correct-6")
+        line = settled(lambda: status.inner_text(), previous=None)
+        assert line.startswith(f"Saved as a 6: you have taught {k + 1} drawing"), line
+        clear(page)
+    page.click("#finetune")
+    final = settled(lambda: status.inner_text(), timeout=120, previous=line)
+    deadline = time.monotonic() + 120
+    while not final.startswith(("Your model has learnt", "Failed", "Waiting")) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        final = status.inner_text()
+    assert final.startswith("Your model has learnt your 3 drawings"), final
+    assert page.get_by_label("My retrained model").is_checked()
+    draw_segments(page, 6, 1001)  # a six it has not seen
+    assert settled_prediction(page, previous=EMPTY_HINT) == "6"
+    page.screenshot(path=str(DOCS / "corrections.png" if UPDATE_SCREENSHOTS else tmp_path / "teach.png"))
+    clear(page)
+    draw_segments(page, 5, 1002)
+    assert settled_prediction(page, previous=EMPTY_HINT) == "5"
+    page.click("#forget")
+    assert settled(lambda: status.inner_text(), previous=final).startswith("Forgot your 3 drawings")

@@ -113,3 +113,34 @@ def test_read_unreadable_file(tmp_path):
     bad.write_text("not an image")
     result = cli("read", str(bad), check=False)
     assert result.returncode == 1 and "not a readable image" in result.stdout
+
+
+def test_corrections_list_export_clear(tmp_path):
+    from digitpad.corrections import CorrectionStore
+
+    database = tmp_path / "home" / "digitpad.sqlite"
+    store = CorrectionStore(database)
+    for k in range(3):
+        store.add(f"visitor-{k % 2}", np.full((28, 28), k, np.uint8), 6, np.eye(10)[5], "bundled digitnet (best)")
+    listed = cli("corrections", "list", "--database", str(database))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert len(lines) == 4 and "it was 6, read as 5 (100%)" in lines[0] and "bundled digitnet (best)" in lines[0]
+    assert lines[-1] == f"3 corrections from 2 visitors in {database}"
+    exported = cli("corrections", "export", str(tmp_path / "out"), "--database", str(database))
+    assert exported.returncode == 0 and exported.stdout.startswith("exported 3 corrections to")
+    assert sorted(p.name for p in (tmp_path / "out" / "6").iterdir()) == ["1.png", "2.png", "3.png"]
+    assert (tmp_path / "out" / "metadata.csv").read_text().startswith("file_name,label,")
+    cleared = cli("corrections", "clear", "--database", str(database))
+    assert cleared.stdout.strip() == f"deleted 3 corrections from {database}" and store.count() == 0
+
+
+def test_corrections_bad_uses_say_what_to_do(tmp_path):
+    database = str(tmp_path / "digitpad.sqlite")
+    missing = cli("corrections", "export", "--database", database, check=False)
+    assert missing.returncode == 2 and "export needs a folder" in missing.stderr
+    push = cli("corrections", "push", "--database", database, check=False)
+    assert push.returncode == 2 and "set DIGITPAD_HUB_REPO" in push.stderr
+    (tmp_path / "bad.sqlite").write_bytes(b"garbage" * 500)
+    damaged = cli("corrections", "list", "--database", str(tmp_path / "bad.sqlite"), check=False)
+    assert damaged.returncode == 2 and "is damaged" in damaged.stderr and "Traceback" not in damaged.stderr
