@@ -1,4 +1,4 @@
-"""`python -m digitpad train|eval|predict`."""
+"""`python -m digitpad train|eval|predict|read|train-verifier|corrections`."""
 
 from __future__ import annotations
 

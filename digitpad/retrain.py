@@ -8,6 +8,11 @@ first-layer filters, its most confident test mistakes, and its weights file.
 
 Live curves score fixed samples of 1,000 training, validation and test images (a run with
 the defaults evaluates 4 times); the selected model is scored on the whole sets once, at the end.
+
+A run is a `Job` (plain data) handed to `engine_events`, the one function that trains: on a
+ZeroGPU Space it is decorated to run in a process with the GPU (`digitpad.zerogpu`), its
+events pickled back, and Stop reaches it through a file (`StopFile`). `finetune.teach` (Teach
+it) runs through the same `run_job`.
 """
 
 from __future__ import annotations

@@ -163,3 +163,34 @@ def test_old_downloads_are_deleted(tmp_path):
     (tmp_path / "other.png").write_bytes(b"x")
     keep_newest(tmp_path, "*.safetensors", keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png", "w3.safetensors", "w4.safetensors"]
+
+
+def test_a_job_is_plain_data_and_stops_through_its_file(mnist, tmp_path):
+    """What ZeroGPU needs (the engine call runs in another process): the job and every event it
+    yields survive pickling, and the run stops when its stop file appears."""
+    import pickle
+
+    from digitpad.retrain import Job, StopFile, engine_events
+    from digitpad.train import get_recipe
+
+    job = Job(get_recipe("quick", epochs=1), stop_path=str(tmp_path / "stop"))  # 214 steps, a few seconds
+    job = pickle.loads(pickle.dumps(job))
+    kinds = []
+    for event in engine_events(job):
+        event = pickle.loads(pickle.dumps(event))
+        kinds.append(event.kind)
+        if event.kind == "step" and event.step > 1:  # the second step event, a quarter of a second in
+            StopFile(job.stop_path).set()
+    assert kinds[-1] == "stopped" and event.model is not None and event.step < event.total_steps
+    assert kinds.count("step") <= 2 + event.step  # thinned: at most one step event per PROGRESS_SECONDS
+
+
+def test_retrain_can_include_corrections(mnist):
+    import numpy as np
+
+    images = np.zeros((4, 28, 28), np.uint8)
+    images[:, 4:24, 12:16] = 255  # four "1"s
+    settings = Settings("digitnet", "quick", 0.25, 256, 0.005, False, train_images=5_000)
+    final = list(retrain(settings, threading.Event(), corrections=(images, np.ones(4, np.int64))))[-1]
+    assert final.done and final.classifier is not None, final.status
+    assert final.classifier.metadata["train_images"] == 5_000 + 4 * round(0.02 * 5_000 / (0.98 * 4))
