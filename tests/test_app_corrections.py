@@ -87,3 +87,25 @@ def test_bad_corrections_through_the_server_then_it_goes_on(visitors):
     assert me.predict(blank, 4, api_name="/correct").startswith("Not saved: The pad is empty")
     assert me.predict({"strokes": "nope"}, 4, api_name="/correct").startswith("Not saved:")
     assert top_guess(me, segment_pad_value(1, 3), "bundled") == "1"
+
+
+def test_a_damaged_database_leaves_the_demo_reading_drawings(tmp_path):
+    """The whole app on a damaged database: every corrections endpoint answers with a sentence,
+    drawings are still read, and the file is left as it was."""
+    from gradio_client import Client
+
+    from digitpad.app import build_demo, launch_kwargs
+
+    path = tmp_path / "digitpad.sqlite"
+    path.write_bytes(b"not a database" * 500)
+    demo = build_demo(store=CorrectionStore(path))
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())  # the first free port from 7860
+    try:
+        client = Client(demo.local_url, verbose=False)
+        assert "is damaged" in client.predict(segment_pad_value(6, 1), 6, api_name="/correct")
+        assert "is damaged" in client.predict(api_name="/finetune")[0]
+        assert client.predict(api_name="/forget").startswith("Not forgotten: the corrections database")
+        assert top_guess(client, segment_pad_value(1, 3), "bundled") == "1"
+    finally:
+        demo.close()
+    assert path.read_bytes() == b"not a database" * 500

@@ -371,5 +371,9 @@ def test_correct_three_drawings_then_teach_it_reads_that_style(page, tmp_path):
     clear(page)
     draw_segments(page, 5, 1002)
     assert settled_prediction(page, previous=EMPTY_HINT) == "5"
+    page.get_by_role("tab", name="Train").click()  # Retrain can include them: the box says how many
+    include = page.locator("#include-corrections")
+    assert settled(lambda: include.inner_text(), previous=None).startswith("Include my corrections (3)")
+    page.get_by_role("tab", name="Draw").click()
     page.click("#forget")
     assert settled(lambda: status.inner_text(), previous=final).startswith("Forgot your 3 drawings")
