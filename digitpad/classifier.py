@@ -16,6 +16,7 @@ from digitpad.strokes import parse_strokes, strokes_to_mnist
 from digitpad.train import to_input
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "digitnet.safetensors"
+ROBUST_WEIGHTS = BUNDLED_WEIGHTS.with_name("digitnet-robust.safetensors")  # adversarially trained (recipe `robust`)
 
 
 class Classifier:

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from digitpad.attack import adversarial_batch
 from digitpad.augment import AugmentConfig, augment
 from digitpad.data import MNIST
 from digitpad.mnist_format import MNIST_MEAN, MNIST_STD, NUM_CLASSES
@@ -49,6 +50,11 @@ class Recipe:
     std: float = MNIST_STD
     evals_per_epoch: int = 1  # validation (and test) passes per epoch; more draws finer curves
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)
+    # adversarial training (`attack.adversarial_batch`): train on the worst case within attack_eps
+    attack_eps: float = 0.0  # L∞ on [0, 1] pixels; 0: ordinary training
+    attack_steps: int = 1  # 1: FGSM with a random start (Wong et al. 2020); more: PGD (Madry et al. 2018)
+    attack_step_size: float = 0.0
+    keep_last: bool = False  # the final weights, not the lowest validation loss (which says nothing of robustness)
 
 
 RECIPES: dict[str, Recipe] = {
@@ -331,6 +337,12 @@ def train(
         y = labels[idx]
         if recipe.augment:
             x = augment(x, recipe.augment_config, gen)
+        if recipe.attack_eps > 0:
+            with autocast:
+                x = adversarial_batch(
+                    step_fn, x, y, recipe.attack_eps, recipe.attack_steps, recipe.attack_step_size,
+                    recipe.mean, recipe.std, gen,
+                )  # fmt: skip
         x = ((x - recipe.mean) / recipe.std).contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(recipe, step - 1, total_steps)
@@ -360,7 +372,7 @@ def train(
             if time_to_99 is None and test_acc is not None and test_acc >= 99.0:
                 time_to_99 = elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
-            if val_loss <= best_val_loss:
+            if val_loss <= best_val_loss or recipe.keep_last:
                 best_val_loss = val_loss
                 best_state = copy.deepcopy(model.state_dict())
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)

@@ -24,10 +24,11 @@ from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from digitpad.app.draw import build_draw_tab  # noqa: E402
+from digitpad.app.inputs import Models  # noqa: E402
 from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
-from digitpad.classifier import load_classifier  # noqa: E402
+from digitpad.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
 from digitpad.corrections import CorrectionStore, default_store  # noqa: E402
 from digitpad.preprocess import MAX_PIXELS  # noqa: E402
 
@@ -40,6 +41,12 @@ CSS = """
 #model-input img { image-rendering: pixelated; }
 #verdict { min-height: 2.5em; }
 #correct { gap: 4px; flex-wrap: nowrap; }
+#explain-image img, #attack-image img { image-rendering: pixelated; }
+.inside .layers img { image-rendering: pixelated; }
+.inside .scores { display: grid; gap: 2px; margin-top: 8px; font-variant-numeric: tabular-nums; font-size: 0.85em; }
+.inside .score { display: grid; grid-template-columns: 1.2em 1fr 4em; align-items: center; gap: 6px; }
+.inside .score .bar { height: 0.8em; background: #93c5fd; min-width: 1px; }
+.inside .score.top .bar { background: #2563eb; }
 #correct button { min-width: 0; padding-left: 0; padding-right: 0; font-variant-numeric: tabular-nums; }
 .digit-gallery { display: flex; flex-wrap: wrap; gap: 6px; }
 .digit-gallery figure { margin: 0; text-align: center; font-size: 0.85em; }
@@ -60,7 +67,8 @@ table.confusion td.miss { background: rgba(220, 38, 38, calc(0.15 + 0.5 * var(--
 
 def build_demo(weights: str | None = None, store: CorrectionStore | None = None) -> gr.Blocks:
     """The whole app. `store`: where corrections go (default: the database $DIGITPAD_HOME names)."""
-    bundled = load_classifier(weights)  # fails loudly on a bad file: never serve nonsense
+    # fails loudly on a bad file: never serve nonsense
+    models = Models(load_classifier(weights), load_classifier(ROBUST_WEIGHTS) if ROBUST_WEIGHTS.exists() else None)
     store = store or default_store()
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
@@ -69,8 +77,8 @@ def build_demo(weights: str | None = None, store: CorrectionStore | None = None)
         )
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
         with gr.Tabs():
-            model_choice = build_draw_tab(bundled, my_model, store)
-            build_number_tab(bundled, my_model, model_choice)
+            model_choice = build_draw_tab(models, my_model, store)
+            build_number_tab(models, my_model, model_choice)
             build_train_tab(my_model, model_choice, store)
     return demo
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from digitpad.app.inputs import chosen_model, photo_given
+from digitpad.app.inputs import Models, chosen_model, photo_given
 from digitpad.classifier import Classifier
 from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
 from digitpad.finetune import teach
@@ -55,7 +55,7 @@ def drawings(count: int) -> str:
 
 def model_name(choice: str, classifier: Classifier) -> str:
     """What a correction records about the model that misread: whose, which architecture and recipe."""
-    owner = "mine" if choice == "mine" else "bundled"
+    owner = choice if choice in ("mine", "robust") else "bundled"
     return f"{owner} {classifier.name} ({classifier.metadata.get('recipe', '?')})"
 
 
@@ -87,7 +87,7 @@ def teach_status(update: RunUpdate, count: int) -> str:
 def wire_corrections(
     row: CorrectionsRow,
     store: CorrectionStore,
-    bundled: Classifier,
+    models: Models,
     pad: gr.components.Component,
     photo: gr.ImageEditor,
     last_read: gr.State,
@@ -99,18 +99,18 @@ def wire_corrections(
 
     def correct_shown(pad_value, label, last, photo_value, choice_, mine, request: gr.Request) -> str:
         picture = photo_value if last == "photo" and photo_given(photo_value) else pad_value
-        classifier = chosen_model(choice_, mine, bundled)
+        classifier = chosen_model(choice_, mine, models)
         return save_correction(store, request.session_hash or "api", classifier, choice_, picture, label)
 
     def correct(pad_value, label, choice_: str, mine: Classifier | None, request: gr.Request) -> str:
-        classifier = chosen_model(choice_, mine, bundled)
+        classifier = chosen_model(choice_, mine, models)
         return save_correction(store, request.session_hash or "api", classifier, choice_, pad_value, label)
 
     def run_teach(choice_: str, mine: Classifier | None, request: gr.Request):
         keep = gr.skip()
         try:
             images, labels = store.examples(request.session_hash or "api")
-            base = chosen_model(choice_, mine, bundled)
+            base = chosen_model(choice_, mine, models)
             for update in teach(base, images, labels, threading.Event(), owner=request.session_hash or "api"):
                 if update.classifier is None:
                     yield teach_status(update, len(images)), keep, keep

@@ -8,40 +8,25 @@ same three things: the top-3 label, the 28x28 image the model read, a verdict li
 
 from __future__ import annotations
 
-import hashlib
-import io
-import logging
-import os
-import tempfile
-import threading
 from collections.abc import Callable
-from pathlib import Path
-from typing import TypeVar
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from digitpad.app.corrections import corrections_row, wire_corrections
-from digitpad.app.inputs import chosen_model, photo_given
+from digitpad.app.inputs import Models, chosen_model, photo_given
+from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
 from digitpad.corrections import CorrectionStore
 from digitpad.number import UNSURE_BELOW
-from digitpad.preprocess import DrawingError
-from digitpad.scratch import keep_newest
-
-log = logging.getLogger("digitpad")
 
 PAD = 320  # px; the pad is square, this size from page load on
 BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)
 EMPTY_HINT = "Draw a digit (0-9)"
 EMPTY_VERDICT = "The pad is empty: draw a digit and I'll read it as you go."
-PREVIEW_SCALE = 8  # the 28x28 model input is shown at 224x224, nearest-neighbour
-MAX_PREVIEWS = 2000  # preview files kept on disk; the oldest half goes when there are more
 
 Answer = tuple[dict | str, str | None, str]  # (top-3 label or hint, preview file, verdict line)
-T = TypeVar("T")
 
 
 def verdict_text(probs: np.ndarray) -> str:
@@ -54,17 +39,6 @@ def verdict_text(probs: np.ndarray) -> str:
         f"Not sure: maybe a **{top}** ({probs[top]:.0%}), or a {second} ({probs[second]:.0%}) "
         f"or a {third} ({probs[third]:.0%})."
     )
-
-
-def guarded(read: Callable[[], T], what: str) -> tuple[T | None, str | None]:
-    """(`read()`, None), or (None, a sentence saying why) for bad input: never a crash."""
-    try:
-        return read(), None
-    except DrawingError as e:
-        return None, f"Can't read this {what}: {e}"
-    except Exception:  # a visitor's input must never take the page down: say so, log the bug
-        log.exception("reading a %s failed", what)
-        return None, f"Can't read this {what}: it is not something digitpad understands."
 
 
 def answer(read: Callable[[], tuple], what: str) -> Answer:
@@ -90,44 +64,14 @@ def read_drawing(drawing: object, classifier: Classifier) -> Answer:
     return answer(lambda: classifier.classify_drawing(drawing), "picture")
 
 
-_previews = tempfile.TemporaryDirectory(prefix="digitpad-previews-")  # removed when the server exits
-_preview_writes = 0
-
-
-def preview_file(image: np.ndarray) -> str:
-    """The 28x28 image enlarged 8x (nearest-neighbour) as a PNG file named by its content.
-
-    Written atomically: Gradio rewrites the same cache file in place when two requests
-    return equal arrays, and a visitor fetching it at that moment gets a truncated image.
-    """
-    global _preview_writes
-    buffer = io.BytesIO()
-    Image.fromarray(np.kron(image, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.uint8))).save(buffer, "png")
-    data = buffer.getvalue()
-    folder = Path(_previews.name)
-    path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
-    if not path.exists():
-        tmp = folder / f".{path.stem}.{threading.get_ident()}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        _preview_writes += 1
-        if _preview_writes % (MAX_PREVIEWS // 2) == 0:
-            keep_newest(folder, "*.png", MAX_PREVIEWS // 2)
-    return str(path)
-
-
-def build_draw_tab(bundled: Classifier, my_model: gr.State, store: CorrectionStore) -> gr.Radio:
+def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -> gr.Radio:
     """The Draw tab, with its corrections row; returns its model choice (Retrain and Teach it switch it to "mine")."""
-    bundled_acc = bundled.metadata.get("test_acc")
-    bundled_label = (
-        f"Bundled model ({bundled.name}, {bundled_acc:.2f}% on MNIST test)" if bundled_acc else "Bundled model"
-    )
 
     def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_strokes(pad_value, chosen_model(choice, mine, bundled))
+        return read_strokes(pad_value, chosen_model(choice, mine, models))
 
     def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_drawing(drawing, chosen_model(choice, mine, bundled))
+        return read_drawing(drawing, chosen_model(choice, mine, models))
 
     def read_photo(photo, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
@@ -178,7 +122,7 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State, store: CorrectionSto
                     height=240,
                 )
                 model_choice = gr.Radio(
-                    [(bundled_label, "bundled"), ("My retrained model", "mine")],
+                    models.choices(),
                     value="bundled",
                     label="Model reading the pad",
                     elem_id="model-choice",
@@ -212,5 +156,5 @@ def build_draw_tab(bundled: Classifier, my_model: gr.State, store: CorrectionSto
         show_progress="hidden",
     )
     model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
-    wire_corrections(corrections, store, bundled, pad, photo, last_read, choice, model_choice, my_model)
+    wire_corrections(corrections, store, models, pad, photo, last_read, choice, model_choice, my_model)
     return model_choice

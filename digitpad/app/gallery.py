@@ -97,3 +97,39 @@ def number_digits_html(digits: list[DigitReading]) -> str:
         alt = f"read as {d.digit}, {d.confidence:.0%} sure" + (", unsure" if d.unsure else "")
         figures.append(figure(d.image, DIGIT_SCALE, caption, alt, wrong=d.unsure))
     return f'<div class="digit-gallery number-digits">{"".join(figures)}</div>'
+
+
+def map_mosaic(maps: np.ndarray) -> np.ndarray:
+    """Feature maps float (C, H, W) -> one grey mosaic uint8, 8 or 16 maps a row, 1 px apart, each
+    map scaled to its own range (white: where it responds most)."""
+    count, h, w = maps.shape
+    columns = 8 if count <= 64 else 16
+    rows = -(-count // columns)
+    mosaic = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), 255, np.uint8)
+    low = maps.min(axis=(1, 2), keepdims=True)
+    span = np.maximum(maps.max(axis=(1, 2), keepdims=True) - low, 1e-8)
+    greys = np.round(255 * (maps - low) / span).astype(np.uint8)
+    for k in range(count):
+        r, c = divmod(k, columns)
+        mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = greys[k]
+    return mosaic
+
+
+def inside_html(maps: list[np.ndarray], probs: np.ndarray) -> str:
+    """Each convolution's feature maps as a grey mosaic ("conv 1: 24 maps of 28x28"), then the ten
+    output probabilities as bars."""
+    layers = []
+    for k, layer in enumerate(maps):
+        count, h, w = layer.shape
+        caption = f"conv {k + 1}: {count} maps of {h}x{w}"
+        layers.append(figure(map_mosaic(layer), max(1, 28 // h), caption, caption))
+    top = int(np.argmax(probs))
+    bars = "".join(
+        f'<div class="score{" top" if d == top else ""}"><span>{d}</span>'
+        f'<span class="bar" style="width: {100 * p:.1f}%"></span><span>{p:.1%}</span></div>'
+        for d, p in enumerate(probs)
+    )
+    return (
+        f'<div class="inside"><div class="digit-gallery layers">{"".join(layers)}</div>'
+        f'<div class="scores" aria-label="output probabilities">{bars}</div></div>'
+    )

@@ -1,13 +1,40 @@
-"""What the tabs read from: the model choice (bundled or the visitor's own) and the photo input."""
+"""What the tabs read from: the model choice (the bundled model, the robust one, the visitor's own)
+and the photo input."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from digitpad.classifier import Classifier
 
 
-def chosen_model(choice: str, mine: Classifier | None, bundled: Classifier) -> Classifier:
-    """The model the model choice names: the visitor's retrained one ("mine") once they have one."""
-    return mine if choice == "mine" and mine is not None else bundled
+@dataclass
+class Models:
+    """The server's own models: the bundled one, and the adversarially trained one if its weights are there."""
+
+    bundled: Classifier
+    robust: Classifier | None = None
+
+    def choices(self) -> list[tuple[str, str]]:
+        """The model choice's (label, value) pairs."""
+        acc = self.bundled.metadata.get("test_acc")
+        bundled = f"Bundled model ({self.bundled.name}, {acc:.2f}% on MNIST test)" if acc else "Bundled model"
+        pairs = [(bundled, "bundled")]
+        if self.robust is not None:
+            held = self.robust.metadata.get("pgd_acc_eps_0.3")
+            under = f", {held:.1f}% under attack at ε = 0.3" if held else ""
+            pairs.append((f"Robust model (adversarially trained{under})", "robust"))
+        return [*pairs, ("My retrained model", "mine")]
+
+
+def chosen_model(choice: str, mine: Classifier | None, models: Models) -> Classifier:
+    """The model the model choice names: the visitor's retrained one ("mine") once they have one,
+    the robust one when there is one, else the bundled one."""
+    if choice == "mine" and mine is not None:
+        return mine
+    if choice == "robust" and models.robust is not None:
+        return models.robust
+    return models.bundled
 
 
 def photo_given(photo) -> bool:

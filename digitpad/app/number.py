@@ -11,9 +11,10 @@ import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.app.draw import BRUSH, guarded
+from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
-from digitpad.app.inputs import chosen_model
+from digitpad.app.inputs import Models, chosen_model
+from digitpad.app.outputs import guarded
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
 from digitpad.number import MAX_DIGITS, PAD_PEN, NumberReading
@@ -86,7 +87,7 @@ def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Cl
     return (None, "", "", error) if error else number_answer(shown, reading)
 
 
-def build_number_tab(bundled: Classifier, my_model: gr.State, model_choice: gr.Radio) -> None:
+def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio) -> None:
     """The Number tab. It reads with the model chosen on the Draw tab."""
 
     def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
@@ -94,10 +95,10 @@ def build_number_tab(bundled: Classifier, my_model: gr.State, model_choice: gr.R
             shown = pad_picture(pad_value)
         except DrawingError as e:
             return None, "", "", f"Can't read this drawing: {e}"
-        return read_number_answer(pad_value, shown, chosen_model(choice, mine, bundled), "drawing")
+        return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")
 
     def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
-        return read_number_answer(photo, photo, chosen_model(choice, mine, bundled), "photo")
+        return read_number_answer(photo, photo, chosen_model(choice, mine, models), "photo")
 
     def read_photo_or_pad(photo, pad_value, choice: str, mine: Classifier | None) -> NumberAnswer:
         """A new photo is read; once it is removed, the pad is read again."""
