@@ -1,4 +1,4 @@
-"""`python -m digitpad train|eval|predict|read|train-verifier|corrections`."""
+"""`python -m digitpad train|eval|predict|read|train-verifier|attack|corrections`."""
 
 from __future__ import annotations
 
@@ -240,6 +240,44 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attack(args: argparse.Namespace) -> int:
+    import torch
+
+    from digitpad.attack import robust_accuracy, transfer_accuracy
+    from digitpad.classifier import load_classifier
+    from digitpad.data import load_mnist
+    from digitpad.train import physical_cores, pick_device
+
+    torch.set_num_threads(physical_cores())
+    device = pick_device(args.device)
+    clf = load_classifier(args.weights, device=device)
+    data = load_mnist(args.data_dir, log=lambda m: print(m, file=sys.stderr))
+    first, last = args.images
+    images, labels = data.test_images[first:last], data.test_labels[first:last]
+    source = load_classifier(args.transfer_from, device=device) if args.transfer_from else None
+    norm = (clf.mean, clf.std)
+    print(f"{clf.name} ({args.weights or 'bundled'}): PGD-{args.steps}, step {args.step_size}, random start, "
+          f"{args.restarts} restart(s), L∞ on [0, 1] pixels, test images {first}-{last - 1}")  # fmt: skip
+    header = "| ε | accuracy under PGD |" + (" transferred from the other model |" if source else "")
+    print(header + "\n|---|---|" + ("---|" if source else ""))
+    rows = []
+    for eps in args.eps:
+        acc = robust_accuracy(clf.model, images, labels, eps, *norm, args.steps, args.step_size, args.restarts)
+        row = {"eps": eps, "accuracy": round(acc, 2)}
+        line = f"| {eps:g} | {acc:.2f}% |"
+        if source:
+            row["transfer"] = round(
+                transfer_accuracy(source.model, (source.mean, source.std), clf.model, norm, images, labels, eps,
+                                  args.steps, args.step_size), 2,
+            )  # fmt: skip
+            line += f" {row['transfer']:.2f}% |"
+        rows.append(row)
+        print(line, flush=True)
+    if args.json:
+        print(json.dumps({"weights": args.weights, "steps": args.steps, "restarts": args.restarts, "rows": rows}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from digitpad.model import MODELS
     from digitpad.train import RECIPES
@@ -291,6 +329,19 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
     v.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     v.set_defaults(func=cmd_train_verifier)
+
+    a = sub.add_parser("attack", help="accuracy under a PGD attack on the MNIST test set", formatter_class=fmt)
+    a.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
+    a.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.2, 0.3], help="L∞ budgets on [0, 1] pixels")
+    a.add_argument("--steps", type=int, default=40, help="PGD steps")
+    a.add_argument("--step-size", type=float, default=0.01, help="PGD step on [0, 1] pixels")
+    a.add_argument("--restarts", type=int, default=1, help="random starts; an image counts if all of them fail")
+    a.add_argument("--images", type=int, nargs=2, default=[0, 10_000], metavar=("FIRST", "END"), help="test images")
+    a.add_argument("--transfer-from", default=None, help="also attack with PGD examples made on this model (black box)")
+    a.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda")
+    a.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    a.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
+    a.set_defaults(func=cmd_attack)
 
     c = sub.add_parser("corrections", help="the stored corrections: list, export, clear, push", formatter_class=fmt)
     c.add_argument("action", choices=["list", "export", "clear", "push"], help="what to do")

@@ -15,6 +15,7 @@ import numpy as np
 
 from digitpad.app.corrections import corrections_row, wire_corrections
 from digitpad.app.inputs import Models, chosen_model, photo_given
+from digitpad.app.insight import inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
@@ -106,6 +107,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
                     format="png",
                     buttons=[],
                 )
+                why = why_view()
                 corrections = corrections_row()
             with gr.Column(scale=3, min_width=260):
                 # Photos go through the picture path. An image editor without drawing tools keeps
@@ -128,6 +130,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
                     elem_id="model-choice",
                     interactive=True,
                 )
+                insight = inside_and_fool_views(why)
         last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
         choice = gr.State("bundled")  # the model choice, for endpoints whose API takes no model choice
         # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as
@@ -136,9 +139,11 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
     outputs = [prediction, model_input, verdict]
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     # one request per update: the State output (what the answer is about) is not part of the API's answer
-    pad.input(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_name="predict_strokes", **live)
+    pad_read = pad.input(
+        read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_name="predict_strokes", **live
+    )
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
-    gr.on(
+    photo_read = gr.on(
         [photo.upload, photo.input],
         read_photo,
         [photo, model_choice, my_model],
@@ -147,8 +152,10 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
         **live,
     )
     api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
-    photo.clear(read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live)
-    model_choice.change(
+    photo_cleared = photo.clear(
+        read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live
+    )
+    reread_event = model_choice.change(
         reread,
         [last_read, pad, photo, model_choice, my_model],
         outputs,
@@ -156,5 +163,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
         show_progress="hidden",
     )
     model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
+    answers = [pad_read, photo_read, photo_cleared, reread_event]
+    wire_insight(insight, answers, models, pad, photo, last_read, model_choice, my_model)
     wire_corrections(corrections, store, models, pad, photo, last_read, choice, model_choice, my_model)
     return model_choice
