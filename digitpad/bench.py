@@ -14,6 +14,8 @@ Sections (each a list of rows in the JSON written to --out, and a markdown table
   numbers     `read_number` on numbers composed from MNIST test digits 0-4999 (separate,
               touching, photo-like): whole strings and digit counts right, time per number;
               and how long the issue's bad pictures take.
+  insight     the Draw tab's Why?, Inside and Fool it: the explanations' deletion check and
+              the time each view costs per drawing.
   teach       corrections and Teach it through the running app: a crowd storing corrections
               at once (rows, errors, "database is locked"); a seven-segment writer's new
               drawings read right before and after Teach it, its wall time, MNIST accuracy.
@@ -782,6 +784,61 @@ def bad_number_pictures() -> dict[str, object]:
     }
 
 
+def insight_section(data: MNIST, drawings: int) -> list[dict]:
+    """The Draw tab's Why?, Inside and Fool it, in process on test digits 0-4999: the deletion check
+    and the time each costs per drawing."""
+    from digitpad.app.inputs import Models
+    from digitpad.app.insight import fool_answer, inside_answer, why_answer
+    from digitpad.attack import smallest_flip
+    from digitpad.classifier import ROBUST_WEIGHTS
+    from digitpad.explain import deletion_drops, explain
+    from digitpad.pen_digits import stroke_pad_value
+
+    torch.set_num_threads(physical_cores())
+    clf = load_classifier()
+    robust = load_classifier(ROBUST_WEIGHTS) if ROBUST_WEIGHTS.exists() else None
+    images = data.test_images[:5000].numpy()
+    top, random = deletion_drops(clf.model, images[:200], clf.mean, clf.std)
+    rows = [
+        {
+            "what": "deletion check, 200 test digits: probability lost, top-15% vs random-15% of the ink",
+            "top": round(float(top.mean()), 3),
+            "random": round(float(random.mean()), 3),
+            "ratio": round(float(top.mean() / random.mean()), 1),
+        }
+    ]
+
+    def timed(what: str, fn, count: int) -> None:
+        fn(0)  # warm-up
+        times = []
+        for k in range(count):
+            t0 = time.perf_counter()
+            fn(k)
+            times.append(time.perf_counter() - t0)
+        rows.append({"what": what, **percentiles(times)})
+
+    pad = [stroke_pad_value(k % 10) for k in range(10)]
+    timed(
+        "explain: integrated gradients, one 28x28 image",
+        lambda k: explain(clf.model, images[k], clf.mean, clf.std),
+        drawings,
+    )
+    timed("Why? view: two explanations, overlays, PNG", lambda k: why_answer(clf, pad[k % 10]), drawings)
+    timed("Inside view: feature maps and scores as HTML", lambda k: inside_answer(clf, pad[k % 10]), drawings)
+    timed(
+        "Fool it: bundled model",
+        lambda k: smallest_flip(clf.model, images[k], clf.mean, clf.std),
+        max(3, drawings // 5),
+    )
+    if robust is not None:
+        timed(
+            "Fool it button: bundled, then the robust model",
+            lambda k: fool_answer(Models(clf, robust), clf, pad[k % 10]),
+            max(3, drawings // 5),
+        )
+    return rows
+
+
 def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[dict]:
     """Corrections and Teach it through the running app: a crowd storing corrections at the same
     moment; then the seven-segment writer corrects 3 drawings per digit, presses Teach it, and
@@ -850,7 +907,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
     parser.add_argument(
         "--sections",
-        default="training,train_tab,latency,numbers,teach,throughput,server,browser",
+        default="training,train_tab,latency,numbers,insight,teach,throughput,server,browser",
         help="comma-separated",
     )
     parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
@@ -877,6 +934,8 @@ def main(argv: list[str] | None = None) -> int:
         results["train_tab"] = train_tab_overhead(data)
     if "browser" in sections:
         results["browser"] = browser_section(drawings=4 if args.steps else 30)
+    if "insight" in sections:
+        results["insight"] = insight_section(data, drawings=10 if args.steps else 50)
     if "teach" in sections:
         small = args.steps is not None
         results["teach"] = teach_section(3 if small else 30, 2 if small else 10, 2 if small else 20)
@@ -886,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
             3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
         )
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
-    for name in ("training", "train_tab", "latency", "numbers", "teach", "throughput", "server", "browser"):
+    for name in ("training", "train_tab", "latency", "numbers", "insight", "teach", "throughput", "server", "browser"):
         if name in results:
             print(f"## {name}\n\n{markdown_table(results[name])}\n")
     Path(args.out).write_text(json.dumps(results, indent=2))

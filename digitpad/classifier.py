@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from digitpad.checkpoint import load_checkpoint
+from digitpad.explain import explain
 from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.number import NumberReading, read_number
 from digitpad.preprocess import to_mnist
@@ -63,6 +64,11 @@ class Classifier:
         if image is None:
             return None, None
         return self.predict_proba(image)[0], image
+
+    def explain(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
+        """uint8 (28, 28) -> float (28, 28): how much each pixel pushed `target` (the digit it reads when
+        None), by integrated gradients from a blank picture (see `digitpad.explain`)."""
+        return explain(self.model, image, self.mean, self.std, target)
 
     def read_number(self, picture: object) -> NumberReading:
         """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`)."""

@@ -30,6 +30,8 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
     assert numbers["all kinds: time per number"]["median_ms"] > 0
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
+    deletion, *timings = report["insight"]
+    assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)
     crowd_of_correctors, teach_it = report["teach"]
     assert crowd_of_correctors["rows"] == 6 and crowd_of_correctors["errors"] == 0
     assert crowd_of_correctors["database_locked"] == 0

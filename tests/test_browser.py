@@ -377,3 +377,28 @@ def test_correct_three_drawings_then_teach_it_reads_that_style(page, tmp_path):
     page.get_by_role("tab", name="Draw").click()
     page.click("#forget")
     assert settled(lambda: status.inner_text(), previous=final).startswith("Forgot your 3 drawings")
+
+
+def test_why_inside_and_fool_it(page, tmp_path):
+    """Open "Why?" and "Inside the network" for a drawn 4, then press "Fool it"."""
+    draw(page, 4, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "4"
+    page.get_by_text("Why? What made it decide").click()
+    why = page.locator("#explain-text")
+    text = settled(lambda: why.inner_text(), previous=None)
+    assert text.startswith("Left: what made it a 4 (") and "Right: why not a" in text, text
+    size = page.locator("#explain-image img").evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size == [2 * 224 + 8, 224]
+    page.get_by_text("Inside the network").click()
+    inside = page.locator("#inside-view")
+    settled(lambda: inside.inner_text(), previous=None)
+    assert inside.get_by_text("conv 1: 24 maps of 28x28").count() == 1
+    assert inside.locator(".score").count() == 10 and inside.locator(".score.top").inner_text().startswith("4")
+    page.click("#attack")
+    fooled = page.locator("#attack-text")
+    text = settled(lambda: fooled.inner_text(), previous=fooled.inner_text(), timeout=60)
+    eps = float(re.search(r"ε = ([\d.]+)", text).group(1))
+    robust_eps = float(re.search(r"robust model needs ε = ([\d.]+)", text).group(1))
+    assert 0 < eps <= 0.2 < robust_eps and "instead of 4" in text, text
+    assert page.locator("#attack-image img").evaluate("img => img.naturalWidth") == 224
+    page.screenshot(path=str(DOCS / "explain.png" if UPDATE_SCREENSHOTS else tmp_path / "explain.png"), full_page=True)

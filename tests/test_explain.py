@@ -32,6 +32,12 @@ def test_attributions_add_up_to_the_change_in_the_logit(classifier, mnist):
     assert abs(attribution.sum() - change) <= 0.05 * abs(change)
 
 
+def test_the_classifier_explains_what_it_reads(classifier, mnist):
+    image = mnist.test_images[1].numpy()
+    assert np.allclose(classifier.explain(image), explain(classifier.model, image, classifier.mean, classifier.std))
+    assert classifier.explain(image).sum() > classifier.explain(image, target=7).sum()
+
+
 def test_the_runner_up_can_be_explained_too(classifier, mnist):
     image = mnist.test_images[0].numpy()  # a 7
     for_seven = explain(classifier.model, image, classifier.mean, classifier.std)

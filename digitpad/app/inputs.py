@@ -21,9 +21,9 @@ class Models:
         bundled = f"Bundled model ({self.bundled.name}, {acc:.2f}% on MNIST test)" if acc else "Bundled model"
         pairs = [(bundled, "bundled")]
         if self.robust is not None:
-            held = self.robust.metadata.get("pgd_acc_eps_0.3")
-            under = f", {held:.1f}% under attack at ε = 0.3" if held else ""
-            pairs.append((f"Robust model (adversarially trained{under})", "robust"))
+            eps = self.robust.metadata.get("hyperparameters", {}).get("attack_eps")
+            trained = f"adversarially trained at ε = {eps:g}" if eps else "adversarially trained"
+            pairs.append((f"Robust model ({trained})", "robust"))
         return [*pairs, ("My retrained model", "mine")]
 
 

@@ -55,11 +55,11 @@ def inside_and_fool_views(why: tuple[gr.Accordion, gr.Image, gr.Markdown]) -> In
     """ "Inside the network" and "Fool it", placed where this is called; with `why_view()`'s, all the views."""
     with gr.Accordion("Inside the network", open=False, elem_id="inside") as inside:
         inside_view = gr.HTML("<p>Draw a digit to see what each layer computes.</p>", elem_id="inside-view")
-    fool = gr.Button("Fool it", elem_id="attack", variant="secondary")
+    fool = gr.Button("Fool it", elem_id="attack", variant="secondary", size="md")
     fool_text = gr.Markdown(FOOL_HINT, elem_id="attack-text")
     fool_image = gr.Image(
         label="The changed drawing, as the network reads it (28x28)",
-        elem_id="attack-image", interactive=False, format="png", buttons=[], height=240, image_mode="L",
+        elem_id="attack-image", interactive=False, format="png", buttons=[], height=200, image_mode="L",
     )  # fmt: skip
     return InsightViews(
         *why, inside, inside_view, fool, fool_image, fool_text, gr.Button(visible=False), gr.Button(visible=False)
