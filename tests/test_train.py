@@ -119,3 +119,11 @@ def test_device_choice():
 def test_unknown_recipe():
     with pytest.raises(ValueError, match="unknown recipe 'fast'"):
         get_recipe("fast")
+
+
+def test_adversarial_training_runs_through_the_engine(mnist):
+    recipe = get_recipe("robust", epochs=1, batch_size=128)
+    events = list(train(recipe, mnist, "cpu", train_subset=512, live_eval=256, eval_test=False))
+    final = events[-1]
+    assert final.kind == "done" and final.model is not None and final.step == 4
+    assert final.metadata["hyperparameters"]["attack_eps"] == 0.3 and final.metadata["hyperparameters"]["keep_last"]
