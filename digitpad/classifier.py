@@ -11,7 +11,7 @@ from torch import nn
 from digitpad.checkpoint import load_checkpoint
 from digitpad.explain import explain
 from digitpad.mnist_format import IMAGE_SIZE
-from digitpad.number import NumberReading, read_number
+from digitpad.number import NumberReading, is_stroke_value, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.strokes import parse_strokes, strokes_to_mnist
 from digitpad.train import to_input
@@ -64,6 +64,11 @@ class Classifier:
         if image is None:
             return None, None
         return self.predict_proba(image)[0], image
+
+    def classify(self, picture: object) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """A stroke pad value (`classify_strokes`) or any picture (`classify_drawing`) -> (probabilities (10,),
+        the 28x28 image read); both None when blank."""
+        return self.classify_strokes(picture) if is_stroke_value(picture) else self.classify_drawing(picture)
 
     def explain(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
         """uint8 (28, 28) -> float (28, 28): how much each pixel pushed `target` (the digit it reads when

@@ -36,7 +36,7 @@ from PIL import Image
 
 from digitpad.classifier import Classifier
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
-from digitpad.number import is_stroke_value, number_ink
+from digitpad.number import number_ink
 
 DATABASE_NAME = "digitpad.sqlite"
 DEFAULT_HOME = "digitpad-home"
@@ -136,10 +136,7 @@ def read_for_correction(classifier: Classifier, picture: object) -> tuple[np.nda
     """A drawing (stroke pad value, or any picture `to_mnist` takes) -> what a correction stores:
     (the 28x28 image the model read, its probabilities (10,), the drawing as a PNG).
     ValueError for a blank drawing, DrawingError for one that cannot be read."""
-    if is_stroke_value(picture):
-        probs, image = classifier.classify_strokes(picture)
-    else:
-        probs, image = classifier.classify_drawing(picture)
+    probs, image = classifier.classify(picture)
     if image is None:
         raise ValueError("The pad is empty: draw the digit first, then say what it was.")
     return image, probs, drawing_png(number_ink(picture)[0])

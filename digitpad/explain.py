@@ -16,6 +16,7 @@ import torch
 from captum.attr import IntegratedGradients
 from torch import nn
 
+from digitpad.attack import normalise, to_unit
 from digitpad.mnist_format import IMAGE_SIZE
 
 IG_STEPS = 32  # points on the path from the blank picture; the attributions sum to within ~1% of the logit change
@@ -30,7 +31,7 @@ class PixelModel(nn.Module):
         self.model, self.mean, self.std = model, mean, std
 
     def forward(self, x01: torch.Tensor) -> torch.Tensor:
-        return self.model(((x01 - self.mean) / self.std).contiguous(memory_format=torch.channels_last))
+        return self.model(normalise(x01, self.mean, self.std))
 
 
 def explain(model: nn.Module, image: np.ndarray, mean: float, std: float, target: int | None = None) -> np.ndarray:
@@ -39,7 +40,7 @@ def explain(model: nn.Module, image: np.ndarray, mean: float, std: float, target
     model.eval()
     device = next(model.parameters()).device
     pixels = PixelModel(model, mean, std)
-    x = torch.from_numpy(np.ascontiguousarray(image)).to(device).float()[None, None] / 255
+    x = to_unit(image[None], device)
     if target is None:
         with torch.no_grad():
             target = int(pixels(x).argmax())
@@ -68,7 +69,7 @@ def deletion_drops(
         variants = np.stack([image.ravel()] * 3)
         variants[1, top] = 0
         variants[2, chosen] = 0
-        x = torch.from_numpy(variants.reshape(3, 1, IMAGE_SIZE, IMAGE_SIZE)).to(device).float() / 255
+        x = to_unit(variants.reshape(3, IMAGE_SIZE, IMAGE_SIZE), device)
         with torch.no_grad():
             probs = torch.softmax(pixels(x).float(), 1).cpu().numpy()
         digit = int(probs[0].argmax())
@@ -100,7 +101,7 @@ def layer_maps(model: nn.Module, image: np.ndarray, mean: float, std: float) -> 
     hooks = [conv.register_forward_hook(lambda _m, _i, out: maps.append(out[0].detach().float())) for conv in convs]
     try:
         device = next(model.parameters()).device
-        x = torch.from_numpy(np.ascontiguousarray(image)).to(device).float()[None, None] / 255
+        x = to_unit(image[None], device)
         with torch.no_grad():
             probs = torch.softmax(PixelModel(model, mean, std)(x).float(), 1)[0].cpu().numpy()
     finally:

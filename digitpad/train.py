@@ -380,7 +380,7 @@ def train(
             if time_to_99 is None and test_acc is not None and test_acc >= 99.0:
                 time_to_99 = elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
-            if val_loss <= best_val_loss or recipe.keep_last:
+            if val_loss <= best_val_loss:
                 best_val_loss = val_loss
                 best_state = copy.deepcopy(model.state_dict())
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
@@ -392,7 +392,8 @@ def train(
             window_loss, window_correct, window_seen, window_time = 0.0, 0, 0, 0.0
 
     finished = last is not None and last.step == total_steps and last.kind == "eval"
-    if best_state is not None:  # else stopped before the first evaluation: keep what we have
+    # else stopped before the first evaluation, or the recipe keeps the final weights: keep what we have
+    if best_state is not None and not recipe.keep_last:
         model.load_state_dict(best_state)
     # the selected model's figures, in fp32: its training sample, the whole validation and test sets
     train_acc, train_loss, _ = score("train", bf16=False)

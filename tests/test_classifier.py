@@ -43,3 +43,14 @@ def test_predict_proba(classifier, mnist):
 def test_predict_proba_rejects_other_formats(classifier, bad):
     with pytest.raises(ValueError, match=r"expected uint8 images of shape \(N, 28, 28\)"):
         classifier.predict_proba(bad)
+
+
+def test_classify_reads_a_stroke_pad_value_or_a_picture(classifier):
+    from digitpad.pen_digits import stroke_pad_value
+
+    value = stroke_pad_value(3)
+    probs, image = classifier.classify(value)
+    assert np.array_equal(image, classifier.classify_strokes(value)[1]) and probs.argmax() == 3
+    picture = 255 - np.kron(image, np.ones((8, 8), np.uint8))  # the digit it read, dark on white
+    assert classifier.classify(picture)[0].argmax() == 3
+    assert classifier.classify({"strokes": [], "width": 320, "height": 320}) == (None, None)
