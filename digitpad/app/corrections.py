@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from digitpad.app.inputs import Models, chosen_model, photo_given
+from digitpad.app.inputs import Models, chosen_model, shown_picture
 from digitpad.classifier import Classifier
 from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
 from digitpad.finetune import teach
@@ -89,16 +89,15 @@ def wire_corrections(
     store: CorrectionStore,
     models: Models,
     pad: gr.components.Component,
-    photo: gr.ImageEditor,
-    last_read: gr.State,
+    answered_photo: gr.State,
     choice: gr.State,
     model_choice: gr.Radio,
     my_model: gr.State,
 ) -> None:
     """Connect the row: a digit stores the drawing the answer is about; Teach it; Forget."""
 
-    def correct_shown(pad_value, label, last, photo_value, choice_, mine, request: gr.Request) -> str:
-        picture = photo_value if last == "photo" and photo_given(photo_value) else pad_value
+    def correct_shown(pad_value, label, photo, choice_, mine, request: gr.Request) -> str:
+        picture = shown_picture(pad_value, photo)
         classifier = chosen_model(choice_, mine, models)
         return save_correction(store, request.session_hash or "api", classifier, choice_, picture, label)
 
@@ -132,7 +131,7 @@ def wire_corrections(
     for button in row.digits:  # the button's own text is the label
         button.click(
             correct_shown,
-            [pad, button, last_read, photo, choice, my_model],
+            [pad, button, answered_photo, choice, my_model],
             row.status,
             api_visibility="private",
             concurrency_limit=None,

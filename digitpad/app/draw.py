@@ -78,15 +78,15 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
         if not photo_given(photo):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return *predict(photo, choice, mine), "photo"
+        return *predict(photo, choice, mine), photo
 
     def read_pad(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> tuple:
         """The pad read (and what the answer is about from now on)."""
-        return *predict_strokes(pad_value, choice, mine), "pad"
+        return *predict_strokes(pad_value, choice, mine), None
 
-    def reread(last: str, pad_value, photo, choice: str, mine: Classifier | None) -> Answer:
+    def reread(photo, pad_value, choice: str, mine: Classifier | None) -> Answer:
         """Another model chosen: read again whatever the answer was about."""
-        return predict(photo, choice, mine) if last == "photo" else predict_strokes(pad_value, choice, mine)
+        return predict(photo, choice, mine) if photo is not None else predict_strokes(pad_value, choice, mine)
 
     with gr.Tab("Draw", id="draw"):
         # three columns on a wide screen; on a phone they stack: the pad, then the answer, then photos
@@ -131,7 +131,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
                     interactive=True,
                 )
                 insight = inside_and_fool_views(why)
-        last_read = gr.State("pad")  # what the answer is about: "pad" or "photo"
+        answered_photo = gr.State(None)  # the photo the answer is about; None while it is about the pad
         choice = gr.State("bundled")  # the model choice, for endpoints whose API takes no model choice
         # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as
         # before the stroke pad. It needs no trigger in the page; an invisible button carries it.
@@ -140,30 +140,30 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     # one request per update: the State output (what the answer is about) is not part of the API's answer
     pad_read = pad.input(
-        read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_name="predict_strokes", **live
+        read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_name="predict_strokes", **live
     )
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
-    photo_read = gr.on(
+    gr.on(
         [photo.upload, photo.input],
         read_photo,
         [photo, model_choice, my_model],
-        [*outputs, last_read],
+        [*outputs, answered_photo],
         api_visibility="private",
         **live,
     )
     api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
     photo_cleared = photo.clear(
-        read_pad, [pad, model_choice, my_model], [*outputs, last_read], api_visibility="private", **live
+        read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_visibility="private", **live
     )
     reread_event = model_choice.change(
         reread,
-        [last_read, pad, photo, model_choice, my_model],
+        [answered_photo, pad, model_choice, my_model],
         outputs,
         api_visibility="private",
         show_progress="hidden",
     )
     model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
-    answers = [pad_read, photo_read, photo_cleared, reread_event]
-    wire_insight(insight, answers, models, pad, photo, last_read, model_choice, my_model)
-    wire_corrections(corrections, store, models, pad, photo, last_read, choice, model_choice, my_model)
+    answers = [pad_read, photo_cleared, reread_event]  # not photo reads: see `wire_insight`
+    wire_insight(insight, answers, models, pad, answered_photo, model_choice, my_model)
+    wire_corrections(corrections, store, models, pad, answered_photo, choice, model_choice, my_model)
     return model_choice

@@ -42,3 +42,8 @@ def photo_given(photo) -> bool:
     if not isinstance(photo, dict):
         return photo is not None
     return any(photo.get(key) is not None for key in ("background", "composite")) or bool(photo.get("layers"))
+
+
+def shown_picture(pad_value: object, answered_photo: object) -> object:
+    """What the Draw tab's answer is about: the photo it last read (None once the pad was read again), else the pad."""
+    return pad_value if answered_photo is None else answered_photo

@@ -14,12 +14,11 @@ import gradio as gr
 import numpy as np
 
 from digitpad.app.gallery import inside_html
-from digitpad.app.inputs import Models, chosen_model, photo_given
+from digitpad.app.inputs import Models, chosen_model, shown_picture
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.attack import smallest_flip
 from digitpad.classifier import Classifier
 from digitpad.explain import explain, layer_maps, overlay
-from digitpad.number import is_stroke_value
 
 WHY_HINT = "Draw a digit: red shows the ink that pushed the network towards its answer, blue what pushed against."
 FOOL_HINT = "Draw a digit, then press **Fool it**: it finds the smallest change to every pixel that fools the network."
@@ -66,16 +65,9 @@ def inside_and_fool_views(why: tuple[gr.Accordion, gr.Image, gr.Markdown]) -> In
     )
 
 
-def model_input(classifier: Classifier, picture: object) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(probabilities, the 28x28 image the model reads) for a stroke pad value or any picture; (None, None) blank."""
-    if is_stroke_value(picture):
-        return classifier.classify_strokes(picture)
-    return classifier.classify_drawing(picture)
-
-
 def why_answer(classifier: Classifier, picture: object) -> tuple[str | None, str]:
     """The "Why?" pictures (its answer | the runner-up, side by side) as a file, and a sentence."""
-    found, error = guarded(lambda: model_input(classifier, picture), "drawing")
+    found, error = guarded(lambda: classifier.classify(picture), "drawing")
     if error or found[1] is None:
         return None, error or WHY_HINT
     probs, image = found
@@ -91,7 +83,7 @@ def why_answer(classifier: Classifier, picture: object) -> tuple[str | None, str
 
 
 def inside_answer(classifier: Classifier, picture: object) -> str:
-    found, error = guarded(lambda: model_input(classifier, picture), "drawing")
+    found, error = guarded(lambda: classifier.classify(picture), "drawing")
     if error or found[1] is None:
         return f"<p>{error or 'Draw a digit to see what each layer computes.'}</p>"
     maps, probs = layer_maps(classifier.model, found[1], classifier.mean, classifier.std)
@@ -101,7 +93,7 @@ def inside_answer(classifier: Classifier, picture: object) -> str:
 def fool_answer(models: Models, classifier: Classifier, picture: object) -> tuple[str | None, str]:
     """The changed 28x28 drawing (file) and a sentence: ε, the new reading; and the ε the robust
     model would need, when another model was fooled."""
-    found, error = guarded(lambda: model_input(classifier, picture), "drawing")
+    found, error = guarded(lambda: classifier.classify(picture), "drawing")
     if error or found[1] is None:
         return None, error or FOOL_HINT
     image = found[1]
@@ -124,35 +116,35 @@ def wire_insight(
     answers: list,
     models: Models,
     pad: gr.components.Component,
-    photo: gr.ImageEditor,
-    last_read: gr.State,
+    answered_photo: gr.State,
     model_choice: gr.Radio,
     my_model: gr.State,
 ) -> None:
     """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones."""
     why_open, inside_open = gr.State(False), gr.State(False)
 
-    def shown(pad_value, photo_value, last: str):
-        return photo_value if last == "photo" and photo_given(photo_value) else pad_value
-
-    def refresh(pad_value, photo_value, last, choice, mine, why_on: bool, inside_on: bool):
+    def refresh(pad_value, photo, choice, mine, why_on: bool, inside_on: bool):
         classifier = chosen_model(choice, mine, models)
-        picture = shown(pad_value, photo_value, last)
+        picture = shown_picture(pad_value, photo)
         why = why_answer(classifier, picture) if why_on else (gr.skip(), gr.skip())
         return *why, inside_answer(classifier, picture) if inside_on else gr.skip()
 
-    inputs = [pad, photo, last_read, model_choice, my_model]
+    inputs = [pad, answered_photo, model_choice, my_model]
     outputs = [views.why_image, views.why_text, views.inside_view]
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
     for event in answers:
         event.then(refresh, [*inputs, why_open, inside_open], outputs, trigger_mode="always_last", **quiet)
+
+    # Not after a photo is read: any listener that updated these views after the image editor's
+    # `upload`/`input` made the editor fire `input` again and again (Gradio 6.31), each re-reading the
+    # photo over the answer to a drawing made meanwhile. Opening a view reads the photo the answer is about.
     for accordion, flag in ((views.why, why_open), (views.inside, inside_open)):
         opened = accordion.expand(lambda: True, None, flag, **quiet)
         opened.then(refresh, [*inputs, why_open, inside_open], outputs, **quiet)
         accordion.collapse(lambda: False, None, flag, **quiet)
 
-    def fool(pad_value, photo_value, last, choice, mine):
-        return fool_answer(models, chosen_model(choice, mine, models), shown(pad_value, photo_value, last))
+    def fool(pad_value, photo, choice, mine):
+        return fool_answer(models, chosen_model(choice, mine, models), shown_picture(pad_value, photo))
 
     views.fool.click(fool, inputs, [views.fool_image, views.fool_text], api_visibility="private")
 
