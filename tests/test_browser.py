@@ -281,6 +281,8 @@ def test_a_photo_beside_the_pad_is_read_too(page, tmp_path):
     assert settled_prediction(page, previous=EMPTY_HINT) == "6"
     draw(page, 1, BOXES[0])  # then the pad: the answer is about the drawing again
     assert settled_prediction(page, previous="6") == "1"
+    time.sleep(3)  # and stays so: the photo was once read again, over the drawing's answer
+    assert page.locator(LABEL).inner_text() == "1"
 
 
 NUMBER_TEXT = "#number-text input, #number-text textarea"
