@@ -162,6 +162,8 @@ def test_tabs_show_one_at_a_time(page):
     page.get_by_role("tab", name="Train").click()
     page.locator("#retrain").wait_for(state="visible")
     assert page.locator("#pad canvas").is_hidden()
+    page.wait_for_timeout(1000)
+    assert [t.strip() for t in page.get_by_role("tab").all_inner_texts()] == ["Draw", "Number", "Train"]  # not split
 
 
 def test_model_input_is_shown(page):

@@ -37,6 +37,8 @@ class InsightViews:
     fool_text: gr.Markdown
     api_explain: gr.Button  # hidden: carries `/explain` (pad value, model choice)
     api_attack: gr.Button  # hidden: carries `/attack` (pad value, model choice)
+    why_open: gr.State  # whether "Why?" is open
+    inside_open: gr.State
 
 
 def why_view() -> tuple[gr.Accordion, gr.Image, gr.Markdown]:
@@ -60,9 +62,9 @@ def inside_and_fool_views(why: tuple[gr.Accordion, gr.Image, gr.Markdown]) -> In
         label="The changed drawing, as the network reads it (28x28)",
         elem_id="attack-image", interactive=False, format="png", buttons=[], height=200, image_mode="L",
     )  # fmt: skip
-    return InsightViews(
-        *why, inside, inside_view, fool, fool_image, fool_text, gr.Button(visible=False), gr.Button(visible=False)
-    )
+    # everything here is made inside the tab: a component made between two tabs splits the tab bar
+    hidden = gr.Button(visible=False), gr.Button(visible=False), gr.State(False), gr.State(False)
+    return InsightViews(*why, inside, inside_view, fool, fool_image, fool_text, *hidden)
 
 
 def why_answer(classifier: Classifier, picture: object) -> tuple[str | None, str]:
@@ -121,7 +123,7 @@ def wire_insight(
     my_model: gr.State,
 ) -> None:
     """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones."""
-    why_open, inside_open = gr.State(False), gr.State(False)
+    why_open, inside_open = views.why_open, views.inside_open
 
     def refresh(pad_value, photo, choice, mine, why_on: bool, inside_on: bool):
         classifier = chosen_model(choice, mine, models)
