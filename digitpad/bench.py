@@ -19,6 +19,10 @@ Sections (each a list of rows in the JSON written to --out, and a markdown table
   teach       corrections and Teach it through the running app: a crowd storing corrections
               at once (rows, errors, "database is locked"); a seven-segment writer's new
               drawings read right before and after Teach it, its wall time, MNIST accuracy.
+  generate    the bundled GAN beside the PyTorch examples' DCGAN and the Keras conditional
+              GAN, trained here for the same time: agreement of the bundled classifier and
+              of the independent judge, Fréchet distance (and its real-vs-real floor),
+              diversity per digit, and the time to sample 100 digits.
   browser     in headless Chromium: pen-up to the answer on the stroke pad, answers while a
               stroke is drawn, Retrain-to-done with the defaults.
 
@@ -839,6 +843,48 @@ def insight_section(data: MNIST, drawings: int) -> list[dict]:
     return rows
 
 
+def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | None) -> list[dict]:
+    """The bundled generator beside the anchors (`gan_anchors`: the PyTorch examples' DCGAN and the Keras
+    conditional GAN), each trained here by the same engine for `anchor_seconds` (default: as long as the
+    bundled generator trained), all scored on MNIST's full test set (`judge.test_set_quality`)."""
+    from dataclasses import replace
+
+    from digitpad.generate import GAN_RECIPES, load_generator, train_gan
+    from digitpad.judge import load_judge, test_set_quality
+
+    torch.set_num_threads(physical_cores())
+    clf, judge = load_classifier(), load_judge()
+    bundled = load_generator()
+    budget = anchor_seconds or float(bundled.metadata["train_seconds"])
+
+    def sample_100_ms(generator) -> float:
+        generator.sample(list(range(10)) * 10, seed=0)  # warm-up
+        times = []
+        for k in range(20):
+            t0 = time.perf_counter()
+            generator.sample([k % 10] * 100, seed=k)
+            times.append(time.perf_counter() - t0)
+        return round(1000 * statistics.median(times), 1)
+
+    def row(name: str, generator, train_s: float, epochs: float) -> dict:
+        figures = test_set_quality(generator, clf, judge, data, per_digit=20 if steps else 200)
+        return {"generator": name, "train_s": round(train_s, 1), "epochs": round(epochs, 2), **figures,
+                "sample_100_ms": sample_100_ms(generator)}  # fmt: skip
+
+    meta = bundled.metadata
+    epochs = meta["steps"] * meta["hyperparameters"]["batch_size"] / meta["train_images"]
+    rows = [row("digitpad: cgan (bundled)", bundled, meta["train_seconds"], epochs)]
+    for name in ("keras-cgan", "dcgan"):
+        recipe = GAN_RECIPES[name]
+        if steps:
+            recipe = replace(recipe, epochs=steps * recipe.batch_size / len(data.train_images))
+        final = None
+        for event in train_gan(recipe, data, seed=0, max_seconds=None if steps else budget):
+            final = event
+        rows.append(row(f"anchor: {name}", final.generator, final.elapsed_s, final.epoch))
+    return rows
+
+
 def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[dict]:
     """Corrections and Teach it through the running app: a crowd storing corrections at the same
     moment; then the seven-segment writer corrects 3 drawings per digit, presses Teach it, and
@@ -907,12 +953,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="smoke mode: this many training steps per recipe")
     parser.add_argument(
         "--sections",
-        default="training,train_tab,latency,numbers,insight,teach,throughput,server,browser",
+        default="training,train_tab,latency,numbers,insight,teach,generate,throughput,server,browser",
         help="comma-separated",
     )
     parser.add_argument("--visitors", type=int, default=30, help="crowd size for the server section")
     parser.add_argument("--drawings", type=int, default=10, help="drawings per visitor")
     parser.add_argument("--memory-drawings", type=int, default=1000, help="drawings for the memory check")
+    parser.add_argument(
+        "--anchor-seconds",
+        type=float,
+        default=None,
+        help="training seconds for each GAN anchor (default: the bundled generator's)",
+    )
     parser.add_argument("--out", default="bench.json", help="JSON file for the results")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -939,13 +991,16 @@ def main(argv: list[str] | None = None) -> int:
     if "teach" in sections:
         small = args.steps is not None
         results["teach"] = teach_section(3 if small else 30, 2 if small else 10, 2 if small else 20)
+    if "generate" in sections:
+        results["generate"] = generate_section(data, args.anchor_seconds, args.steps)
     if "server" in sections:
         small = args.steps is not None
         results["server"] = server_section(
             3 if small else args.visitors, 2 if small else args.drawings, 20 if small else args.memory_drawings
         )
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
-    for name in ("training", "train_tab", "latency", "numbers", "insight", "teach", "throughput", "server", "browser"):
+    sections_in_order = ("training", "train_tab", "latency", "numbers", "insight", "teach", "generate", "throughput")
+    for name in (*sections_in_order, "server", "browser"):
         if name in results:
             print(f"## {name}\n\n{markdown_table(results[name])}\n")
     Path(args.out).write_text(json.dumps(results, indent=2))

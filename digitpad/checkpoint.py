@@ -27,10 +27,11 @@ class WeightsError(ValueError):
     """A weights file that cannot be used, with the file and the reason in the message."""
 
 
-def save_checkpoint(model: nn.Module, path: Path | str, **metadata) -> Path:
-    """Write weights and metadata (which must name the `architecture`) atomically: temp file, then rename."""
-    if metadata.get("architecture") not in MODELS:
-        raise ValueError(f"metadata must name the architecture, one of {', '.join(MODELS)}")
+def save_checkpoint(model: nn.Module, path: Path | str, architectures=MODELS, **metadata) -> Path:
+    """Write weights and metadata (which must name the `architecture`, a key of `architectures`) atomically:
+    temp file, then rename."""
+    if metadata.get("architecture") not in architectures:
+        raise ValueError(f"metadata must name the architecture, one of {', '.join(architectures)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT}
@@ -59,8 +60,13 @@ def decode_metadata(meta: dict[str, str]) -> dict:
     return decoded
 
 
-def load_checkpoint(path: Path | str) -> tuple[nn.Module, dict]:
-    """Load a weights file into a fresh network in eval mode; returns (model, metadata)."""
+def load_weights(
+    path: Path | str, build=build_model, architectures=MODELS, required=REQUIRED_METADATA
+) -> tuple[nn.Module, dict]:
+    """A weights file -> (network in eval mode, metadata), the network made by `build(architecture, config)`.
+
+    Raises `WeightsError`, naming the file, for a missing or unreadable file, metadata lacking a `required`
+    key, an architecture outside `architectures`, weights whose names or shapes do not fit, or NaN."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: no such weights file")
@@ -70,24 +76,30 @@ def load_checkpoint(path: Path | str) -> tuple[nn.Module, dict]:
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise WeightsError(f"{path}: not a readable safetensors file ({e})") from e
-    missing = [k for k in REQUIRED_METADATA if k not in raw_meta]
+    missing = [k for k in required if k not in raw_meta]
     if missing:
         raise WeightsError(f"{path}: metadata lacks {', '.join(missing)} (not a digitpad weights file)")
     if raw_meta["format"] != FORMAT:
         raise WeightsError(f"{path}: format {raw_meta['format']!r}, expected {FORMAT!r}")
     meta = decode_metadata(raw_meta)
-    if meta["architecture"] not in MODELS:
+    if meta["architecture"] not in architectures:
         raise WeightsError(f"{path}: unknown architecture {meta['architecture']!r}")
     try:
-        model = build_model(meta["architecture"], meta["config"])
+        model = build(meta["architecture"], meta["config"])
         model.load_state_dict(tensors, strict=True)
-    except (ValueError, RuntimeError) as e:
+    except (ValueError, RuntimeError, TypeError) as e:
         first = str(e).strip().splitlines()
         raise WeightsError(f"{path}: weights do not fit {meta['architecture']}: {' '.join(first[:3])}") from e
+    if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):
+        raise WeightsError(f"{path}: weights contain NaN or infinity")
+    return model.eval(), meta
+
+
+def load_checkpoint(path: Path | str) -> tuple[nn.Module, dict]:
+    """Load a classifier's weights file into a fresh network in eval mode; returns (model, metadata)."""
+    model, meta = load_weights(path)
     norm = meta["normalization"]
     numbers = isinstance(norm, dict) and all(isinstance(norm.get(k), (int, float)) for k in ("mean", "std"))
     if not numbers or norm["std"] <= 0:
         raise WeightsError(f"{path}: normalization metadata must be {{'mean': float, 'std': float > 0}}, got {norm!r}")
-    if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):
-        raise WeightsError(f"{path}: weights contain NaN or infinity")
-    return model.eval(), meta
+    return model, meta

@@ -1,4 +1,4 @@
-"""`python -m digitpad train|eval|predict|read|train-verifier|attack|corrections`."""
+"""`python -m digitpad train|eval|predict|read|train-verifier|attack|corrections|train-gan|generate`."""
 
 from __future__ import annotations
 
@@ -278,6 +278,66 @@ def cmd_attack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_gan(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from PIL import Image
+    from tqdm import tqdm
+
+    from digitpad.data import load_mnist
+    from digitpad.generate import GAN_RECIPES, save_generator, train_gan
+    from digitpad.train import pick_device
+
+    recipe = GAN_RECIPES[args.recipe]
+    recipe = replace(recipe, epochs=recipe.epochs if args.epochs is None else args.epochs)
+    device = pick_device(args.device)
+    data = load_mnist(args.data_dir, device=device)
+    samples = Path(args.samples) if args.samples else None
+    if samples:
+        samples.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=None, unit="step", file=sys.stderr)
+    bar.set_description(f"{recipe.name} on {device.type}")
+    final = None
+    for event in train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds):
+        if bar.total is None:
+            bar.reset(total=event.total_steps)
+        if event.kind == "step":
+            bar.update(1)
+            if event.step % 20 == 0:
+                bar.set_postfix(d=f"{event.critic_loss:.3f}", g=f"{event.generator_loss:.3f}", refresh=False)
+        elif event.kind == "sample":
+            line = f"epoch {event.epoch:5.2f}  critic {event.critic_loss:.3f}  generator {event.generator_loss:.3f}  "
+            line += f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
+            if samples:
+                name = samples / f"epoch-{event.epoch:06.2f}.png"
+                Image.fromarray(event.grid).save(name)
+                line += f"  {name}"
+            bar.write(line)
+        else:
+            final = event
+    bar.close()
+    if final is None or final.generator is None:
+        print(f"error: {final.message if final else 'training produced no generator'}", file=sys.stderr)
+        return 1
+    output = save_generator(final.generator, args.output)
+    print(f"{final.kind}: {final.step} steps ({final.epoch:.2f} epochs) in {final.elapsed_s:.1f}s; saved {output}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from digitpad.generate import load_generator
+
+    generator = load_generator(args.weights)
+    digits = [int(d) for d in args.digits]
+    pictures = generator.sample(digits, seed=args.seed)
+    strip = np.concatenate(list(pictures), axis=1)
+    Image.fromarray(strip).save(args.output)
+    print(f"{len(digits)} digits ({''.join(args.digits)}), seed {args.seed}: {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from digitpad.model import MODELS
     from digitpad.train import RECIPES
@@ -348,6 +408,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("folder", nargs="?", help="for export: the image folder to write")
     c.add_argument("--database", default=None, help="SQLite file (default: $DIGITPAD_HOME/digitpad.sqlite)")
     c.set_defaults(func=cmd_corrections)
+
+    from digitpad.generate import GAN_RECIPES
+
+    g = sub.add_parser("train-gan", help="train the conditional GAN that writes digits", formatter_class=fmt)
+    g.add_argument("--recipe", choices=list(GAN_RECIPES), default="cgan", help="cgan, or an anchor (benchmark)")
+    g.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")
+    g.add_argument("--output", default="runs/generator.safetensors", help="weights file")
+    g.add_argument("--samples", default=None, metavar="DIR", help="write a sample grid (a row per digit) per epoch")
+    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    g.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
+    g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    g.set_defaults(func=cmd_train_gan)
+
+    w = sub.add_parser("generate", help="write digits with the GAN into a PNG strip", formatter_class=fmt)
+    w.add_argument("digits", help="the digits to write, e.g. 2026")
+    w.add_argument("--seed", type=int, default=0, help="the same seed gives the same pictures")
+    w.add_argument("--weights", default=None, help="generator file (default: the bundled weights)")
+    w.add_argument("--output", default="generated.png", help="PNG file to write")
+    w.set_defaults(func=cmd_generate)
     return parser
 
 

@@ -82,6 +82,12 @@ RECIPES: dict[str, Recipe] = {
         batch_size=128, lr=3e-3, weight_decay=5e-4, attack_eps=0.3, attack_steps=3, attack_step_size=0.12,
         keep_last=True, evals_per_epoch=1,
     ),
+    # The generator's judge (weights/lenet5-judge.safetensors): a network of another architecture than the
+    # bundled one, never shown to the GAN, whose verdicts and penultimate features score generated digits.
+    "judge": Recipe(
+        name="judge", model="lenet5", epochs=8, batch_size=128, lr=3e-3, weight_decay=1e-4, augment=True,
+        evals_per_epoch=1,
+    ),
 }  # fmt: skip
 
 

@@ -157,13 +157,14 @@ def test_undo_clear_and_the_pad_never_changes_size(page):
 
 def test_tabs_show_one_at_a_time(page):
     tabs = page.get_by_role("tab").all_inner_texts()
-    assert [t.strip() for t in tabs] == ["Draw", "Number", "Train"]
+    assert [t.strip() for t in tabs] == ["Draw", "Number", "Train", "Generate"]
     assert page.locator("#pad canvas").is_visible() and page.locator("#retrain").is_hidden()
     page.get_by_role("tab", name="Train").click()
     page.locator("#retrain").wait_for(state="visible")
     assert page.locator("#pad canvas").is_hidden()
     page.wait_for_timeout(1000)
-    assert [t.strip() for t in page.get_by_role("tab").all_inner_texts()] == ["Draw", "Number", "Train"]  # not split
+    tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+    assert tabs == ["Draw", "Number", "Train", "Generate"]  # not split
 
 
 def test_model_input_is_shown(page):
@@ -406,3 +407,44 @@ def test_why_inside_and_fool_it(page, tmp_path):
     assert 0 < eps <= 0.2 < robust_eps and "instead of 4" in text, text
     assert page.locator("#attack-image img").evaluate("img => img.naturalWidth") == 224
     page.screenshot(path=str(DOCS / "explain.png" if UPDATE_SCREENSHOTS else tmp_path / "explain.png"), full_page=True)
+
+
+def test_generate_a_grid_walk_then_draw_it_on_the_pad(page, tmp_path):
+    """Ask for twelve 8s: the grid shows what the classifier reads under each; then a style walk;
+    then "Draw it" puts the third one on the Draw tab's pad, where it is read like a drawing."""
+    page.get_by_role("tab", name="Generate").click()
+    note = page.locator("#generated-summary")
+    opened = settled(lambda: note.inner_text(), previous="Pick a digit, how many and a seed, then Generate.")
+    assert re.match(r"Seed 0: the bundled classifier reads (all 24|\d+ of 24) ", opened), opened  # a first grid
+    page.locator("#gen-digit input").fill("8")
+    page.locator("#gen-digit input").press("Enter")
+    page.locator("#gen-count input[type=number]").fill("12")
+    page.locator("#gen-count input[type=number]").press("Enter")
+    page.click("#generate")
+    pattern = re.compile(r"Seed 0: the bundled classifier reads (all 12|(\d+) of 12) as the digit asked for")
+    text = settled(lambda: note.inner_text() if pattern.match(note.inner_text()) else "", timeout=30)
+    match = pattern.match(text)
+    assert match, note.inner_text()
+    captions = page.locator("#generated figcaption, #generated .caption-label").all_inner_texts()
+    assert len(captions) == 12, captions
+    reads = [int(re.search(r"reads (\d)", c).group(1)) for c in captions]
+    agreed = 12 if match.group(1) == "all 12" else int(match.group(2))
+    assert sum(r == 8 for r in reads) == agreed >= 10
+    assert all(("✗ asked 8" in c) == (r != 8) for c, r in zip(captions, reads, strict=True))
+    walk = page.locator("#style-walk img")
+    walk.wait_for(timeout=10_000)
+    assert walk.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [4 * (8 * 28 + 14), 4 * 28]
+    assert page.locator("#walk-caption").inner_text().startswith("An 8 walking from seed 0's style")
+    page.locator("#generated img").nth(2).click()
+    assert settled(lambda: page.locator("#gen-chosen").inner_text()) == "Chosen: #3"
+    page.screenshot(
+        path=str(DOCS / "generate.png" if UPDATE_SCREENSHOTS else tmp_path / "generate.png"), full_page=True
+    )
+    page.click("#draw-it")
+    page.locator("#pad canvas").wait_for(state="visible")  # the Draw tab opened
+    assert settled_prediction(page, previous=EMPTY_HINT) == str(reads[2])
+    ink = page.locator("#pad canvas").evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }"""
+    )
+    assert ink > 500  # the strokes are drawn on the pad, not only read

@@ -4,6 +4,7 @@
 - `corrections.py`: the Draw tab's corrections ("Wrong? It was:", "Teach it", "Forget my corrections");
 - `number.py`: the Number tab (a whole number from a wide pad, a photo or the webcam);
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
+- `generate.py`: the Generate tab (a conditional GAN writes digits; the classifier reads them back);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
 - `gallery.py`: the small HTML views the Train and Number tabs show;
 - `inputs.py`: what the tabs read from (the model choice, the photo input);
@@ -24,12 +25,14 @@ from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from digitpad.app.draw import build_draw_tab  # noqa: E402
+from digitpad.app.generate import build_generate_tab  # noqa: E402
 from digitpad.app.inputs import Models  # noqa: E402
 from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
 from digitpad.corrections import CorrectionStore, default_store  # noqa: E402
+from digitpad.generate import load_generator  # noqa: E402
 from digitpad.preprocess import MAX_PIXELS  # noqa: E402
 
 # Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
@@ -39,6 +42,7 @@ MAX_UPLOAD = "10mb"
 
 CSS = """
 #model-input img { image-rendering: pixelated; }
+#generated img, #style-walk img { image-rendering: pixelated; }
 #verdict { min-height: 2.5em; }
 #correct { gap: 4px; flex-wrap: nowrap; }
 #explain-image img, #attack-image img { image-rendering: pixelated; }
@@ -65,21 +69,26 @@ table.confusion td.miss { background: rgba(220, 38, 38, calc(0.15 + 0.5 * var(--
 """
 
 
-def build_demo(weights: str | None = None, store: CorrectionStore | None = None) -> gr.Blocks:
-    """The whole app. `store`: where corrections go (default: the database $DIGITPAD_HOME names)."""
+def build_demo(
+    weights: str | None = None, store: CorrectionStore | None = None, generator_weights: str | None = None
+) -> gr.Blocks:
+    """The whole app. `store`: where corrections go (default: the database $DIGITPAD_HOME names);
+    `generator_weights`: the Generate tab's GAN (default: the bundled one)."""
     # fails loudly on a bad file: never serve nonsense
     models = Models(load_classifier(weights), load_classifier(ROBUST_WEIGHTS) if ROBUST_WEIGHTS.exists() else None)
     store = store or default_store()
+    generator = load_generator(generator_weights)
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "# ✏️ digitpad\nDraw a digit from 0 to 9: a convolutional network reads it as you draw.",
             elem_id="intro",
         )
         my_model = gr.State(None)  # this visitor's retrained Classifier, once they have one
-        with gr.Tabs():
-            model_choice = build_draw_tab(models, my_model, store)
-            build_number_tab(models, my_model, model_choice)
-            build_train_tab(my_model, model_choice, store)
+        with gr.Tabs() as tabs:
+            draw = build_draw_tab(models, my_model, store, tabs)
+            build_number_tab(models, my_model, draw.model_choice)
+            build_train_tab(my_model, draw.model_choice, store)
+            build_generate_tab(generator, models.bundled, draw.send_to_pad)
     return demo
 
 

@@ -9,6 +9,7 @@ same three things: the top-3 label, the 28x28 image the model read, a verdict li
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 import numpy as np
@@ -65,8 +66,18 @@ def read_drawing(drawing: object, classifier: Classifier) -> Answer:
     return answer(lambda: classifier.classify_drawing(drawing), "picture")
 
 
-def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -> gr.Radio:
-    """The Draw tab, with its corrections row; returns its model choice (Retrain and Teach it switch it to "mine")."""
+@dataclass
+class DrawTab:
+    """What other tabs use of the Draw tab: its model choice (Retrain and Teach it switch it to "mine"), and
+    `send_to_pad(button, fn, inputs)`: a click puts `fn(*inputs, (width, height))` (a stroke pad value) on the
+    pad, opens the Draw tab and reads the pad like a drawing."""
+
+    model_choice: gr.Radio
+    send_to_pad: Callable[[gr.Button, Callable, list], None]
+
+
+def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, tabs: gr.Tabs) -> DrawTab:
+    """The Draw tab, with its corrections row."""
 
     def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_strokes(pad_value, chosen_model(choice, mine, models))
@@ -164,6 +175,17 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore) -
     )
     model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
     answers = [pad_read, photo_cleared, reread_event]  # not photo reads: see `wire_insight`
-    wire_insight(insight, answers, models, pad, answered_photo, model_choice, my_model)
+    refresh_after = wire_insight(insight, answers, models, pad, answered_photo, model_choice, my_model)
     wire_corrections(corrections, store, models, pad, answered_photo, choice, model_choice, my_model)
-    return model_choice
+
+    def send_to_pad(button: gr.Button, fn: Callable, inputs: list) -> None:
+        def put(*values):
+            return fn(*values, (PAD, PAD)), gr.Tabs(selected="draw")
+
+        sent = button.click(put, inputs, [pad, tabs], api_visibility="private", show_progress="hidden")
+        read = sent.then(
+            read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_visibility="private", **live
+        )
+        refresh_after(read)
+
+    return DrawTab(model_choice, send_to_pad)

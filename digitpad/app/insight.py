@@ -8,6 +8,7 @@ default and computed only while open, so the pad stays fast; each answer about t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
@@ -121,8 +122,9 @@ def wire_insight(
     answered_photo: gr.State,
     model_choice: gr.Radio,
     my_model: gr.State,
-) -> None:
-    """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones."""
+) -> Callable:
+    """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones.
+    Returns `refresh_after(event)`, which makes a later answer refresh them too."""
     why_open, inside_open = views.why_open, views.inside_open
 
     def refresh(pad_value, photo, choice, mine, why_on: bool, inside_on: bool):
@@ -134,8 +136,12 @@ def wire_insight(
     inputs = [pad, answered_photo, model_choice, my_model]
     outputs = [views.why_image, views.why_text, views.inside_view]
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
-    for event in answers:
+
+    def refresh_after(event) -> None:
         event.then(refresh, [*inputs, why_open, inside_open], outputs, trigger_mode="always_last", **quiet)
+
+    for event in answers:
+        refresh_after(event)
 
     # Not after a photo is read: any listener that updated these views after the image editor's
     # `upload`/`input` made the editor fire `input` again and again (Gradio 6.31), each re-reading the
@@ -162,3 +168,4 @@ def wire_insight(
     views.api_attack.click(
         attack_api, [pad, model_choice, my_model], [views.fool_image, views.fool_text], api_name="attack"
     )
+    return refresh_after
