@@ -846,18 +846,18 @@ def insight_section(data: MNIST, drawings: int) -> list[dict]:
 def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | None) -> list[dict]:
     """The bundled generator beside the anchors (`gan_anchors`: the PyTorch examples' DCGAN and the Keras
     conditional GAN), each trained here by the same engine for `anchor_seconds` (default: as long as the
-    bundled generator trained), all scored on MNIST's full test set (`judge.test_set_quality`)."""
+    bundled generator trained), all scored on MNIST's full test set (`judge.score_on_test_set`)."""
     from dataclasses import replace
 
-    from digitpad.generate import GAN_RECIPES, load_generator, train_gan
-    from digitpad.judge import load_judge, test_set_quality
+    from digitpad.generate import GAN_RECIPES, Generator, load_generator, train_gan
+    from digitpad.judge import load_judge, score_on_test_set
 
     torch.set_num_threads(physical_cores())
     clf, judge = load_classifier(), load_judge()
     bundled = load_generator()
     budget = anchor_seconds or float(bundled.metadata["train_seconds"])
 
-    def sample_100_ms(generator) -> float:
+    def sample_100_ms(generator: Generator) -> float:
         generator.sample(list(range(10)) * 10, seed=0)  # warm-up
         times = []
         for k in range(20):
@@ -866,10 +866,10 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
             times.append(time.perf_counter() - t0)
         return round(1000 * statistics.median(times), 1)
 
-    def row(name: str, generator, train_s: float, epochs: float) -> dict:
-        figures = test_set_quality(generator, clf, judge, data, per_digit=20 if steps else 200)
-        return {"generator": name, "train_s": round(train_s, 1), "epochs": round(epochs, 2), **figures,
-                "sample_100_ms": sample_100_ms(generator)}  # fmt: skip
+    def row(name: str, generator: Generator, train_s: float, epochs: float) -> dict:
+        figures = score_on_test_set(generator, clf, judge, data, per_digit=20 if steps else 200)
+        return {"generator": name, "trained_on": generator.metadata["device"], "train_s": round(train_s, 1),
+                "epochs": round(epochs, 2), **figures, "sample_100_ms": sample_100_ms(generator)}  # fmt: skip
 
     meta = bundled.metadata
     epochs = meta["steps"] * meta["hyperparameters"]["batch_size"] / meta["train_images"]
@@ -881,6 +881,9 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
         final = None
         for event in train_gan(recipe, data, seed=0, max_seconds=None if steps else budget):
             final = event
+        if final.generator is None:  # diverged: say so, and go on with the next
+            rows.append({"generator": f"anchor: {name}", "train_s": round(final.elapsed_s, 1), "error": final.message})
+            continue
         rows.append(row(f"anchor: {name}", final.generator, final.elapsed_s, final.epoch))
     return rows
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
@@ -27,7 +28,7 @@ class WeightsError(ValueError):
     """A weights file that cannot be used, with the file and the reason in the message."""
 
 
-def save_checkpoint(model: nn.Module, path: Path | str, architectures=MODELS, **metadata) -> Path:
+def save_checkpoint(model: nn.Module, path: Path | str, architectures: Mapping = MODELS, **metadata) -> Path:
     """Write weights and metadata (which must name the `architecture`, a key of `architectures`) atomically:
     temp file, then rename."""
     if metadata.get("architecture") not in architectures:
@@ -61,7 +62,10 @@ def decode_metadata(meta: dict[str, str]) -> dict:
 
 
 def load_weights(
-    path: Path | str, build=build_model, architectures=MODELS, required=REQUIRED_METADATA
+    path: Path | str,
+    build: Callable[[str, dict], nn.Module] = build_model,
+    architectures: Mapping = MODELS,
+    required: tuple[str, ...] = REQUIRED_METADATA,
 ) -> tuple[nn.Module, dict]:
     """A weights file -> (network in eval mode, metadata), the network made by `build(architecture, config)`.
 

@@ -329,7 +329,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     from digitpad.generate import load_generator
 
+    if not (args.digits.isascii() and args.digits.isdecimal()):
+        raise ValueError(f"digits must be written with 0-9 only, e.g. 2026, not {args.digits!r}")
     generator = load_generator(args.weights)
+    if not generator.metadata.get("conditional", True):
+        print("note: this generator cannot be asked for a digit; it writes whatever digits it likes", file=sys.stderr)
     digits = [int(d) for d in args.digits]
     pictures = generator.sample(digits, seed=args.seed)
     strip = np.concatenate(list(pictures), axis=1)

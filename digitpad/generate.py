@@ -241,11 +241,12 @@ def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 @torch.no_grad()
 def refresh_batch_stats(net: nn.Module, latent: int, device: torch.device, batches: int = 20) -> None:
-    """Batch norm's running statistics recomputed for `net`'s own weights (the EMA weights never ran in
-    training mode, so the statistics G gathered do not quite fit them)."""
+    """Batch norm's running statistics recomputed for `net`'s own weights, over `batches` batches of 500
+    (the EMA weights never ran in training mode, so the statistics G gathered do not quite fit them)."""
     norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
         return
+    momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a plain average over the batches below
@@ -254,8 +255,8 @@ def refresh_batch_stats(net: nn.Module, latent: int, device: torch.device, batch
     for _ in range(batches):
         y = torch.arange(500, device=device) % NUM_CLASSES
         net(torch.randn(500, latent, device=device, generator=gen), y)
-    for m in norms:
-        m.momentum = 0.1
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
     net.eval()
 
 
@@ -268,7 +269,9 @@ def train_gan(
     max_seconds: float | None = None,
     threads: int | None = None,
 ) -> Iterator[GANProgress]:
-    """Train `recipe`'s GAN on data.train_*; yields GANProgress events, ending with "done" or "stopped"."""
+    """Train `recipe`'s GAN on data.train_*; yields GANProgress events, ending with "done", "stopped" or
+    "failed" (a loss became NaN). Seeds torch's global generator too (the networks' initial weights).
+    The same seed repeats a run on the CPU; CUDA's transposed-conv gradients are not deterministic."""
     device = torch.device(device)
     if device.type == "cpu":
         torch.set_num_threads(threads or physical_cores())
@@ -300,7 +303,7 @@ def train_gan(
     def grid() -> np.ndarray:
         """The shipped network's sample grid now (on a copy, its batch statistics refreshed)."""
         net = copy.deepcopy(ema if recipe.ema > 0 else generator)
-        refresh_batch_stats(net, latent, device, batches=4)
+        refresh_batch_stats(net, latent, device, batches=max(1, 4 * 28 // recipe.image_size))
         return Generator(net, {"config": asdict(net.config), "pixel_range": list(recipe.pixel_range)}).grid()
 
     def snapshot(kind: str, step: int, **extra) -> GANProgress:
@@ -368,7 +371,7 @@ def train_gan(
 
     finished = last is not None and last.step == total_steps
     net = ema if recipe.ema > 0 else generator
-    refresh_batch_stats(net, latent, device)
+    refresh_batch_stats(net, latent, device, batches=max(2, 20 * (IMAGE_SIZE // recipe.image_size) ** 2))
     net = net.to("cpu").eval()
     metadata = {
         "architecture": recipe.architecture,
@@ -445,7 +448,7 @@ def requested_digits(digit: object, count: object, seed: int) -> list[int]:
     if digit is None or digit == ANY:
         rng = np.random.default_rng(seed)
         return [int(d) for d in rng.integers(0, NUM_CLASSES, int(count))]
-    if isinstance(digit, str) and digit.strip().isdigit():
+    if isinstance(digit, str) and digit.strip().isdecimal() and digit.strip().isascii():
         digit = int(digit.strip())
     if isinstance(digit, float) and digit.is_integer():
         digit = int(digit)
@@ -502,11 +505,19 @@ class Generator:
             z = a + t * (b - a)
         else:
             z = (torch.sin((1 - t) * angle) * a + torch.sin(t * angle) * b) / torch.sin(angle)
+        z[0], z[-1] = a, b  # exactly the seeds' own pictures at the ends (not one rounding away)
         return self.render(z, [digit] * steps)
 
     def grid(self, seed: int = 0, per_digit: int = 10) -> np.ndarray:
-        """A row per digit (0 at the top), `per_digit` pictures each, fixed seeds: uint8 (280, 28 * per_digit)."""
-        z = self.latents(per_digit, seed).repeat(NUM_CLASSES, 1)
+        """A row per digit (0 at the top), `per_digit` pictures each, fixed seeds: uint8 (280, 28 * per_digit).
+        Each column shares its z (one style across the digits); a generator that cannot be asked for a digit
+        (the DCGAN anchor) gets a z per picture instead."""
+        conditional = getattr(self.net, "conditional", True)
+        z = (
+            self.latents(per_digit, seed).repeat(NUM_CLASSES, 1)
+            if conditional
+            else self.latents(NUM_CLASSES * per_digit, seed)
+        )
         pictures = self.render(z, [d for d in range(NUM_CLASSES) for _ in range(per_digit)])
         rows = pictures.reshape(NUM_CLASSES, per_digit, IMAGE_SIZE, IMAGE_SIZE)
         return rows.transpose(0, 2, 1, 3).reshape(NUM_CLASSES * IMAGE_SIZE, per_digit * IMAGE_SIZE)
@@ -524,6 +535,9 @@ def load_generator(path: Path | str | None = None) -> Generator:
     path = Path(path or BUNDLED_GENERATOR)
     net, metadata = load_weights(path, build_gan_part, GANS, required=("format", "architecture", "config"))
     low_high = metadata.get("pixel_range", [-1.0, 1.0])
-    if not (isinstance(low_high, list) and len(low_high) == 2 and low_high[0] != low_high[1]):
-        raise WeightsError(f"{path}: pixel_range metadata must be [paper, ink], got {low_high!r}")
+    numbers = isinstance(low_high, list) and len(low_high) == 2 and all(isinstance(v, (int, float)) for v in low_high)
+    if not (numbers and all(math.isfinite(v) for v in low_high) and low_high[0] != low_high[1]):
+        raise WeightsError(
+            f"{path}: pixel_range metadata must be [paper, ink], two different numbers, got {low_high!r}"
+        )
     return Generator(net, metadata)

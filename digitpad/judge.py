@@ -14,17 +14,20 @@ bundled digitnet, trained on MNIST alone and never shown to the GAN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import linalg
 
 from digitpad.classifier import Classifier, load_classifier
 from digitpad.mnist_format import NUM_CLASSES
 from digitpad.train import to_input
+
+if TYPE_CHECKING:
+    from digitpad.data import MNIST
+    from digitpad.generate import Generator
 
 JUDGE_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "lenet5-judge.safetensors"
 
@@ -40,14 +43,10 @@ def load_judge(path: Path | str | None = None) -> Classifier:
 @torch.inference_mode()
 def judge_features(judge: Classifier, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
     """uint8 (N, 28, 28) -> the judge's penultimate features float64 (N, 84): LeNet-5's fc2 after ReLU."""
-    net = judge.model
     out = []
     for i in range(0, len(images), batch_size):
         x = to_input(torch.from_numpy(np.ascontiguousarray(images[i : i + batch_size])), judge.mean, judge.std)
-        x = F.max_pool2d(F.relu(net.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(net.conv2(x)), 2)
-        x = F.relu(net.fc2(F.relu(net.fc1(torch.flatten(x, 1)))))
-        out.append(x.double().numpy())
+        out.append(judge.model.features(x.to(judge.device)).double().cpu().numpy())
     return np.concatenate(out)
 
 
@@ -66,7 +65,12 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     if not np.isfinite(root).all():  # near-singular product: nudge both covariances (as pytorch-fid does)
         eps = np.eye(len(s_a)) * 1e-6
         root = linalg.sqrtm((s_a + eps) @ (s_b + eps))
-    root = np.real(root)
+    if np.iscomplexobj(root):
+        if np.abs(root.imag).max() > 1e-3 * max(1.0, np.abs(root.real).max()):
+            raise ValueError(
+                f"the covariance product has no real square root (imaginary part {np.abs(root.imag).max():.3g})"
+            )
+        root = root.real
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(root))
 
 
@@ -74,6 +78,8 @@ def mean_pairwise_distance(features: np.ndarray) -> float:
     """Mean Euclidean distance over all pairs of rows of (N, D), N >= 2."""
     x = torch.from_numpy(features)
     n = len(x)
+    if n < 2:
+        raise ValueError(f"a mean pairwise distance needs at least 2 rows, got {n}")
     return float(torch.pdist(x).sum() / (n * (n - 1) / 2))
 
 
@@ -87,58 +93,9 @@ def diversity(features: np.ndarray, digits: np.ndarray, real: np.ndarray, real_d
     )
 
 
-@dataclass
-class Quality:
-    """A generator's figures against a set of real digits (see the module docstring)."""
-
-    samples: int
-    agreement_bundled: float  # 0-1
-    agreement_judge: float
-    fid: float
-    fid_floor: float  # the same distance between two sets of real digits
-    diversity: np.ndarray  # (10,), per digit
-
-    @property
-    def fid_ratio(self) -> float:
-        return self.fid / self.fid_floor
-
-    def as_dict(self) -> dict:
-        return {
-            "samples": self.samples,
-            "agreement_bundled": round(100 * self.agreement_bundled, 2),
-            "agreement_judge": round(100 * self.agreement_judge, 2),
-            "fid": round(self.fid, 3),
-            "fid_floor": round(self.fid_floor, 3),
-            "fid_ratio": round(self.fid_ratio, 2),
-            "diversity_min": round(float(self.diversity.min()), 3),
-            "diversity_mean": round(float(self.diversity.mean()), 3),
-        }
-
-
-def quality(
-    pictures: np.ndarray,
-    digits: np.ndarray,
-    real: np.ndarray,
-    real_digits: np.ndarray,
-    other_real: np.ndarray,
-    classifier: Classifier,
-    judge: Classifier,
-) -> Quality:
-    """Score generated `pictures` (uint8 (N, 28, 28), asked for as `digits`) against `real` digits;
-    `other_real` (as many real digits, from elsewhere) gives the Fréchet distance's floor."""
-    made, real_f = judge_features(judge, pictures), judge_features(judge, real)
-    return Quality(
-        samples=len(pictures),
-        agreement_bundled=agreement(classifier, pictures, digits),
-        agreement_judge=agreement(judge, pictures, digits),
-        fid=frechet_distance(made, real_f),
-        fid_floor=frechet_distance(judge_features(judge, other_real), real_f),
-        diversity=diversity(made, np.asarray(digits), real_f, np.asarray(real_digits)),
-    )
-
-
-def test_set_quality(generator, classifier: Classifier, judge: Classifier, data, per_digit: int = 200,
-                     seed: int = 2026) -> dict:  # fmt: skip
+def score_on_test_set(
+    generator: Generator, classifier: Classifier, judge: Classifier, data: MNIST, per_digit: int = 200, seed: int = 2026
+) -> dict:
     """The benchmark's figures for a `generate.Generator` against MNIST's full test set:
 
     - agreement of the bundled classifier and of the judge on `per_digit` samples of each digit;
@@ -149,9 +106,7 @@ def test_set_quality(generator, classifier: Classifier, judge: Classifier, data,
     An unconditional generator (metadata `conditional: false`, the DCGAN) cannot be asked for a digit:
     its agreement is None, and its samples are grouped by the digit the judge reads for diversity."""
     test_x, test_y = data.test_images.numpy(), data.test_labels.numpy()
-    conditional = generator.metadata.get("conditional", True)
-    asked = np.repeat(np.arange(NUM_CLASSES), per_digit)
-    pictures = generator.sample(list(asked), seed=seed)
+    conditional = getattr(generator.net, "conditional", True)
     made = generator.sample(list(test_y), seed=seed + 1)
     made_f, real_f = judge_features(judge, made), judge_features(judge, test_x)
     train_pick = np.random.default_rng(seed).choice(len(data.train_images), len(test_x), replace=False)
@@ -162,9 +117,15 @@ def test_set_quality(generator, classifier: Classifier, judge: Classifier, data,
         per_digit_diversity = np.zeros(NUM_CLASSES)  # some digit it never writes
     else:
         per_digit_diversity = diversity(made_f, groups, real_f, test_y)
+    agreed = None, None
+    if conditional:
+        asked = np.repeat(np.arange(NUM_CLASSES), per_digit)
+        pictures = generator.sample(list(asked), seed=seed)
+        agreed = (round(100 * agreement(c, pictures, asked), 2) for c in (classifier, judge))
+    bundled_pct, judge_pct = agreed
     return {
-        "agreement_bundled_pct": round(100 * agreement(classifier, pictures, asked), 2) if conditional else None,
-        "agreement_judge_pct": round(100 * agreement(judge, pictures, asked), 2) if conditional else None,
+        "agreement_bundled_pct": bundled_pct,
+        "agreement_judge_pct": judge_pct,
         "fid": round(fid, 3),
         "fid_floor": round(floor, 3),
         "fid_ratio": round(fid / floor, 2),

@@ -39,13 +39,16 @@ class LeNet5(nn.Module):
         self.fc3 = nn.Linear(84, self.config.classes)
         self.dropout = nn.Dropout(self.config.dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) -> the penultimate layer (N, 84), after its ReLU."""
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, 6, 12, 12)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 16, 4, 4)
         x = torch.flatten(x, 1)  # (N, 256)
         x = F.relu(self.fc1(self.dropout(x)))
-        x = F.relu(self.fc2(self.dropout(x)))
-        return self.fc3(x)
+        return F.relu(self.fc2(self.dropout(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc3(self.features(x))
 
 
 @dataclass

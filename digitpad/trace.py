@@ -18,7 +18,7 @@ from skimage.morphology import skeletonize
 from digitpad.mnist_format import IMAGE_SIZE
 
 SCALE = 4  # the skeleton is traced at 112x112
-MIN_STROKE_POINTS = 3  # shorter skeleton spurs (3 px at 4x) are noise, not pen strokes
+MIN_STROKE_POINTS = 3  # a 2-point path is the diagonal short-cut at a corner of the 8-connected skeleton
 NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
 
 
@@ -45,7 +45,7 @@ def walk(bones: np.ndarray) -> list[list[tuple[int, int]]]:
             ahead = [n for n in neighbours(here) if frozenset((here, n)) not in walked]
             if not ahead:
                 return path
-            # straight on where the skeleton forks: prefer 4-neighbours, then the least turn
+            # where the skeleton forks: a 4-neighbour before a diagonal one, then the first in (row, col) order
             nxt = min(ahead, key=lambda n: (abs(n[0] - here[0]) + abs(n[1] - here[1]), n))
             walked.add(frozenset((here, nxt)))
             path.append(nxt)

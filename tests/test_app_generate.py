@@ -58,7 +58,11 @@ def test_style_walk_strip(generator):
 
 def test_shown_frames_and_enlarges():
     picture = np.zeros((28, 28), np.uint8)
-    assert shown(picture, wrong=True).size == (118, 118)
+    picture[10, 20] = 200
+    wrong, right = np.asarray(shown(picture, wrong=True)), np.asarray(shown(picture, wrong=False))
+    assert wrong.shape == right.shape == (118, 118, 3)
+    assert tuple(wrong[0, 0]) == (220, 38, 38) and tuple(right[0, 0]) == (0, 0, 0)
+    assert (wrong[3 + 40 : 3 + 44, 3 + 80 : 3 + 84] == 200).all() and (wrong[3:-3, 3:-3] == right[3:-3, 3:-3]).all()
 
 
 @pytest.fixture(scope="module")

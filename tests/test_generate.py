@@ -34,7 +34,8 @@ def generator():
 def test_one_picture_per_digit_white_on_black(generator):
     pictures = generator.sample([0, 1, 2, 7, 7], seed=3)
     assert pictures.shape == (5, 28, 28) and pictures.dtype == np.uint8
-    border = np.concatenate([pictures[:, :2].ravel(), pictures[:, -2:].ravel(), pictures[:, :, :2].ravel()])
+    edges = [pictures[:, :2], pictures[:, -2:], pictures[:, :, :2], pictures[:, :, -2:]]
+    border = np.concatenate([e.ravel() for e in edges])
     assert np.median(border) < 10 and pictures.max() > 200  # black paper, white ink, like MNIST
     assert generator.sample(4, seed=1).shape == (1, 28, 28)
 
@@ -79,7 +80,7 @@ def test_requests_count_and_digit():
     for count in (0, MAX_COUNT + 1, -3, 2.5, "ten", None):
         with pytest.raises(GenerateError, match=f"1 to {MAX_COUNT}"):
             requested_digits(3, count, seed=0)
-    for digit in (10, -1, "x", 2.5, [1]):
+    for digit in (10, -1, "x", 2.5, [1], "²"):
         with pytest.raises(GenerateError, match="0 to 9"):
             requested_digits(digit, 4, seed=0)
 
@@ -98,6 +99,10 @@ def test_wrong_generator_files_are_refused_naming_the_file(tmp_path, generator):
         load_generator(narrow)
     with pytest.raises(WeightsError, match="no such weights file"):
         load_generator(tmp_path / "missing.safetensors")
+    odd = tmp_path / "odd.safetensors"
+    save_generator(type(generator)(generator.net, dict(generator.metadata, pixel_range=[0, "a"])), odd)
+    with pytest.raises(WeightsError, match=r"odd\.safetensors: pixel_range"):
+        load_generator(odd)
 
 
 def small(mnist: MNIST, n: int = 640) -> MNIST:

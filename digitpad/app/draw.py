@@ -180,7 +180,9 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
 
     def send_to_pad(button: gr.Button, fn: Callable, inputs: list) -> None:
         def put(*values):
-            return fn(*values, (PAD, PAD)), gr.Tabs(selected="draw")
+            value = fn(*values, (PAD, PAD))
+            nothing = isinstance(value, type(gr.skip()))  # nothing to send: stay where we are
+            return value, gr.skip() if nothing else gr.Tabs(selected="draw")
 
         sent = button.click(put, inputs, [pad, tabs], api_visibility="private", show_progress="hidden")
         read = sent.then(

@@ -75,9 +75,8 @@ def style_walk(generator: Generator, asked: list[int] | None, seed: object, to_s
         strip = generator.interpolate(digit, a, b, WALK_STEPS)  # (8, 28, 28)
         row = np.concatenate([np.pad(p, ((0, 0), (0, 2))) for p in strip], axis=1)[:, :-2]
         article = "An" if digit == 8 else "A"
-        return preview_file(
-            row, SHOWN
-        ), f"{article} {digit} walking from seed {a}'s style (left) to seed {b}'s (right)."
+        caption = f"{article} {digit} walking from seed {a}'s style (left) to seed {b}'s (right)."
+        return preview_file(row, SHOWN), caption
 
     try:
         return walk()
@@ -141,6 +140,12 @@ def build_generate_tab(
         return style_walk(generator, asked_digits, seed_value, to_value)
 
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
+
+    def after_new_grid(event) -> None:
+        """A new grid: "Draw it" points at its first picture again, and the style walk follows the seed."""
+        event.then(lambda: (0, "Chosen: #1"), None, [chosen, chosen_text], **quiet)
+        event.then(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
+
     made = gr.on(
         [go.click, digit.change, count.release, seed.submit],
         generate,
@@ -149,12 +154,10 @@ def build_generate_tab(
         api_name="generate",
         trigger_mode="always_last",
     )
-    made.then(lambda: (0, "Chosen: #1"), None, [chosen, chosen_text], **quiet)
-    made.then(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
+    after_new_grid(made)
     to_seed.submit(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
-    dice.click(lambda: int(np.random.default_rng().integers(0, 1_000_000)), None, seed, **quiet).then(
-        generate, [digit, count, seed], [gallery, note, pictures, asked], **quiet
-    ).then(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
+    rolled = dice.click(lambda: int(np.random.default_rng().integers(0, 1_000_000)), None, seed, **quiet)
+    after_new_grid(rolled.then(generate, [digit, count, seed], [gallery, note, pictures, asked], **quiet))
 
     def choose(event: gr.SelectData):
         return event.index, f"Chosen: #{event.index + 1}"
@@ -167,8 +170,7 @@ def build_generate_tab(
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return generate(digit_value, count_value, seed_value)
 
-    opened = tab.select(first_grid, [pictures, digit, count, seed], [gallery, note, pictures, asked], **quiet)
-    opened.then(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
+    after_new_grid(tab.select(first_grid, [pictures, digit, count, seed], [gallery, note, pictures, asked], **quiet))
 
     def strokes_of(picture_set, index: int, pad_size: tuple[int, int]):
         if picture_set is None or not 0 <= index < len(picture_set):

@@ -122,7 +122,7 @@ def wire_insight(
     answered_photo: gr.State,
     model_choice: gr.Radio,
     my_model: gr.State,
-) -> Callable:
+) -> Callable[[gr.events.Dependency], None]:
     """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones.
     Returns `refresh_after(event)`, which makes a later answer refresh them too."""
     why_open, inside_open = views.why_open, views.inside_open
@@ -137,7 +137,7 @@ def wire_insight(
     outputs = [views.why_image, views.why_text, views.inside_view]
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
 
-    def refresh_after(event) -> None:
+    def refresh_after(event: gr.events.Dependency) -> None:
         event.then(refresh, [*inputs, why_open, inside_open], outputs, trigger_mode="always_last", **quiet)
 
     for event in answers:
