@@ -843,11 +843,14 @@ def insight_section(data: MNIST, drawings: int) -> list[dict]:
     return rows
 
 
-def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | None) -> list[dict]:
+def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | None, grids: Path) -> list[dict]:
     """The bundled generator beside the anchors (`gan_anchors`: the PyTorch examples' DCGAN and the Keras
     conditional GAN), each trained here by the same engine for `anchor_seconds` (default: as long as the
-    bundled generator trained), all scored on MNIST's full test set (`judge.score_on_test_set`)."""
+    bundled generator trained), all scored on MNIST's full test set (`judge.score_on_test_set`). Each one's
+    sample grid (a row per digit asked for) is written to `grids`/NAME.png."""
     from dataclasses import replace
+
+    from PIL import Image
 
     from digitpad.generate import GAN_RECIPES, Generator, load_generator, train_gan
     from digitpad.judge import load_judge, score_on_test_set
@@ -867,6 +870,8 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
         return round(1000 * statistics.median(times), 1)
 
     def row(name: str, generator: Generator, train_s: float, epochs: float) -> dict:
+        grids.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(generator.grid()).save(grids / f"{name.split(': ')[1].split(' ')[0]}.png")
         figures = score_on_test_set(generator, clf, judge, data, per_digit=20 if steps else 200)
         return {"generator": name, "trained_on": generator.metadata["device"], "train_s": round(train_s, 1),
                 "epochs": round(epochs, 2), **figures, "sample_100_ms": sample_100_ms(generator)}  # fmt: skip
@@ -995,7 +1000,8 @@ def main(argv: list[str] | None = None) -> int:
         small = args.steps is not None
         results["teach"] = teach_section(3 if small else 30, 2 if small else 10, 2 if small else 20)
     if "generate" in sections:
-        results["generate"] = generate_section(data, args.anchor_seconds, args.steps)
+        grids = Path(args.out).with_name(Path(args.out).stem + "-grids")
+        results["generate"] = generate_section(data, args.anchor_seconds, args.steps, grids)
     if "server" in sections:
         small = args.steps is not None
         results["server"] = server_section(

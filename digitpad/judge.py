@@ -14,6 +14,7 @@ bundled digitnet, trained on MNIST alone and never shown to the GAN.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,10 +62,12 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))."""
     mu_a, mu_b = a.mean(0), b.mean(0)
     s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = linalg.sqrtm(s_a @ s_b)
-    if not np.isfinite(root).all():  # near-singular product: nudge both covariances (as pytorch-fid does)
-        eps = np.eye(len(s_a)) * 1e-6
-        root = linalg.sqrtm((s_a + eps) @ (s_b + eps))
+    with warnings.catch_warnings():  # ReLU units that never fire make the product singular: checked below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(s_a @ s_b)
+        if not np.isfinite(root).all():  # nudge both covariances (as pytorch-fid does)
+            eps = np.eye(len(s_a)) * 1e-6
+            root = linalg.sqrtm((s_a + eps) @ (s_b + eps))
     if np.iscomplexobj(root):
         if np.abs(root.imag).max() > 1e-3 * max(1.0, np.abs(root.real).max()):
             raise ValueError(

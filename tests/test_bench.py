@@ -37,6 +37,13 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert crowd_of_correctors["database_locked"] == 0
     assert teach_it["teach_wall_s"] > 0 and teach_it["mnist_test_acc_pct"] > 90
     assert 0 <= teach_it["read_right_before_pct"] <= 100 and 0 <= teach_it["read_right_after_pct"] <= 100
+    generators = {row["generator"]: row for row in report["generate"]}
+    assert list(generators) == ["digitpad: cgan (bundled)", "anchor: keras-cgan", "anchor: dcgan"]
+    bundled = generators["digitpad: cgan (bundled)"]
+    assert bundled["agreement_judge_pct"] >= 97 and bundled["fid"] > 0 and bundled["fid_floor"] > 0
+    assert bundled["sample_100_ms"] > 0 and generators["anchor: dcgan"]["agreement_bundled_pct"] is None
+    grids = sorted(p.name for p in (tmp_path / "bench-grids").iterdir())
+    assert grids == ["cgan.png", "dcgan.png", "keras-cgan.png"]
     strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
     assert strokes["median_ms"] > 0
     browser = {row["what"]: row for row in report["browser"]}

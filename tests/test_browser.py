@@ -448,3 +448,4 @@ def test_generate_a_grid_walk_then_draw_it_on_the_pad(page, tmp_path):
                   let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }"""
     )
     assert ink > 500  # the strokes are drawn on the pad, not only read
+    page.screenshot(path=str(tmp_path / "drawn.png"))

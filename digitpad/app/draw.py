@@ -69,8 +69,8 @@ def read_drawing(drawing: object, classifier: Classifier) -> Answer:
 @dataclass
 class DrawTab:
     """What other tabs use of the Draw tab: its model choice (Retrain and Teach it switch it to "mine"), and
-    `send_to_pad(button, fn, inputs)`: a click puts `fn(*inputs, (width, height))` (a stroke pad value) on the
-    pad, opens the Draw tab and reads the pad like a drawing."""
+    `send_to_pad(button, fn, inputs)`: a click puts `fn(*inputs, (width, height))` (a stroke pad value, or None
+    for nothing) on the pad, opens the Draw tab and reads the pad like a drawing."""
 
     model_choice: gr.Radio
     send_to_pad: Callable[[gr.Button, Callable, list], None]
@@ -181,8 +181,9 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     def send_to_pad(button: gr.Button, fn: Callable, inputs: list) -> None:
         def put(*values):
             value = fn(*values, (PAD, PAD))
-            nothing = isinstance(value, type(gr.skip()))  # nothing to send: stay where we are
-            return value, gr.skip() if nothing else gr.Tabs(selected="draw")
+            if value is None:  # nothing to send: stay where we are
+                return gr.skip(), gr.skip()
+            return value, gr.Tabs(selected="draw")
 
         sent = button.click(put, inputs, [pad, tabs], api_visibility="private", show_progress="hidden")
         read = sent.then(

@@ -174,7 +174,7 @@ def build_generate_tab(
 
     def strokes_of(picture_set, index: int, pad_size: tuple[int, int]):
         if picture_set is None or not 0 <= index < len(picture_set):
-            return gr.skip()
+            return None
         return picture_to_strokes(picture_set[index], *pad_size)
 
     send_to_pad(draw_it, strokes_of, [pictures, chosen])
