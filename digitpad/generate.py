@@ -49,7 +49,7 @@ from digitpad.checkpoint import WeightsError, load_weights, save_checkpoint
 from digitpad.data import MNIST
 from digitpad.gan_anchors import ANCHORS
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
-from digitpad.train import device_description, physical_cores, use_bf16
+from digitpad.train import physical_cores, run_metadata, use_bf16
 
 BUNDLED_GENERATOR = Path(__file__).resolve().parent.parent / "weights" / "generator.safetensors"
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes 64-bit seeds
@@ -378,16 +378,7 @@ def train_gan(
         "config": asdict(net.config),
         "pixel_range": list(recipe.pixel_range),
         "conditional": net.conditional,
-        "recipe": recipe.name,
-        "hyperparameters": {k: v for k, v in asdict(recipe).items() if k != "name"},
-        "seed": seed,
-        "date": start.isoformat(timespec="seconds"),
-        "device": device_description(device),
-        "autocast_bf16": bf16,
-        "train_seconds": round(elapsed, 2),
-        "steps": last.step if last else 0,
-        "train_images": n,
-        "data_md5": data.checksums,
+        **run_metadata(recipe, seed, start, device, bf16, elapsed, last.step if last else 0, n, data),
     }
     steps_done = last.step if last else 0
     yield GANProgress(

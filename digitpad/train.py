@@ -410,19 +410,10 @@ def train(
         "architecture": recipe.model,
         "config": asdict(model.config),
         "normalization": {"mean": recipe.mean, "std": recipe.std},
-        "recipe": recipe.name,
-        "hyperparameters": {k: v for k, v in asdict(recipe).items() if k != "name"},
-        "seed": seed,
-        "date": start.isoformat(timespec="seconds"),
-        "device": device_description(device),
-        "autocast_bf16": bf16,
-        "train_seconds": round(elapsed, 2),
-        "steps": last.step if last else 0,
-        "train_images": n,
+        **run_metadata(recipe, seed, start, device, bf16, elapsed, last.step if last else 0, n, data),
         "val_acc": val_acc,
         "test_acc": test_acc,
         "time_to_99_s": time_to_99,
-        "data_md5": data.checksums,
     }
     yield Progress(
         kind="done" if finished else "stopped",
@@ -447,6 +438,26 @@ def train(
         message="done" if finished else "stopped early",
         device=device.type,
     )
+
+
+def run_metadata(
+    recipe, seed: int, start: datetime, device: torch.device, bf16: bool, seconds: float, steps: int,
+    train_images: int, data: MNIST,
+) -> dict:  # fmt: skip
+    """What a weights file says of the run that made it (this engine's and the GAN's): the recipe (a
+    dataclass with a `name`) and its hyper-parameters, seed, date, device, seconds, steps, data."""
+    return {
+        "recipe": recipe.name,
+        "hyperparameters": {k: v for k, v in asdict(recipe).items() if k != "name"},
+        "seed": seed,
+        "date": start.isoformat(timespec="seconds"),
+        "device": device_description(device),
+        "autocast_bf16": bf16,
+        "train_seconds": round(seconds, 2),
+        "steps": steps,
+        "train_images": train_images,
+        "data_md5": data.checksums,
+    }
 
 
 def use_bf16(device: torch.device) -> bool:
