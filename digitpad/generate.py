@@ -49,7 +49,7 @@ from digitpad.checkpoint import WeightsError, load_weights, save_checkpoint
 from digitpad.data import MNIST
 from digitpad.gan_anchors import ANCHORS
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
-from digitpad.train import physical_cores, run_metadata, use_bf16
+from digitpad.train import physical_cores, run_metadata, spaced_steps, use_bf16
 
 BUNDLED_GENERATOR = Path(__file__).resolve().parent.parent / "weights" / "generator.safetensors"
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes 64-bit seeds
@@ -286,6 +286,7 @@ def train_gan(
     generator = build_gan_part(recipe.architecture, recipe.config, "generator").to(device)
     critic = build_gan_part(recipe.architecture, recipe.config, "critic").to(device)
     ema = copy.deepcopy(generator).eval().requires_grad_(False)
+    shipped = ema if recipe.ema > 0 else generator  # what the run hands back
     latent = generator.config.latent
     opt_g = torch.optim.Adam(generator.parameters(), lr=recipe.lr_generator, betas=recipe.betas)
     opt_d = torch.optim.Adam(critic.parameters(), lr=recipe.lr_critic, betas=recipe.betas)
@@ -294,7 +295,7 @@ def train_gan(
     steps_per_epoch = max(1, n // batch_size)
     total_steps = max(1, round(recipe.epochs * steps_per_epoch))
     samples = max(1, math.ceil(recipe.samples_per_epoch * total_steps / steps_per_epoch))
-    sample_steps = {round(k * total_steps / samples) for k in range(1, samples + 1)}
+    sample_steps = spaced_steps(samples, total_steps)
     start = datetime.now(UTC)
     elapsed, window = 0.0, [0.0, 0.0, 0, 0.0]  # critic loss, generator loss, steps, seconds
     order = torch.empty(0, dtype=torch.long, device=device)
@@ -302,8 +303,8 @@ def train_gan(
 
     def grid() -> np.ndarray:
         """The shipped network's sample grid now (on a copy, its batch statistics refreshed)."""
-        net = copy.deepcopy(ema if recipe.ema > 0 else generator)
-        refresh_batch_stats(net, latent, device, batches=max(1, 4 * 28 // recipe.image_size))
+        net = copy.deepcopy(shipped)
+        refresh_batch_stats(net, latent, device, batches=max(1, 4 * IMAGE_SIZE // recipe.image_size))
         return Generator(net, {"config": asdict(net.config), "pixel_range": list(recipe.pixel_range)}).grid()
 
     def snapshot(kind: str, step: int, **extra) -> GANProgress:
@@ -370,7 +371,7 @@ def train_gan(
             window = [0.0, 0.0, 0, 0.0]
 
     finished = last is not None and last.step == total_steps
-    net = ema if recipe.ema > 0 else generator
+    net = shipped
     refresh_batch_stats(net, latent, device, batches=max(2, 20 * (IMAGE_SIZE // recipe.image_size) ** 2))
     net = net.to("cpu").eval()
     metadata = {

@@ -235,6 +235,11 @@ def fixed_sample(count: int, size: int | None) -> torch.Tensor:
     return torch.randperm(count, generator=torch.Generator().manual_seed(SAMPLE_SEED))[:size].sort().values
 
 
+def spaced_steps(count: int, total_steps: int) -> set[int]:
+    """`count` steps evenly spaced over a run of `total_steps`, the last one at its end (when to evaluate)."""
+    return {round(k * total_steps / count) for k in range(1, count + 1)}
+
+
 def train(
     recipe: Recipe,
     data: MNIST,
@@ -298,7 +303,7 @@ def train(
     total_steps = max(1, round(recipe.epochs * steps_per_epoch))
     # evaluations evenly spaced over the run, the last one at its end; at most MAX_EVALS of them
     evals = max(1, min(MAX_EVALS, math.ceil(recipe.evals_per_epoch * total_steps / steps_per_epoch)))
-    eval_steps = {round(k * total_steps / evals) for k in range(1, evals + 1)}
+    eval_steps = spaced_steps(evals, total_steps)
     start = datetime.now(UTC)
 
     best_val_loss, best_state = float("inf"), None
