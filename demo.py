@@ -30,5 +30,5 @@ except WeightsError as e:  # refuse to start rather than serve nonsense
 if __name__ == "__main__":
     start_periodic_push(default_store())  # only when DIGITPAD_HUB_REPO is set
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs()
+        server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs(demo)
     )

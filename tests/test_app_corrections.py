@@ -99,7 +99,7 @@ def test_a_damaged_database_leaves_the_demo_reading_drawings(tmp_path):
     path = tmp_path / "digitpad.sqlite"
     path.write_bytes(b"not a database" * 500)
     demo = build_demo(store=CorrectionStore(path))
-    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())  # the first free port from 7860
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(demo))  # the first free port from 7860
     try:
         client = Client(demo.local_url, verbose=False)
         assert "is damaged" in client.predict(segment_pad_value(6, 1), 6, api_name="/correct")

@@ -6,6 +6,8 @@
 - `train.py`: the Train tab (retrain in the browser, live curves, what training teaches);
 - `generate.py`: the Generate tab (a conditional GAN writes digits; the classifier reads them back);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
+- `answer_view.py`: the Draw tab's answer (verdict, top-3 guesses, the 28x28 picture), one `gr.HTML`;
+- `live.py`: the pad's live reading over one WebSocket (`/live`), beside Gradio's routes;
 - `gallery.py`: the small HTML views the Train and Number tabs show;
 - `inputs.py`: what the tabs read from (the model choice, the photo input);
 - `request_limit.py`: oversized request bodies refused before Gradio reads them.
@@ -27,6 +29,7 @@ from starlette.middleware import Middleware  # noqa: E402
 from digitpad.app.draw import build_draw_tab  # noqa: E402
 from digitpad.app.generate import build_generate_tab  # noqa: E402
 from digitpad.app.inputs import Models  # noqa: E402
+from digitpad.app.live import LiveReader  # noqa: E402
 from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
@@ -73,7 +76,8 @@ def build_demo(
     weights: str | None = None, store: CorrectionStore | None = None, generator_weights: str | None = None
 ) -> gr.Blocks:
     """The whole app. `store`: where corrections go (default: the database $DIGITPAD_HOME names);
-    `generator_weights`: the Generate tab's GAN (default: the bundled one)."""
+    `generator_weights`: the Generate tab's GAN (default: the bundled one). The Blocks carry `live_reader`,
+    the pad's live WebSocket, which `launch_kwargs(demo)` adds to the server."""
     # fails loudly on a bad file: never serve nonsense
     models = Models(load_classifier(weights), load_classifier(ROBUST_WEIGHTS) if ROBUST_WEIGHTS.exists() else None)
     store = store or default_store()
@@ -89,14 +93,16 @@ def build_demo(
             build_number_tab(models, my_model, draw.model_choice)
             build_train_tab(my_model, draw.model_choice, store)
             build_generate_tab(generator, models.bundled, draw.send_to_pad)
+    demo.live_reader = LiveReader(models)
     return demo
 
 
-def launch_kwargs() -> dict:
-    """What every launch of the demo shares: upload and request size limits, style."""
+def launch_kwargs(demo: gr.Blocks) -> dict:
+    """What every launch of the demo shares: the pad's live WebSocket route, upload and request size limits,
+    style. Gradio adds its own routes after `routes`."""
     return {
         "max_file_size": MAX_UPLOAD,
-        "app_kwargs": {"middleware": [Middleware(BodySizeLimit)]},
+        "app_kwargs": {"middleware": [Middleware(BodySizeLimit)], "routes": [demo.live_reader.route()]},
         "css": CSS,
         "show_error": True,
     }

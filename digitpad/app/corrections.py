@@ -88,16 +88,17 @@ def wire_corrections(
     row: CorrectionsRow,
     store: CorrectionStore,
     models: Models,
-    pad: gr.components.Component,
-    answered_photo: gr.State,
+    shown: list[gr.components.Component],
     choice: gr.State,
     model_choice: gr.Radio,
     my_model: gr.State,
 ) -> None:
-    """Connect the row: a digit stores the drawing the answer is about; Teach it; Forget."""
+    """Connect the row: a digit stores the drawing the answer is about (`shown`: the pad, the last photo and the
+    answer view, see `shown_picture`); Teach it; Forget."""
+    pad = shown[0]
 
-    def correct_shown(pad_value, label, photo, choice_, mine, request: gr.Request) -> str:
-        picture = shown_picture(pad_value, photo)
+    def correct_shown(label, pad_value, photo, answer, choice_, mine, request: gr.Request) -> str:
+        picture = shown_picture(pad_value, photo, answer)
         classifier = chosen_model(choice_, mine, models)
         return save_correction(store, request.session_hash or "api", classifier, choice_, picture, label)
 
@@ -131,7 +132,7 @@ def wire_corrections(
     for button in row.digits:  # the button's own text is the label
         button.click(
             correct_shown,
-            [pad, button, answered_photo, choice, my_model],
+            [button, *shown, choice, my_model],
             row.status,
             api_visibility="private",
             concurrency_limit=None,

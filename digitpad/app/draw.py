@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 
-from digitpad.app.corrections import corrections_row, wire_corrections
-from digitpad.app.inputs import Models, chosen_model, photo_given
-from digitpad.app.insight import inside_and_fool_views, why_view, wire_insight
+from digitpad.app.answer_view import AnswerView, answer_view_value
+from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corrections
+from digitpad.app.inputs import Models, chosen_model, photo_given, shown_picture
+from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
 from digitpad.classifier import Classifier
@@ -24,11 +25,13 @@ from digitpad.corrections import CorrectionStore
 from digitpad.number import UNSURE_BELOW
 
 PAD = 320  # px; the pad is square, this size from page load on
+LIVE_PATH = "/live"  # the pad's live WebSocket (see `app.live`)
 BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)
 EMPTY_HINT = "Draw a digit (0-9)"
 EMPTY_VERDICT = "The pad is empty: draw a digit and I'll read it as you go."
 
-Answer = tuple[dict | str, str | None, str]  # (top-3 label or hint, preview file, verdict line)
+Reading = tuple[dict | str, np.ndarray | None, str]  # (top-3 label or hint, the 28x28 image read, verdict line)
+Answer = tuple[dict | str, str | None, str]  # the API's: (top-3 label or hint, preview file, verdict line)
 
 
 def verdict_text(probs: np.ndarray) -> str:
@@ -43,7 +46,7 @@ def verdict_text(probs: np.ndarray) -> str:
     )
 
 
-def answer(read: Callable[[], tuple], what: str) -> Answer:
+def reading(read: Callable[[], tuple], what: str) -> Reading:
     """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
     found, error = guarded(read, what)
     if error:
@@ -52,18 +55,39 @@ def answer(read: Callable[[], tuple], what: str) -> Answer:
     if probs is None:
         return EMPTY_HINT, None, EMPTY_VERDICT
     order = np.argsort(probs)[::-1][:3]
-    label = {str(int(d)): float(probs[d]) for d in order}
-    return label, preview_file(image), verdict_text(probs)
+    return {str(int(d)): float(probs[d]) for d in order}, image, verdict_text(probs)
+
+
+def strokes_reading(value: object, classifier: Classifier) -> Reading:
+    """Stroke pad value -> (top-3 label or hint, the 28x28 model input, verdict line)."""
+    return reading(lambda: classifier.classify_strokes(value), "drawing")
+
+
+def drawing_reading(drawing: object, classifier: Classifier) -> Reading:
+    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, the 28x28 model input, verdict)."""
+    return reading(lambda: classifier.classify_drawing(drawing), "picture")
+
+
+def api_answer(found: Reading) -> Answer:
+    """What `/predict` and `/predict_strokes` answer: the 28x28 image as an enlarged PNG file."""
+    label, image, verdict = found
+    return label, None if image is None else preview_file(image), verdict
 
 
 def read_strokes(value: object, classifier: Classifier) -> Answer:
-    """Stroke pad value -> (top-3 label or hint, enlarged 28x28 model input, verdict line)."""
-    return answer(lambda: classifier.classify_strokes(value), "drawing")
+    """Stroke pad value -> (top-3 label or hint, enlarged 28x28 model input file, verdict line)."""
+    return api_answer(strokes_reading(value, classifier))
 
 
 def read_drawing(drawing: object, classifier: Classifier) -> Answer:
-    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, 28x28 preview, verdict)."""
-    return answer(lambda: classifier.classify_drawing(drawing), "picture")
+    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, 28x28 preview file, verdict)."""
+    return api_answer(drawing_reading(drawing, classifier))
+
+
+def live_model(choice: str, why_open: bool, inside_open: bool) -> str:
+    """The model the pad's live WebSocket reads with, or "" when the pad must send Gradio events instead:
+    the visitor's own model lives in their session, and open Why?/Inside views refresh through events."""
+    return "" if choice == "mine" or why_open or inside_open else choice
 
 
 @dataclass
@@ -76,8 +100,92 @@ class DrawTab:
     send_to_pad: Callable[[gr.Button, Callable, list], None]
 
 
+@dataclass
+class DrawViews:
+    """The Draw tab's components, as `draw_layout` places them."""
+
+    pad: StrokePad
+    answer: AnswerView
+    corrections: CorrectionsRow
+    photo: gr.ImageEditor
+    model_choice: gr.Radio
+    insight: InsightViews
+    answered_photo: gr.State  # the last photo read; the answer's `about` says whether the answer is about it
+    choice: gr.State  # the model choice, for endpoints whose API takes no model choice
+    api_predict: gr.Button  # hidden: carries `/predict` (a picture, the model choice)
+    api_strokes: gr.Button  # hidden: carries `/predict_strokes` (a pad value, the model choice)
+    api_outputs: list  # hidden label, image and verdict: what `/predict` and `/predict_strokes` answer
+
+
+def draw_layout(models: Models) -> DrawViews:
+    """The Draw tab's components, placed where this is called (inside the tab)."""
+    # three columns on a wide screen; on a phone they stack: the pad, then the answer, then photos
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4, min_width=PAD):
+            pad = StrokePad(
+                elem_id="pad", width=PAD, height=PAD, brush=BRUSH, label="Drawing pad", hint="Draw a digit here",
+                live_url=LIVE_PATH.lstrip("/"), live_model="bundled",
+            )  # fmt: skip
+        with gr.Column(scale=4, min_width=280):
+            answer = AnswerView(
+                answer_view_value(EMPTY_HINT, None, EMPTY_VERDICT, "pad"), pad_id="pad", elem_id="answer"
+            )
+            why = why_view()
+            corrections = corrections_row()
+        with gr.Column(scale=3, min_width=260):
+            # Photos go through the picture path. An image editor without drawing tools keeps
+            # `/predict` taking the sketchpad-style dict that earlier API clients send.
+            photo = gr.ImageEditor(
+                label="Or a photo of a handwritten digit (upload or paste)",
+                elem_id="photo",
+                type="numpy",
+                sources=("upload", "clipboard"),
+                brush=False,
+                eraser=False,
+                transforms=(),
+                layers=False,
+                height=240,
+            )
+            model_choice = gr.Radio(
+                models.choices(),
+                value="bundled",
+                label="Model reading the pad",
+                elem_id="model-choice",
+                interactive=True,
+            )
+            insight = inside_and_fool_views(why)
+    # `/predict` and `/predict_strokes` for API clients need no trigger in the page: invisible buttons carry
+    # them, and they answer as before the answer view: a label, a picture file, a verdict line.
+    api_outputs = [gr.Label(visible=False), gr.Image(visible=False, format="png"), gr.Markdown(visible=False)]
+    return DrawViews(
+        pad, answer, corrections, photo, model_choice, insight, gr.State(None), gr.State("bundled"),
+        gr.Button(visible=False), gr.Button(visible=False), api_outputs,
+    )  # fmt: skip
+
+
 def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, tabs: gr.Tabs) -> DrawTab:
-    """The Draw tab, with its corrections row."""
+    """The Draw tab, with its corrections row and its look inside."""
+    with gr.Tab("Draw", id="draw"):
+        views = draw_layout(models)
+    pad, answer, photo, model_choice = views.pad, views.answer, views.photo, views.model_choice
+
+    def read_pad(pad_value, choice: str, mine: Classifier | None) -> dict:
+        """The pad read through a Gradio event (the live WebSocket does the same without one)."""
+        return answer_view_value(*strokes_reading(pad_value, chosen_model(choice, mine, models)), about="pad")
+
+    def read_photo(photo_value, choice: str, mine: Classifier | None) -> tuple:
+        """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
+        if not photo_given(photo_value):
+            return gr.skip(), gr.skip()
+        found = drawing_reading(photo_value, chosen_model(choice, mine, models))
+        return answer_view_value(*found, about="photo"), photo_value
+
+    def reread(shown: dict, answered_photo, pad_value, choice: str, mine: Classifier | None) -> dict:
+        """Another model chosen: read again whatever the answer was about."""
+        picture = shown_picture(pad_value, answered_photo, shown)
+        if picture is pad_value:
+            return read_pad(pad_value, choice, mine)
+        return answer_view_value(*drawing_reading(picture, chosen_model(choice, mine, models)), about="photo")
 
     def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_strokes(pad_value, chosen_model(choice, mine, models))
@@ -85,98 +193,34 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_drawing(drawing, chosen_model(choice, mine, models))
 
-    def read_photo(photo, choice: str, mine: Classifier | None) -> tuple:
-        """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
-        if not photo_given(photo):
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return *predict(photo, choice, mine), photo
-
-    def read_pad(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> tuple:
-        """The pad read (and what the answer is about from now on)."""
-        return *predict_strokes(pad_value, choice, mine), None
-
-    def reread(photo, pad_value, choice: str, mine: Classifier | None) -> Answer:
-        """Another model chosen: read again whatever the answer was about."""
-        return predict(photo, choice, mine) if photo is not None else predict_strokes(pad_value, choice, mine)
-
-    with gr.Tab("Draw", id="draw"):
-        # three columns on a wide screen; on a phone they stack: the pad, then the answer, then photos
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=4, min_width=PAD):
-                pad = StrokePad(
-                    elem_id="pad", width=PAD, height=PAD, brush=BRUSH, label="Drawing pad", hint="Draw a digit here"
-                )
-            with gr.Column(scale=4, min_width=280):
-                verdict = gr.Markdown(EMPTY_VERDICT, elem_id="verdict")
-                prediction = gr.Label(value=EMPTY_HINT, num_top_classes=3, label="Top guesses", elem_id="prediction")
-                model_input = gr.Image(
-                    label="What the model sees (28x28)",
-                    elem_id="model-input",
-                    interactive=False,
-                    height=240,
-                    image_mode="L",
-                    format="png",
-                    buttons=[],
-                )
-                why = why_view()
-                corrections = corrections_row()
-            with gr.Column(scale=3, min_width=260):
-                # Photos go through the picture path. An image editor without drawing tools keeps
-                # `/predict` taking the sketchpad-style dict that earlier API clients send.
-                photo = gr.ImageEditor(
-                    label="Or a photo of a handwritten digit (upload or paste)",
-                    elem_id="photo",
-                    type="numpy",
-                    sources=("upload", "clipboard"),
-                    brush=False,
-                    eraser=False,
-                    transforms=(),
-                    layers=False,
-                    height=240,
-                )
-                model_choice = gr.Radio(
-                    models.choices(),
-                    value="bundled",
-                    label="Model reading the pad",
-                    elem_id="model-choice",
-                    interactive=True,
-                )
-                insight = inside_and_fool_views(why)
-        answered_photo = gr.State(None)  # the photo the answer is about; None while it is about the pad
-        choice = gr.State("bundled")  # the model choice, for endpoints whose API takes no model choice
-        # `/predict` for API clients: a picture (the sketchpad-style dict) and the model choice, as
-        # before the stroke pad. It needs no trigger in the page; an invisible button carries it.
-        api_only = gr.Button(visible=False)
-    outputs = [prediction, model_input, verdict]
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
-    # one request per update: the State output (what the answer is about) is not part of the API's answer
-    pad_read = pad.input(
-        read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_name="predict_strokes", **live
-    )
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    pad_read = pad.input(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
-    gr.on(
-        [photo.upload, photo.input],
-        read_photo,
-        [photo, model_choice, my_model],
-        [*outputs, answered_photo],
-        api_visibility="private",
-        **live,
-    )
-    api_only.click(predict, [photo, model_choice, my_model], outputs, api_name="predict", concurrency_limit=None)
-    photo_cleared = photo.clear(
-        read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_visibility="private", **live
-    )
+    gr.on([photo.upload, photo.input], read_photo, [photo, model_choice, my_model], [answer, views.answered_photo],
+          api_visibility="private", **live)  # fmt: skip
+    photo_cleared = photo.clear(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
     reread_event = model_choice.change(
-        reread,
-        [answered_photo, pad, model_choice, my_model],
-        outputs,
-        api_visibility="private",
-        show_progress="hidden",
+        reread, [answer, views.answered_photo, pad, model_choice, my_model], answer, **quiet
     )
-    model_choice.change(lambda value: value, model_choice, choice, api_visibility="private", show_progress="hidden")
+    model_choice.change(lambda value: value, model_choice, views.choice, **quiet)
+    views.api_strokes.click(
+        predict_strokes, [pad, model_choice, my_model], views.api_outputs, api_name="predict_strokes", **live
+    )
+    views.api_predict.click(predict, [photo, model_choice, my_model], views.api_outputs, api_name="predict", **live)
+
     answers = [pad_read, photo_cleared, reread_event]  # not photo reads: see `wire_insight`
-    refresh_after = wire_insight(insight, answers, models, pad, answered_photo, model_choice, my_model)
-    wire_corrections(corrections, store, models, pad, answered_photo, choice, model_choice, my_model)
+    shown = [pad, views.answered_photo, answer]  # what `shown_picture` needs
+    refresh_after, views_toggled = wire_insight(views.insight, answers, models, shown, model_choice, my_model)
+    wire_corrections(views.corrections, store, models, shown, views.choice, model_choice, my_model)
+
+    # The pad reads live over its WebSocket with a server model, and through Gradio events otherwise.
+    def pad_mode(choice: str, why_open: bool, inside_open: bool):
+        return gr.update(live_model=live_model(choice, why_open, inside_open))
+
+    flags = [model_choice, views.insight.why_open, views.insight.inside_open]
+    for event in [reread_event, *views_toggled]:
+        event.then(pad_mode, flags, pad, **quiet)
 
     def send_to_pad(button: gr.Button, fn: Callable, inputs: list) -> None:
         def put(*values):
@@ -185,10 +229,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
                 return gr.skip(), gr.skip()
             return value, gr.Tabs(selected="draw")
 
-        sent = button.click(put, inputs, [pad, tabs], api_visibility="private", show_progress="hidden")
-        read = sent.then(
-            read_pad, [pad, model_choice, my_model], [*outputs, answered_photo], api_visibility="private", **live
-        )
-        refresh_after(read)
+        sent = button.click(put, inputs, [pad, tabs], **quiet)
+        refresh_after(sent.then(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live))
 
     return DrawTab(model_choice, send_to_pad)

@@ -44,6 +44,8 @@ def photo_given(photo) -> bool:
     return any(photo.get(key) is not None for key in ("background", "composite")) or bool(photo.get("layers"))
 
 
-def shown_picture(pad_value: object, answered_photo: object) -> object:
-    """What the Draw tab's answer is about: the photo it last read (None once the pad was read again), else the pad."""
-    return pad_value if answered_photo is None else answered_photo
+def shown_picture(pad_value: object, answered_photo: object, answer: object) -> object:
+    """What the Draw tab's answer is about: the photo it last read when the answer (the answer view's value)
+    says so, else the pad."""
+    about_photo = isinstance(answer, dict) and answer.get("about") == "photo"
+    return answered_photo if about_photo and answered_photo is not None else pad_value

@@ -118,22 +118,22 @@ def wire_insight(
     views: InsightViews,
     answers: list,
     models: Models,
-    pad: gr.components.Component,
-    answered_photo: gr.State,
+    shown: list[gr.components.Component],
     model_choice: gr.Radio,
     my_model: gr.State,
-) -> Callable[[gr.events.Dependency], None]:
+) -> tuple[Callable[[gr.events.Dependency], None], list[gr.events.Dependency]]:
     """Connect the views: opening one computes it; every answer in `answers` (events) refreshes the open ones.
-    Returns `refresh_after(event)`, which makes a later answer refresh them too."""
+    `shown`: the pad, the last photo and the answer view (see `shown_picture`). Returns `refresh_after(event)`,
+    which makes a later answer refresh them too, and the events that open or close a view."""
     why_open, inside_open = views.why_open, views.inside_open
 
-    def refresh(pad_value, photo, choice, mine, why_on: bool, inside_on: bool):
+    def refresh(pad_value, photo, answer, choice, mine, why_on: bool, inside_on: bool):
         classifier = chosen_model(choice, mine, models)
-        picture = shown_picture(pad_value, photo)
+        picture = shown_picture(pad_value, photo, answer)
         why = why_answer(classifier, picture) if why_on else (gr.skip(), gr.skip())
         return *why, inside_answer(classifier, picture) if inside_on else gr.skip()
 
-    inputs = [pad, answered_photo, model_choice, my_model]
+    inputs = [*shown, model_choice, my_model]
     outputs = [views.why_image, views.why_text, views.inside_view]
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
 
@@ -146,13 +146,14 @@ def wire_insight(
     # Not after a photo is read: any listener that updated these views after the image editor's
     # `upload`/`input` made the editor fire `input` again and again (Gradio 6.31), each re-reading the
     # photo over the answer to a drawing made meanwhile. Opening a view reads the photo the answer is about.
+    toggled = []
     for accordion, flag in ((views.why, why_open), (views.inside, inside_open)):
         opened = accordion.expand(lambda: True, None, flag, **quiet)
         opened.then(refresh, [*inputs, why_open, inside_open], outputs, **quiet)
-        accordion.collapse(lambda: False, None, flag, **quiet)
+        toggled += [opened, accordion.collapse(lambda: False, None, flag, **quiet)]
 
-    def fool(pad_value, photo, choice, mine):
-        return fool_answer(models, chosen_model(choice, mine, models), shown_picture(pad_value, photo))
+    def fool(pad_value, photo, answer, choice, mine):
+        return fool_answer(models, chosen_model(choice, mine, models), shown_picture(pad_value, photo, answer))
 
     views.fool.click(fool, inputs, [views.fool_image, views.fool_text], api_visibility="private")
 
@@ -162,10 +163,11 @@ def wire_insight(
     def attack_api(pad_value, choice: str = "bundled", mine: Classifier | None = None):
         return fool_answer(models, chosen_model(choice, mine, models), pad_value)
 
+    pad = shown[0]
     views.api_explain.click(
         explain_api, [pad, model_choice, my_model], [views.why_image, views.why_text], api_name="explain"
     )
     views.api_attack.click(
         attack_api, [pad, model_choice, my_model], [views.fool_image, views.fool_text], api_name="attack"
     )
-    return refresh_after
+    return refresh_after, toggled

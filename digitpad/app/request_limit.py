@@ -17,6 +17,14 @@ from digitpad.strokes import MAX_POINTS
 MAX_BODY = 512_000  # bytes: 20,000 points at up to 25 bytes each
 
 
+def too_large(size: int, unit: str, limit: int = MAX_BODY) -> str:
+    """The sentence for a request (or a live message) over the limit."""
+    return (
+        f"Request too large ({size:,} {unit}; the limit is {limit:,}): "
+        f"a drawing has at most {MAX_POINTS:,} points, and pictures go through the upload."
+    )
+
+
 class BodySizeLimit:
     """ASGI middleware: a request whose Content-Length is over `max_bytes` is answered 413."""
 
@@ -28,10 +36,7 @@ class BodySizeLimit:
         if scope["type"] == "http" and not scope["path"].endswith("/upload"):
             length = dict(scope["headers"]).get(b"content-length", b"")
             if length.isdigit() and int(length) > self.max_bytes:
-                message = (
-                    f"Request too large ({int(length):,} bytes; the limit is {self.max_bytes:,}): "
-                    f"a drawing has at most {MAX_POINTS:,} points, and pictures go through the upload."
-                )
+                message = too_large(int(length), "bytes", self.max_bytes)
                 await JSONResponse({"error": message, "detail": message}, status_code=413)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

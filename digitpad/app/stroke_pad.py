@@ -41,6 +41,14 @@ only the newest drawing is sent next. Returning a value for the pad from Python 
 `change`: Gradio fires `change` for every send as well and also when Python sets the value, so a
 `change` listener doubles the traffic.
 
+Live reading without events: given `live_url` and `live_model`, the pad sends each update over one
+WebSocket instead (see `digitpad.app.live`), keeps at most one message in flight (the newest strokes
+go when the answer comes back), and hands each answer to the page as a `digitpad-answer` DOM event
+that bubbles up from the pad (`detail.answer`) for an `AnswerView` to show. `props.value` is
+still set on every update, so other events that take the pad as input see the current drawing. With
+`live_model` "" (set from Python with `gr.update(live_model="")`), or when the socket never connects,
+the pad fires `input` as above.
+
 How gr.HTML works underneath (Gradio 6.31, read from its frontend code)
 ------------------------------------------------------------------------
 - `html_template` and `css_template` are rendered (Handlebars, then as a JS template literal with
@@ -250,15 +258,57 @@ function showState() {
   element.toggleAttribute('data-capped', points >= MAX_POINTS || strokes.length >= MAX_STROKES);
 }
 
-// --- sending: props.value must be a new object each time, then trigger('input') ---
+// --- sending: props.value must be a new object each time, then trigger('input') or the live socket ---
 function send() {
   clearTimeout(timer);
   timer = null;
   lastSent = performance.now();
   const all = current ? strokes.concat([current]) : strokes;
   props.value = { strokes: all.map((s) => s.slice()), width: W, height: H };
-  trigger('input');
+  if (!(props.live_url && props.live_model && live.send(props.value))) trigger('input');
 }
+
+// --- the live socket: one connection, at most one message in flight, the newest strokes next ---
+const live = (() => {
+  let socket = null, open = false, broken = false, inFlight = false, pending = null, seq = 0;
+  function connect() {
+    const url = new URL(props.live_url, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    socket = new WebSocket(url);
+    socket.onopen = () => { open = true; flush(); };
+    socket.onmessage = (e) => {
+      inFlight = false;
+      let answer = null;
+      try { answer = JSON.parse(e.data); } catch (err) { answer = null; }
+      if (answer && element.isConnected) {
+        element.dispatchEvent(new CustomEvent('digitpad-answer', { bubbles: true, detail: { answer } }));
+      }
+      flush();
+    };
+    socket.onclose = () => {
+      if (!open) broken = true;  // never connected: this page uses Gradio events from now on
+      const unanswered = inFlight;
+      socket = null; open = false; inFlight = false;
+      if (unanswered && pending === null) pending = props.value;  // resend what was lost, on a new connection
+      if (pending !== null) { const value = pending; pending = null; if (!send_(value)) trigger('input'); }
+    };
+  }
+  function flush() {
+    if (!open || inFlight || pending === null) return;
+    socket.send(JSON.stringify({ model: props.live_model, value: pending, seq: ++seq }));
+    pending = null;
+    inFlight = true;
+  }
+  // Queue `value` for the socket; false when this page cannot use one (then send a Gradio event).
+  function send_(value) {
+    if (broken || typeof WebSocket === 'undefined') return false;
+    pending = value;
+    if (socket === null) connect();
+    flush();
+    return true;
+  }
+  return { send: send_ };
+})();
 
 function sendSoon() {
   if (timer !== null) return;
@@ -386,6 +436,8 @@ class StrokePad(gr.HTML):
         hint: str = "Draw a digit here",
         max_points: int = MAX_POINTS,
         max_strokes: int = MAX_STROKES,
+        live_url: str = "",
+        live_model: str = "",
         elem_id: str | None = None,
         elem_classes: list[str] | str | None = None,
         visible: bool = True,
@@ -402,6 +454,10 @@ class StrokePad(gr.HTML):
             label: the pad's accessible name (also its label in the API docs).
             hint: a line shown on the empty canvas; "" for none.
             max_points, max_strokes: client-side caps; past them the pad takes no new ink.
+            live_url: a WebSocket path (relative to the page) that reads the strokes live (see `app.live`);
+                "" sends Gradio `input` events only.
+            live_model: the model the live socket reads with; "" sends Gradio events instead. A handler
+                changes it with `gr.update(live_model=...)` (the canvas is not re-rendered).
         """
         self.width = int(width)
         self.height = int(height)
@@ -430,6 +486,8 @@ class StrokePad(gr.HTML):
             max_strokes=int(max_strokes),
             send_interval_ms=SEND_INTERVAL_MS,
             min_point_distance=MIN_POINT_DISTANCE,
+            live_url=live_url,
+            live_model=live_model,
         )
 
     def preprocess(self, payload: Any) -> Any:  # type: ignore[override]

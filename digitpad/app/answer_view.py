@@ -1,0 +1,142 @@
+"""AnswerView: the Draw tab's answer (verdict line, top-3 guesses, the 28x28 picture read) as one `gr.HTML`.
+
+One component, so that one value says everything about an answer, whichever way it came:
+- from a Gradio event (a photo, another model chosen, a pad read while Why?/Inside are open), as the
+  handler's output;
+- from the pad's live WebSocket (`app.live`): the pad dispatches a `digitpad-answer` DOM event and this
+  view's script sets `props.value`, which re-renders the template. No event reaches the server for it.
+
+Value (JSON; `answer_view_value` builds it)::
+
+    {"verdict": "It's a <strong>7</strong> (98% sure).",   # HTML, escaped here
+     "heading": null,                                       # a hint or "Can't read this drawing" instead of guesses
+     "top": [["7", 0.98], ["1", 0.01], ["9", 0.004]],       # the three best guesses, best first
+     "preview": "data:image/png;base64,...",                # the 28x28 picture the network read (None: nothing)
+     "about": "pad"}                                        # what the answer is about: "pad" or "photo"
+
+`about` tells the other views (Why?, corrections) which picture the answer is about, and it lives in
+the page: a live answer makes it "pad" without a round trip.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+__all__ = ["AnswerView", "answer_view_value"]
+
+PREVIEW_SIDE = 224  # px on screen: the 28x28 picture, 8x, pixelated
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+# `value` is "" before the first answer; every field is optional. `${...}` is JavaScript in a template literal.
+_HTML_TEMPLATE = """
+<div class="answer">
+  <div class="verdict" id="verdict" role="status" aria-live="polite">${(value && value.verdict) || ''}</div>
+  <div class="guesses" id="prediction" aria-label="Top guesses">
+    <div class="top-label">${(value && (value.heading || (value.top && value.top.length && value.top[0][0])))
+      || ''}</div>
+    ${((value && value.top) || []).map(([digit, p], k) => `
+      <div class="guess${k === 0 ? ' first' : ''}">
+        <span class="digit">${digit}</span>
+        <span class="track"><span class="bar" style="width: ${(100 * p).toFixed(1)}%"></span></span>
+        <span class="pct">${Math.round(100 * p)}%</span>
+      </div>`).join('')}
+  </div>
+  <figure class="model-input" id="model-input">
+    ${value && value.preview
+      ? `<img src="${value.preview}" width="${side}" height="${side}" alt="The 28x28 picture the network read">`
+      : `<div class="blank" style="width: ${side}px; height: ${side}px"></div>`}
+    <figcaption>What the model sees (28x28)</figcaption>
+  </figure>
+</div>
+"""
+
+_CSS_TEMPLATE = """
+.answer { display: grid; gap: 10px; }
+.verdict { min-height: 2.5em; font-size: var(--text-lg, 1.05rem); }
+.guesses { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; padding: 10px 12px; }
+.top-label { font-size: 2.2rem; font-weight: 700; line-height: 1.2; min-height: 1.2em; margin-bottom: 6px; }
+.guess { display: grid; grid-template-columns: 1.2em 1fr 3.2em; align-items: center; gap: 8px;
+  font-variant-numeric: tabular-nums; }
+.track { height: 0.7em; background: var(--background-fill-secondary, #f3f4f6); border-radius: 4px; overflow: hidden; }
+.bar { display: block; height: 100%; background: #93c5fd; }
+.guess.first .bar { background: var(--color-accent, #f97316); }
+.pct { text-align: right; }
+.model-input { margin: 0; }
+.model-input img, .model-input .blank { display: block; max-width: 100%; height: auto; image-rendering: pixelated;
+  background: #000; border-radius: 4px; }
+.model-input .blank { background: var(--background-fill-secondary, #f3f4f6); aspect-ratio: 1; }
+.model-input figcaption { font-size: 0.85em; color: var(--body-text-color-subdued, #6b7280); margin-top: 4px; }
+"""
+
+# A live answer from the pad whose elem_id is `pad_id` becomes this view's value (and so its rendering).
+_JS_ON_LOAD = """
+window.addEventListener('digitpad-answer', (e) => {
+  const pad = document.getElementById(props.pad_id);
+  if (pad && pad.contains(e.target) && element.isConnected) props.value = e.detail.answer;
+});
+"""
+
+
+def verdict_html(verdict: str) -> str:
+    """A verdict line (markdown-style **bold** only) as safe HTML."""
+    return _BOLD.sub(r"<strong>\1</strong>", html.escape(verdict))
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A uint8 grey image as a PNG data URI (a 28x28 picture is about 400 bytes)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "png", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def answer_view_value(label: dict | str, image: np.ndarray | None, verdict: str, about: str) -> dict[str, Any]:
+    """(top-3 label {digit: p} or a heading, the 28x28 image read or None, verdict line) -> the view's value."""
+    top = sorted(label.items(), key=lambda item: -item[1]) if isinstance(label, dict) else []
+    return {
+        "verdict": verdict_html(verdict),
+        "heading": None if top else str(label),
+        "top": [[str(digit), round(float(p), 4)] for digit, p in top],
+        "preview": None if image is None else png_data_uri(image),
+        "about": about,
+    }
+
+
+class AnswerView(gr.HTML):
+    """The Draw tab's answer; its value is `answer_view_value(...)`. `pad_id`: the pad whose live answers it shows."""
+
+    def __init__(self, value: dict | None = None, *, pad_id: str, elem_id: str | None = None) -> None:
+        super().__init__(
+            value,
+            html_template=_HTML_TEMPLATE,
+            css_template=_CSS_TEMPLATE,
+            js_on_load=_JS_ON_LOAD,
+            apply_default_css=False,
+            elem_id=elem_id,
+            pad_id=pad_id,
+            side=PREVIEW_SIDE,
+        )
+
+    def preprocess(self, payload: Any) -> Any:  # type: ignore[override]
+        """The value as the page holds it (a dict), untouched."""
+        return payload
+
+    def postprocess(self, value: Any) -> Any:  # type: ignore[override]
+        return value
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "object", "description": "the Draw tab's answer (see digitpad.app.answer_view)"}
+
+    def example_payload(self) -> Any:
+        return answer_view_value("Draw a digit (0-9)", None, "The pad is empty.", about="pad")
+
+    def example_value(self) -> Any:
+        return self.example_payload()
