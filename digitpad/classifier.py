@@ -13,7 +13,7 @@ from digitpad.explain import explain
 from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.number import NumberReading, is_stroke_value, read_number
 from digitpad.preprocess import to_mnist
-from digitpad.strokes import parse_strokes, strokes_to_mnist
+from digitpad.strokes import pad_to_mnist
 from digitpad.train import to_input
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "digitnet.safetensors"
@@ -60,7 +60,7 @@ class Classifier:
 
         Both are None for an empty pad; an unreadable value raises `StrokeError` (a `DrawingError`).
         """
-        image = strokes_to_mnist(parse_strokes(value).strokes)
+        image = pad_to_mnist(value)
         if image is None:
             return None, None
         return self.predict_proba(image)[0], image

@@ -265,6 +265,12 @@ def strokes_to_mnist(strokes: list[np.ndarray]) -> np.ndarray | None:
     return np.round(center_by_mass(digit) * 255).astype(np.uint8)
 
 
+def pad_to_mnist(value: object) -> np.ndarray | None:
+    """The stroke pad's value (see `parse_strokes`) -> uint8 (28, 28) as the model reads it; None for an empty pad.
+    An unreadable value raises `StrokeError`."""
+    return strokes_to_mnist(parse_strokes(value).strokes)
+
+
 def strokes_to_ink(parsed: Strokes, scale: float, pen: float) -> np.ndarray:
     """Parsed strokes drawn as the pad shows them -> ink map float (H * scale, W * scale) in [0, 1].
 

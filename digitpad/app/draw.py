@@ -49,13 +49,20 @@ def verdict_text(probs: np.ndarray) -> str:
 def reading(read: Callable[[], tuple], what: str) -> Reading:
     """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
     found, error = guarded(read, what)
-    if error:
-        return f"Can't read this {what}", None, error
-    probs, image = found
+    return unreadable(what, error) if error else found_reading(*found)
+
+
+def found_reading(probs: np.ndarray | None, image: np.ndarray | None) -> Reading:
+    """(probabilities (10,), the 28x28 image read), both None for a blank drawing -> what the tab says."""
     if probs is None:
         return EMPTY_HINT, None, EMPTY_VERDICT
     order = np.argsort(probs)[::-1][:3]
     return {str(int(d)): float(probs[d]) for d in order}, image, verdict_text(probs)
+
+
+def unreadable(what: str, error: str) -> Reading:
+    """What the tab says of input it cannot read (`error`: the sentence saying why)."""
+    return f"Can't read this {what}", None, error
 
 
 def strokes_reading(value: object, classifier: Classifier) -> Reading:

@@ -34,11 +34,17 @@ def guarded(read: Callable[[], T], what: str) -> tuple[T | None, str | None]:
     """(`read()`, None), or (None, a sentence saying why) for bad input: never a crash."""
     try:
         return read(), None
-    except DrawingError as e:
-        return None, f"Can't read this {what}: {e}"
-    except Exception:  # a visitor's input must never take the page down: say so, log the bug
-        log.exception("reading a %s failed", what)
-        return None, f"Can't read this {what}: it is not something digitpad understands."
+    except Exception as e:
+        return None, why_unreadable(e, what)
+
+
+def why_unreadable(error: Exception, what: str) -> str:
+    """The sentence for a reading of a `what` that raised `error`: bad input says why; a bug is logged."""
+    if isinstance(error, DrawingError):
+        return f"Can't read this {what}: {error}"
+    # a visitor's input must never take the page down: say so, log the bug
+    log.error("reading a %s failed", what, exc_info=error)
+    return f"Can't read this {what}: it is not something digitpad understands."
 
 
 _previews = tempfile.TemporaryDirectory(prefix="digitpad-previews-")  # removed when the server exits
