@@ -74,10 +74,10 @@ CORRECTIONS_SHARE = 0.02  # of Retrain's training images, when the visitor inclu
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
 WAIT_POLL_SECONDS = 0.2  # a waiting run looks at the line this often (and at Stop)
-# A waiting visitor's estimate of a run: images shown / this rate + START_SECONDS. Measured on 2 CPU cores
-# with 1 training thread (a replica's, or a server leaving a core for the pad): the default Retrain (quick,
-# 1 epoch of 55,000 images) took 25 s wall, evaluations and final scoring included; replaced, per model,
-# by this process's last finished run.
+# A waiting visitor's estimate of a run: images shown / this rate + START_SECONDS. Measured with 1 training
+# thread (a replica's, or a 2-core server leaving a core for the pad) on 2 cores busy with other jobs: the
+# default Retrain (quick, 1 epoch of 55,000 images) took 25 s wall, evaluations and final scoring included.
+# Replaced, per model, by this process's last finished run.
 DEFAULT_IMAGES_PER_S = 2_200.0
 START_SECONDS = 3.0  # loading MNIST (cached after the first run) and the final scoring on the whole sets
 

@@ -6,6 +6,7 @@ and talks to it over plain HTTP and through `gradio_client`, as visitors with th
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +24,8 @@ from digitpad.app.visitor_cookie import COOKIE
 from digitpad.corrections import DATABASE_NAME, CorrectionStore
 from digitpad.segment_writer import segment_pad_value
 
-pytestmark = pytest.mark.slow
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is missing: apt-get install -y nginx")
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 300  # two replicas loading torch, the models and Gradio on 2 busy cores
 VISITORS = 32  # random cookies: all on one of 2 replicas with probability 2^-31
@@ -112,6 +114,18 @@ def deployment(tmp_path_factory):
     assert all(refused(port) for port in [public, *ports])  # nginx and both replicas are gone
 
 
+def test_the_nginx_config_is_written_with_absolute_paths_and_passes_nginx_t(tmp_path):
+    """serve-replicas --check writes the config, runs `nginx -t` on it (check=True) and stops there."""
+    script = str(ROOT / "deploy" / "serve-replicas")
+    command = [sys.executable, script, "--check", "-n", "3", "--port", "8000", "--workdir", "run"]
+    printed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    config = (tmp_path / "run" / "nginx.conf").read_text()
+    assert printed.strip() == str(tmp_path / "run" / "nginx.conf")
+    assert f"pid {tmp_path}/run/nginx.pid;" in config and "listen 127.0.0.1:8000;" in config
+    assert [f"server 127.0.0.1:{p} max_fails=0;" in config for p in (8001, 8002, 8003)] == [True] * 3
+    assert "hash $digitpad_visitor consistent;" in config and "proxy_buffering off;" in config
+
+
 @pytest.fixture(scope="module")
 def visitors(deployment) -> dict[str, str]:
     """VISITORS random cookies -> the replica each one's first request reached."""
@@ -120,6 +134,7 @@ def visitors(deployment) -> dict[str, str]:
     return {cookie: get(url + "gradio_api/app_id", cookie)[0] for cookie in cookies}
 
 
+@pytest.mark.slow
 def test_a_first_visit_gets_a_cookie_and_visitors_spread_over_both_replicas(deployment, visitors):
     url, _ = deployment
     replica, set_cookie = get(url)
@@ -127,6 +142,7 @@ def test_a_first_visit_gets_a_cookie_and_visitors_spread_over_both_replicas(depl
     assert sorted(set(visitors.values())) == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_each_visitor_stays_on_their_replica(deployment, visitors):
     url, _ = deployment
     for cookie, replica in visitors.items():
@@ -134,6 +150,7 @@ def test_each_visitor_stays_on_their_replica(deployment, visitors):
             assert get(url + path, cookie) == (replica, None)
 
 
+@pytest.mark.slow
 def test_corrections_go_through_the_visitors_replica_into_one_database(deployment, visitors, monkeypatch):
     """Two visitors on different replicas correct 3 drawings each through `/correct`: every request
     (queue join, event stream) of each reaches their own replica, each count goes 1, 2, 3 (their
