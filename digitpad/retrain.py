@@ -238,7 +238,10 @@ def warm_up(device: str = "auto") -> None:
     does not pay for oneDNN building its kernels (about 2 s of a 10 s run on 2 CPU cores)."""
     data = cached_mnist()
     recipe = get_recipe("quick", epochs=0.25)
-    for _event in train(recipe, data, pick_device(device), train_subset=4096, live_eval=LIVE_EVAL_IMAGES):
+    events = train(
+        recipe, data, pick_device(device), train_subset=4096, live_eval=LIVE_EVAL_IMAGES, threads=training_threads()
+    )
+    for _event in events:
         pass
 
 

@@ -34,11 +34,15 @@ QUEUE_NAME = "training-queue"
 RECORD_BYTES = 64  # the lock file's content: the running run's expected end, as padded JSON, written in one pwrite
 
 
+def temp_folder() -> Path:
+    return Path(tempfile.gettempdir()) / f"digitpad-{os.getuid()}"
+
+
 def slot_folder() -> Path:
     """Where the slot lives: $DIGITPAD_HOME (see `corrections.home_dir`), or, when corrections are kept in
     memory, a folder of this user's in the temporary directory (still one slot for the host)."""
     home = home_dir()
-    return home if home is not None else Path(tempfile.gettempdir()) / f"digitpad-{os.getuid()}"
+    return home if home is not None else temp_folder()
 
 
 @dataclass
@@ -73,8 +77,18 @@ class TrainingSlot:
         self._folder = None if folder is None else Path(folder)
 
     def folder(self) -> Path:
+        """The slot's folder, created if need be; the temporary directory's when $DIGITPAD_HOME cannot be
+        written (a read-only home still trains: every process there falls back alike)."""
         folder = self._folder or slot_folder()
-        (folder / QUEUE_NAME).mkdir(parents=True, exist_ok=True)
+        try:
+            (folder / QUEUE_NAME).mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(folder)
+        except OSError:
+            if self._folder is not None:
+                raise
+            folder = temp_folder()
+            (folder / QUEUE_NAME).mkdir(parents=True, exist_ok=True)
         return folder
 
     def join(self, seconds: float) -> Ticket:

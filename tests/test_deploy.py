@@ -77,6 +77,8 @@ def refused(port: int) -> bool:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
     except urllib.error.URLError as e:
         return isinstance(e.reason, ConnectionRefusedError)
+    except OSError:  # reset: it is going away, not gone
+        return False
     return False
 
 
@@ -124,6 +126,46 @@ def test_the_nginx_config_is_written_with_absolute_paths_and_passes_nginx_t(tmp_
     assert f"pid {tmp_path}/run/nginx.pid;" in config and "listen 127.0.0.1:8000;" in config
     assert [f"server 127.0.0.1:{p} max_fails=0;" in config for p in (8001, 8002, 8003)] == [True] * 3
     assert "hash $digitpad_visitor consistent;" in config and "proxy_buffering off;" in config
+
+
+# a stand-in for demo.py that starts at once: answers every GET with its replica's name
+TINY_APP = """
+import argparse, os
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+parser = argparse.ArgumentParser()
+parser.add_argument("--host")
+parser.add_argument("--port", type=int)
+args = parser.parse_args()
+
+class Replica(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("X-Digitpad-Replica", os.environ["DIGITPAD_REPLICA"])
+        self.end_headers()
+
+ThreadingHTTPServer((args.host, args.port), Replica).serve_forever()
+"""
+
+
+def test_a_killed_script_takes_nginx_and_its_replicas_with_it(tmp_path):
+    (tmp_path / "tiny_app.py").write_text(TINY_APP)
+    public, *ports = free_ports(3)
+    command = [
+        sys.executable, str(ROOT / "deploy" / "serve-replicas"), "--port", str(public),
+        "--replica-ports", ",".join(map(str, ports)), "--home", str(tmp_path / "home"), "--python", sys.executable,
+        "--app", str(tmp_path / "tiny_app.py"), "--workdir", str(tmp_path / "run"), "--no-pin",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout.readline().startswith(f"serve-replicas: http://127.0.0.1:{public}/ -> 2 replicas")
+        assert get(f"http://127.0.0.1:{public}/")[0] in ("1", "2")
+    finally:
+        process.kill()  # SIGKILL: no handler runs; the kernel tells the children (PR_SET_PDEATHSIG)
+        process.wait(10)
+    deadline = time.monotonic() + 30
+    while not all(refused(port) for port in [public, *ports]):
+        assert time.monotonic() < deadline, "a replica or nginx outlived the killed script"
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")

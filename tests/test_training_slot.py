@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -123,4 +124,13 @@ def test_the_slot_lives_in_digitpad_home_or_in_the_temporary_directory(tmp_path,
     TrainingSlot().join(1).close()
     assert (tmp_path / "home" / QUEUE_NAME).is_dir()
     monkeypatch.setenv("DIGITPAD_HOME", "")  # corrections in memory: the slot is still one per host
-    assert slot_folder().parent == Path(__import__("tempfile").gettempdir())
+    assert slot_folder().parent == Path(tempfile.gettempdir())
+
+
+def test_a_home_that_cannot_be_written_falls_back_to_the_temporary_directory(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("DIGITPAD_HOME", str(tmp_path / "file" / "home"))
+    slot = TrainingSlot()
+    assert slot.folder().parent == Path(tempfile.gettempdir())
+    with slot.join(1) as ticket:
+        assert ticket.try_start()
