@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -128,38 +129,96 @@ def test_the_nginx_config_is_written_with_absolute_paths_and_passes_nginx_t(tmp_
     assert "hash $digitpad_visitor consistent;" in config and "proxy_buffering off;" in config
 
 
-# a stand-in for demo.py that starts at once: answers every GET with its replica's name
-TINY_APP = """
-import argparse, os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+# A stand-in for demo.py that starts in seconds: a Starlette app with the VisitorCookie middleware,
+# an event stream that sends one event, then a second once told to, and a WebSocket that echoes.
+STAND_IN = """
+import argparse, asyncio, importlib.util, os
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.routing import Route, WebSocketRoute
+
+# the middleware's file alone (serve-replicas runs this from the repository root): importing the
+# digitpad package would load torch and Gradio, seconds of a test that needs neither
+spec = importlib.util.spec_from_file_location("visitor_cookie", "digitpad/app/visitor_cookie.py")
+visitor_cookie = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(visitor_cookie)
+VisitorCookie = visitor_cookie.VisitorCookie
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--host")
 parser.add_argument("--port", type=int)
 args = parser.parse_args()
+go_on = asyncio.Event()
 
-class Replica(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("X-Digitpad-Replica", os.environ["DIGITPAD_REPLICA"])
-        self.end_headers()
+async def page(request):
+    return PlainTextResponse("page")
 
-ThreadingHTTPServer((args.host, args.port), Replica).serve_forever()
+async def events(request):
+    async def stream():
+        yield "data: first\\n\\n"
+        await asyncio.wait_for(go_on.wait(), 60)
+        yield "data: second\\n\\n"
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+async def release(request):
+    go_on.set()
+    return PlainTextResponse("released")
+
+async def echo(websocket):
+    await websocket.accept()
+    async for text in websocket.iter_text():
+        await websocket.send_text(os.environ["DIGITPAD_REPLICA"] + ": " + text)
+
+routes = [Route("/", page), Route("/events", events), Route("/release", release), WebSocketRoute("/live", echo)]
+app = Starlette(routes=routes, middleware=[Middleware(VisitorCookie)])
+uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 """
 
 
-def test_a_killed_script_takes_nginx_and_its_replicas_with_it(tmp_path):
-    (tmp_path / "tiny_app.py").write_text(TINY_APP)
+@contextmanager
+def stand_in_deployment(folder: Path):
+    """serve-replicas with 2 stand-in replicas: (its process, the public port, the replicas' ports)."""
+    (folder / "stand_in.py").write_text(STAND_IN)
     public, *ports = free_ports(3)
     command = [
         sys.executable, str(ROOT / "deploy" / "serve-replicas"), "--port", str(public),
-        "--replica-ports", ",".join(map(str, ports)), "--home", str(tmp_path / "home"), "--python", sys.executable,
-        "--app", str(tmp_path / "tiny_app.py"), "--workdir", str(tmp_path / "run"), "--no-pin",
+        "--replica-ports", ",".join(map(str, ports)), "--home", str(folder / "home"), "--python", sys.executable,
+        "--app", str(folder / "stand_in.py"), "--workdir", str(folder / "run"), "--no-pin",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert process.stdout.readline().startswith(f"serve-replicas: http://127.0.0.1:{public}/ -> 2 replicas")
-        assert get(f"http://127.0.0.1:{public}/")[0] in ("1", "2")
+        line = process.stdout.readline()  # the script prints once everything serves, or its error
+        assert line.startswith(f"serve-replicas: http://127.0.0.1:{public}/ -> 2 replicas"), line
+        yield process, public, ports
     finally:
+        process.kill()
+        process.wait(10)
+
+
+def test_event_streams_and_websockets_pass_through_nginx_to_the_visitors_replica(tmp_path):
+    from websockets.sync.client import connect
+
+    with stand_in_deployment(tmp_path) as (_, public, _):
+        url = f"http://127.0.0.1:{public}/"
+        cookie = get(url)[1].split(";")[0].split("=", 1)[1]  # the first page, on any replica, sets it
+        replica = get(url, cookie)[0]  # from now on, this visitor's
+        headers = {"Cookie": f"{COOKIE}={cookie}"}
+        with httpx.stream("GET", url + "events", headers=headers, timeout=20) as stream:
+            assert stream.headers["x-digitpad-replica"] == replica
+            lines = stream.iter_lines()
+            assert next(lines) == "data: first"  # nginx passed it on at once: the stream is still open
+            assert get(url + "release", cookie)[0] == replica  # the same visitor, the same replica
+            assert [line for line in lines if line] == ["data: second"]
+        with connect(f"ws://127.0.0.1:{public}/live", additional_headers=headers, open_timeout=20) as websocket:
+            websocket.send("7")
+            assert websocket.recv(timeout=20) == f"{replica}: 7"
+
+
+def test_a_killed_script_takes_nginx_and_its_replicas_with_it(tmp_path):
+    with stand_in_deployment(tmp_path) as (process, public, ports):
+        assert get(f"http://127.0.0.1:{public}/")[0] in ("1", "2")
         process.kill()  # SIGKILL: no handler runs; the kernel tells the children (PR_SET_PDEATHSIG)
         process.wait(10)
     deadline = time.monotonic() + 30
