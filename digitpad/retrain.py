@@ -47,7 +47,7 @@ from digitpad.train import (
     pick_device,
     train,
 )
-from digitpad.training_slot import Place, Ticket, TrainingSlot
+from digitpad.training_slot import Ticket, TrainingSlot, wait_text
 from digitpad.zerogpu import on_gpu
 
 DEFAULT_MAX_SECONDS = 600.0
@@ -364,22 +364,6 @@ def expected_seconds(job: Job) -> float:
     return min(float(job_seconds(job)), images_shown(job) / rate + START_SECONDS)
 
 
-def wait_text(place: Place) -> str:
-    """'Waiting: 2 runs ahead of yours; about 1 min 40 s.': to 5 s under a minute, 10 s under ten, then minutes."""
-    runs = f"{place.ahead} run{'' if place.ahead == 1 else 's'} ahead of yours"
-    seconds = place.wait_s
-    if seconds < 10:
-        about = "it starts in a few seconds"
-    elif seconds < 57.5:
-        about = f"about {round(seconds / 5) * 5} s"
-    elif seconds < 595:
-        minutes, rest = divmod(round(seconds / 10) * 10, 60)
-        about = f"about {minutes} min" + (f" {rest} s" if rest else "")
-    else:
-        about = f"about {round(seconds / 60)} min"
-    return f"Waiting: {runs}; {about}."
-
-
 @on_gpu(duration=job_seconds)
 def engine_events(job: Job) -> Iterator[Progress]:
     """The engine's events for `job`, thinned to evaluations, the end, and a step every PROGRESS_SECONDS.
@@ -430,47 +414,52 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
     job.max_seconds = max_train_seconds() if max_seconds is None else max_seconds
     what = job.what or f"Training {job.recipe.model}"
     curves = Curves()
-    with _slot.join(expected_seconds(job)) as ticket:
+    ticket = _slot.join(expected_seconds(job))
+    try:
         if not (yield from wait_turn(ticket, stop, curves)):
             return
-        stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
-        job.stop_path = stop_file.path
-        try:
-            yield RunUpdate(f"{what} ({job.recipe.name} recipe): loading MNIST and starting...", *curves.frames())
-            data = cached_mnist()
-            watched = watched_digits(data)
-            started, last_ui = time.monotonic(), 0.0
-            final, guesses = None, None
-            for event in engine_events(job):
-                wall = time.monotonic() - started
-                if (wall > job.max_seconds or stop.is_set()) and not stop_file.is_set():
-                    stop_file.set()
-                if event.kind == "eval":
-                    curves.add(event)
-                    guesses = Guesses(watched[0].numpy(), watched[1].numpy(), event.watch_probs.numpy())
-                if event.kind in ("done", "stopped", "failed"):
-                    final = event
-                elif event.kind == "eval" or wall - last_ui >= UI_UPDATE_SECONDS:
-                    last_ui = wall
-                    if event.step:  # for the visitors waiting: when this run should end
-                        left = (event.total_steps - event.step) * wall / event.step
-                        ticket.expect_end(min(left, job.max_seconds - wall) + START_SECONDS)
-                    acc = f"; test accuracy {event.test_acc:.2f}%" if event.test_acc is not None else ""
-                    yield RunUpdate(
-                        f"{what} on {event.device}: epoch {event.epoch:.2f} of {job.recipe.epochs:g}, "
-                        f"{event.images_per_s:,.0f} images/s{acc}{eta_text(event)}",
-                        *curves.frames(),
-                        guesses,
-                    )
+    finally:
+        if not ticket.running:  # stopped, failed or abandoned while waiting: leave the line
+            ticket.close()
+    stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
+    job.stop_path = stop_file.path
+    try:
+        yield RunUpdate(f"{what} ({job.recipe.name} recipe): loading MNIST and starting...", *curves.frames())
+        data = cached_mnist()
+        watched = watched_digits(data)
+        started, last_ui = time.monotonic(), 0.0
+        final, guesses = None, None
+        for event in engine_events(job):
             wall = time.monotonic() - started
-            if final is not None and final.kind == "done" and wall > 0:
-                _rates[job.recipe.model] = images_shown(job) / wall
-            if final is not None and final.metadata is not None:
-                final.metadata.update(job.metadata)
-            yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
-        finally:
-            if stop_file.is_set():
-                os.remove(stop_file.path)
+            if (wall > job.max_seconds or stop.is_set()) and not stop_file.is_set():
+                stop_file.set()
+            if event.kind == "eval":
+                curves.add(event)
+                guesses = Guesses(watched[0].numpy(), watched[1].numpy(), event.watch_probs.numpy())
+            if event.kind in ("done", "stopped", "failed"):
+                final = event
+            elif event.kind == "eval" or wall - last_ui >= UI_UPDATE_SECONDS:
+                last_ui = wall
+                if event.step:  # for the visitors waiting: when this run should end
+                    left = (event.total_steps - event.step) * wall / event.step
+                    ticket.expect_end(min(left, job.max_seconds - wall) + START_SECONDS)
+                acc = f"; test accuracy {event.test_acc:.2f}%" if event.test_acc is not None else ""
+                yield RunUpdate(
+                    f"{what} on {event.device}: epoch {event.epoch:.2f} of {job.recipe.epochs:g}, "
+                    f"{event.images_per_s:,.0f} images/s{acc}{eta_text(event)}",
+                    *curves.frames(),
+                    guesses,
+                )
+        wall = time.monotonic() - started
+        if final is not None and final.kind == "done" and wall > 0:
+            _rates[job.recipe.model] = images_shown(job) / wall
+        if final is not None and final.metadata is not None:
+            final.metadata.update(job.metadata)
+        yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
+    finally:
+        if stop_file.is_set():
+            os.remove(stop_file.path)
+        ticket.close()
 
 
 def overfitting_note(train_acc: float | None, test_acc: float) -> str:

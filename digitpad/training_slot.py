@@ -54,6 +54,22 @@ class Place:
     wait_s: float
 
 
+def wait_text(place: Place) -> str:
+    """'Waiting: 2 runs ahead of yours; about 1 min 40 s.': to 5 s under a minute, 10 s under ten, then minutes."""
+    runs = f"{place.ahead} run{'' if place.ahead == 1 else 's'} ahead of yours"
+    seconds = place.wait_s
+    if seconds < 10:
+        about = "it starts in a few seconds"
+    elif seconds < 57.5:
+        about = f"about {round(seconds / 5) * 5} s"
+    elif seconds < 595:
+        minutes, rest = divmod(round(seconds / 10) * 10, 60)
+        about = f"about {minutes} min" + (f" {rest} s" if rest else "")
+    else:
+        about = f"about {round(seconds / 60)} min"
+    return f"Waiting: {runs}; {about}."
+
+
 def can_lock(path: Path) -> bool:
     """Whether nobody holds a flock on `path` (False too when it is gone). Takes a shared lock for an
     instant: a run trying the slot at that very instant fails once and tries again at its next poll."""

@@ -228,8 +228,7 @@ def test_a_waiting_visitor_sees_their_place_in_line_and_an_estimated_wait():
     ],
 )
 def test_wait_text(ahead, seconds, text):
-    from digitpad.retrain import wait_text
-    from digitpad.training_slot import Place
+    from digitpad.training_slot import Place, wait_text
 
     assert wait_text(Place(ahead, seconds)) == text
 
