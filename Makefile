@@ -20,13 +20,13 @@ demo: $(VENV)/.runtime  ## serve the demo on http://127.0.0.1:7860 (make demo AR
 	$(PY) demo.py $(ARGS)
 
 test: $(VENV)/.test  ## lint, then the whole test suite (unit, server and browser tests)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff check . deploy/serve-replicas
+	$(PY) -m ruff format --check . deploy/serve-replicas
 	$(PY) -m pytest $(ARGS)
 
 format: $(VENV)/.test
-	$(PY) -m ruff format .
-	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format . deploy/serve-replicas
+	$(PY) -m ruff check --fix . deploy/serve-replicas
 
 bench: $(VENV)/.runtime
 	$(PY) -m digitpad.bench $(ARGS)

@@ -1,7 +1,8 @@
 """Retraining for the Train tab, without any Gradio in it.
 
-`retrain()` checks the visitor's settings, takes the server's single training slot (one run
-at a time, so one visitor cannot starve the others), runs the shared engine on the cached
+`retrain()` checks the visitor's settings, takes the host's single training slot (one run at a
+time across all server processes, so one visitor cannot starve the others; `training_slot`;
+a waiting visitor sees their place in line and an estimated wait), runs the shared engine on the cached
 MNIST tensors and yields `RunUpdate`s: status text, the curve points so far and the live
 guesses on 20 fixed test digits; at the end the new `Classifier`, its confusion matrix, its
 first-layer filters, its most confident test mistakes, and its weights file.
@@ -12,7 +13,8 @@ the defaults evaluates 4 times); the selected model is scored on the whole sets 
 A run is a `Job` (plain data) handed to `engine_events`, the one function that trains: on a
 ZeroGPU Space it is decorated to run in a process with the GPU (`digitpad.zerogpu`), its
 events pickled back, and Stop reaches it through a file (`StopFile`). `finetune.teach` (Teach
-it) runs through the same `run_job`.
+it) runs through the same `run_job`. On a CPU a run trains on all cores but one (`training_threads`):
+the live reading of everyone's drawing keeps a core while people draw.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ from digitpad.train import (
     confusion_matrix,
     fixed_sample,
     get_recipe,
+    physical_cores,
     pick_device,
     train,
 )
+from digitpad.training_slot import Ticket, TrainingSlot, wait_text
 from digitpad.zerogpu import on_gpu
 
 DEFAULT_MAX_SECONDS = 600.0
@@ -69,6 +73,13 @@ PROGRESS_SECONDS = 0.25  # the engine's step events passed on at most this often
 CORRECTIONS_SHARE = 0.02  # of Retrain's training images, when the visitor includes their corrections
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
+WAIT_POLL_SECONDS = 0.2  # a waiting run looks at the line this often (and at Stop)
+# A waiting visitor's estimate of a run: images shown / this rate + START_SECONDS. Measured with 1 training
+# thread (a replica's, or a 2-core server leaving a core for the pad) on 2 cores busy with other jobs: the
+# default Retrain (quick, 1 epoch of 55,000 images) took 25 s wall, evaluations and final scoring included.
+# Replaced, per model, by this process's last finished run.
+DEFAULT_IMAGES_PER_S = 2_200.0
+START_SECONDS = 3.0  # loading MNIST (cached after the first run) and the final scoring on the whole sets
 
 
 def training_enabled() -> bool:
@@ -206,7 +217,8 @@ class Curves:
         )
 
 
-_slot = threading.Lock()  # one training run per server
+_slot = TrainingSlot()  # one training run per host, across processes
+_rates: dict[str, float] = {}  # model -> images per wall second of this process's last finished run
 _data: MNIST | None = None
 _data_lock = threading.Lock()
 _downloads = tempfile.TemporaryDirectory(prefix="digitpad-weights-")  # removed when the server exits
@@ -226,7 +238,10 @@ def warm_up(device: str = "auto") -> None:
     does not pay for oneDNN building its kernels (about 2 s of a 10 s run on 2 CPU cores)."""
     data = cached_mnist()
     recipe = get_recipe("quick", epochs=0.25)
-    for _event in train(recipe, data, pick_device(device), train_subset=4096, live_eval=LIVE_EVAL_IMAGES):
+    events = train(
+        recipe, data, pick_device(device), train_subset=4096, live_eval=LIVE_EVAL_IMAGES, threads=training_threads()
+    )
+    for _event in events:
         pass
 
 
@@ -239,7 +254,13 @@ def watched_digits(data: MNIST) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def training_busy() -> bool:
-    return _slot.locked()
+    return _slot.busy()
+
+
+def training_threads() -> int:
+    """CPU threads for a server-side run: all cores this process may use but one (at least 1), so that
+    the live reading of drawings keeps a core while a run trains (1 of 2 cores on a CPU basic Space)."""
+    return max(1, physical_cores() - 1)
 
 
 def eta_text(event: Progress) -> str:
@@ -290,6 +311,7 @@ class Job:
     initial_state: dict[str, torch.Tensor] | None = None  # start from these weights (fine-tuning)
     stop_path: str = ""  # the run stops once this file exists (a threading.Event cannot cross processes)
     max_seconds: float = DEFAULT_MAX_SECONDS
+    threads: int | None = None  # CPU threads; None: `training_threads()` where the engine runs
     what: str = ""  # the status line's first words; "" for "Training <model>"
     metadata: dict = field(default_factory=dict)  # stored beside the weights, with the engine's
 
@@ -327,12 +349,28 @@ def job_seconds(job: Job) -> int:
     return int(job.max_seconds) + 30
 
 
+def images_shown(job: Job) -> float:
+    """How many training images `job` shows: its epochs of MNIST (or its subset) plus the corrections' share."""
+    images = job.train_subset or TRAIN_IMAGES[0]
+    if job.corrections is not None:
+        images /= 1 - job.correction_share
+    return job.recipe.epochs * images
+
+
+def expected_seconds(job: Job) -> float:
+    """What a waiting visitor is told `job` takes: its images at the last measured rate for its model
+    (DEFAULT_IMAGES_PER_S before any run) plus START_SECONDS, and never more than `job_seconds(job)`."""
+    rate = _rates.get(job.recipe.model, DEFAULT_IMAGES_PER_S)
+    return min(float(job_seconds(job)), images_shown(job) / rate + START_SECONDS)
+
+
 @on_gpu(duration=job_seconds)
 def engine_events(job: Job) -> Iterator[Progress]:
     """The engine's events for `job`, thinned to evaluations, the end, and a step every PROGRESS_SECONDS.
 
     On a ZeroGPU Space this runs in a process of its own, the only place where CUDA exists: every
-    event is pickled back to the server, so steps are thinned, and Stop reaches it through a file."""
+    event is pickled back to the server, so steps are thinned, and Stop reaches it through a file.
+    On a CPU it trains with `job.threads` threads, by default all cores but one (`training_threads`)."""
     data = cached_mnist()
     subset = job.train_subset
     if job.corrections is not None:
@@ -341,6 +379,7 @@ def engine_events(job: Job) -> Iterator[Progress]:
     events = train(
         job.recipe, data, pick_device(job.device), seed=0, stop=StopFile(job.stop_path), train_subset=subset,
         live_eval=LIVE_EVAL_IMAGES, watch=watched, initial_state=job.initial_state,
+        threads=job.threads or training_threads(),
     )  # fmt: skip
     last_sent = 0.0
     for event in events:
@@ -350,24 +389,38 @@ def engine_events(job: Job) -> Iterator[Progress]:
         yield event
 
 
+def wait_turn(ticket: Ticket, stop: threading.Event, curves: Curves) -> Iterator[RunUpdate]:
+    """Until `ticket` holds the training slot: the visitor's place in line and estimated wait, whenever
+    that text changes. Returns True once the run may start, False (after a last update) on Stop."""
+    shown = ""
+    while not ticket.try_start():
+        if stop.is_set():  # Stop while waiting: this run never starts
+            yield RunUpdate("Stopped before it started; the previous model stays in use.", *curves.frames(), done=True)
+            return False
+        text = wait_text(ticket.place())
+        if text != shown:
+            shown = text
+            yield RunUpdate(text, *curves.frames())
+        time.sleep(WAIT_POLL_SECONDS)
+    return True
+
+
 def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | None = None) -> Iterator[RunUpdate]:
-    """Run `job` in the server's training slot (one run at a time); yields updates, ending with `finish`'s."""
+    """Run `job` in the host's training slot (one run at a time, in arrival order); yields updates: the
+    place in line while it waits, then the run's, ending with `finish`'s."""
     if not training_enabled():
         raise ValueError("Training is disabled on this deployment (DIGITPAD_TRAINING=0).")
     pick_device(job.device)  # a ValueError now, not halfway through
     job.max_seconds = max_train_seconds() if max_seconds is None else max_seconds
     what = job.what or f"Training {job.recipe.model}"
     curves = Curves()
-    if not _slot.acquire(blocking=False):
-        yield RunUpdate(
-            "Waiting: another visitor's training run is in progress; yours starts when it ends.", *curves.frames()
-        )
-        while not _slot.acquire(timeout=0.2):
-            if stop.is_set():  # Stop while waiting: this run never starts
-                yield RunUpdate(
-                    "Stopped before it started; the previous model stays in use.", *curves.frames(), done=True
-                )
-                return
+    ticket = _slot.join(expected_seconds(job))
+    try:
+        if not (yield from wait_turn(ticket, stop, curves)):
+            return
+    finally:
+        if not ticket.running:  # stopped, failed or abandoned while waiting: leave the line
+            ticket.close()
     stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
     job.stop_path = stop_file.path
     try:
@@ -387,6 +440,9 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
                 final = event
             elif event.kind == "eval" or wall - last_ui >= UI_UPDATE_SECONDS:
                 last_ui = wall
+                if event.step:  # for the visitors waiting: when this run should end
+                    left = (event.total_steps - event.step) * wall / event.step
+                    ticket.expect_end(min(left, job.max_seconds - wall) + START_SECONDS)
                 acc = f"; test accuracy {event.test_acc:.2f}%" if event.test_acc is not None else ""
                 yield RunUpdate(
                     f"{what} on {event.device}: epoch {event.epoch:.2f} of {job.recipe.epochs:g}, "
@@ -395,13 +451,15 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
                     guesses,
                 )
         wall = time.monotonic() - started
+        if final is not None and final.kind == "done" and wall > 0:
+            _rates[job.recipe.model] = images_shown(job) / wall
         if final is not None and final.metadata is not None:
             final.metadata.update(job.metadata)
         yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
     finally:
         if stop_file.is_set():
             os.remove(stop_file.path)
-        _slot.release()
+        ticket.close()
 
 
 def overfitting_note(train_acc: float | None, test_acc: float) -> str:

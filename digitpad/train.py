@@ -477,5 +477,5 @@ def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({physical_cores()} threads{', bf16' if use_bf16(device) else ''})"
+        return f"cpu ({torch.get_num_threads()} threads{', bf16' if use_bf16(device) else ''})"
     return device.type

@@ -221,7 +221,7 @@ def test_two_retrains_at_once_one_waits_and_drawing_goes_on(server_url, tmp_path
     statuses2 = [update[0] for update in job2]
     thread.join()
     assert job1.result()[0].startswith("done")
-    assert any(s.startswith("Waiting: another visitor's training run") for s in statuses2)
+    assert any(s.startswith("Waiting: 1 run ahead of yours; ") for s in statuses2)
     assert job2.result()[0].startswith("done")
     assert answers and set(answers) == {"2"}
 

@@ -12,6 +12,12 @@ from digitpad.retrain import Settings, defaults_for, overfitting_note, retrain, 
 from digitpad.scratch import keep_newest
 
 
+@pytest.fixture(autouse=True)
+def own_slot(tmp_path, monkeypatch):
+    """Each test's training slot and waiting line in its own folder: no other process's runs count."""
+    monkeypatch.setenv("DIGITPAD_HOME", str(tmp_path / "home"))
+
+
 def settings(**overrides) -> Settings:
     values = {**defaults_for("quick"), "recipe": "quick", "device": "cpu", "epochs": 0.05}
     values.update(overrides)
@@ -126,7 +132,7 @@ def test_stop_while_waiting_for_another_run(mnist):
     stop = threading.Event()
     second = retrain(settings(), stop)
     with another_run_in_progress():
-        assert next(second).status.startswith("Waiting: another visitor's training run")
+        assert next(second).status.startswith("Waiting: 1 run ahead of yours; ")
         stop.set()
         final = next(second)
     assert final.done and final.status == "Stopped before it started; the previous model stays in use."
@@ -151,7 +157,7 @@ def test_one_run_at_a_time(mnist):
     with another_run_in_progress():
         statuses = [next(second).status]
     statuses += [update.status for update in second]
-    assert statuses[0].startswith("Waiting: another visitor's training run is in progress")
+    assert statuses[0].startswith("Waiting: 1 run ahead of yours; ")
     assert statuses[-1].startswith("done")
 
 
@@ -194,3 +200,71 @@ def test_retrain_can_include_corrections(mnist):
     final = list(retrain(settings, threading.Event(), corrections=(images, np.ones(4, np.int64))))[-1]
     assert final.done and final.classifier is not None, final.status
     assert final.classifier.metadata["train_images"] == 5_000 + 4 * round(0.02 * 5_000 / (0.98 * 4))
+
+
+def test_a_waiting_visitor_sees_their_place_in_line_and_an_estimated_wait():
+    from digitpad.retrain import _slot
+
+    with _slot.join(100) as running, _slot.join(30) as waiting:
+        assert running.try_start()
+        running.expect_end(100)
+        stop = threading.Event()
+        third = retrain(settings(), stop)
+        assert next(third).status == "Waiting: 2 runs ahead of yours; about 2 min 10 s."
+        waiting.close()
+        assert next(third).status == "Waiting: 1 run ahead of yours; about 1 min 40 s."
+        stop.set()
+        assert next(third).status == "Stopped before it started; the previous model stays in use."
+
+
+@pytest.mark.parametrize(
+    "ahead, seconds, text",
+    [
+        (2, 100, "Waiting: 2 runs ahead of yours; about 1 min 40 s."),
+        (1, 42, "Waiting: 1 run ahead of yours; about 40 s."),
+        (1, 58, "Waiting: 1 run ahead of yours; about 1 min."),
+        (1, 3, "Waiting: 1 run ahead of yours; it starts in a few seconds."),
+        (3, 1300, "Waiting: 3 runs ahead of yours; about 22 min."),
+    ],
+)
+def test_wait_text(ahead, seconds, text):
+    from digitpad.training_slot import Place, wait_text
+
+    assert wait_text(Place(ahead, seconds)) == text
+
+
+def test_expected_seconds_come_from_the_images_shown_and_stay_within_the_cap(monkeypatch):
+    import numpy as np
+
+    from digitpad.retrain import DEFAULT_IMAGES_PER_S, START_SECONDS, Job, expected_seconds
+    from digitpad.train import get_recipe
+
+    monkeypatch.setattr(retrain_module, "_rates", {})
+    default_run = Job(get_recipe("quick"), max_seconds=600)  # 1 epoch of 55,000 images
+    assert expected_seconds(default_run) == pytest.approx(55_000 / DEFAULT_IMAGES_PER_S + START_SECONDS)
+    assert expected_seconds(Job(get_recipe("quick", epochs=30), max_seconds=60)) == 90  # the cap plus 30 s
+    corrections = (np.zeros((4, 28, 28), np.uint8), np.ones(4, np.int64))
+    teach_like = Job(get_recipe("quick"), train_subset=12_000, corrections=corrections, correction_share=0.25)
+    monkeypatch.setitem(retrain_module._rates, "digitnet", 4_000.0)  # a finished run measured this
+    assert expected_seconds(teach_like) == pytest.approx(16_000 / 4_000 + START_SECONDS)
+
+
+@pytest.mark.parametrize("cores, threads", [(4, 3), (2, 1), (1, 1)])
+def test_server_runs_leave_a_core_for_the_live_reads(cores, threads, monkeypatch, mnist):
+    from digitpad.retrain import Job, engine_events, training_threads
+    from digitpad.train import get_recipe
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert training_threads() == threads
+    asked = {}
+
+    def fake_train(*args, **kwargs):
+        asked.update(kwargs)
+        yield from ()
+
+    monkeypatch.setattr(retrain_module, "train", fake_train)
+    monkeypatch.setattr(retrain_module, "cached_mnist", lambda: mnist)
+    assert list(engine_events(Job(get_recipe("quick")))) == []
+    assert asked["threads"] == threads
+    assert list(engine_events(Job(get_recipe("quick"), threads=2))) == [] and asked["threads"] == 2

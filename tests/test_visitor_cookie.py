@@ -1,0 +1,58 @@
+"""The sticky-session middleware: a visitor cookie when there is none, and which replica answered."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from digitpad.app.visitor_cookie import COOKIE, VisitorCookie
+
+
+def client(replica: str | None) -> TestClient:
+    async def page(request):
+        return PlainTextResponse("page")
+
+    async def stream(request):
+        async def events():
+            for i in range(3):
+                yield f"data: {i}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    routes = [Route("/", page), Route("/stream", stream)]
+    return TestClient(Starlette(routes=routes, middleware=[Middleware(VisitorCookie, replica=replica)]))
+
+
+def test_a_visitor_without_the_cookie_gets_one_and_keeps_it():
+    browser = client("2")
+    first = browser.get("/")
+    assert first.text == "page" and first.headers["x-digitpad-replica"] == "2"
+    cookie = first.headers["set-cookie"]
+    assert re.fullmatch(rf"{COOKIE}=[0-9a-f]{{32}}; Path=/; HttpOnly; SameSite=Lax", cookie)
+    again = browser.get("/")  # the test client sends the cookie back, as a browser does
+    assert "set-cookie" not in again.headers and again.headers["x-digitpad-replica"] == "2"
+    assert client("2").get("/").headers["set-cookie"] != cookie  # another visitor, another cookie
+
+
+def test_a_visitor_with_the_cookie_among_others_gets_no_new_one():
+    response = client("1").get("/", headers={"Cookie": f"theme=dark; {COOKIE}=abc123; other=x"})
+    assert "set-cookie" not in response.headers and response.headers["x-digitpad-replica"] == "1"
+
+
+def test_event_streams_pass_through_and_get_the_headers_too():
+    response = client("1").get("/stream")
+    assert response.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    assert response.headers["x-digitpad-replica"] == "1" and COOKIE in response.headers["set-cookie"]
+
+
+def test_without_a_replica_name_nothing_changes(monkeypatch):
+    monkeypatch.delenv("DIGITPAD_REPLICA", raising=False)
+    response = client(None).get("/")
+    assert "set-cookie" not in response.headers and "x-digitpad-replica" not in response.headers
+    monkeypatch.setenv("DIGITPAD_REPLICA", "r7")
+    assert client(None).get("/").headers["x-digitpad-replica"] == "r7"
