@@ -20,13 +20,22 @@ import json
 import os
 import random
 import resource
+import secrets
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
 
-from digitpad.pen_digits import scaled_strokes
+from digitpad.pen_digits import DIGITS, scaled_strokes
 
 PAD = 320  # px, the Draw tab's pad
 SEND_EVERY = 0.060  # s, the pad's throttle (stroke_pad.SEND_INTERVAL_MS)
@@ -74,7 +83,8 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
     rng = random.Random(seed)
     await asyncio.sleep(rng.uniform(0, drawer.pause_seconds + drawer.draw_seconds))  # people do not start in step
     try:
-        async with websockets.connect(url, max_size=2**22, open_timeout=ANSWER_TIMEOUT) as socket:
+        cookie = {"Cookie": f"digitpad_visitor={secrets.token_hex(16)}"}  # each its own visitor behind nginx
+        async with websockets.connect(url, additional_headers=cookie, open_timeout=ANSWER_TIMEOUT) as socket:
             while loop.time() < stop_at:
                 digit = rng.randrange(10)
                 frames = drawing_frames(digit, rng)
@@ -109,10 +119,19 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid`, all its threads, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """User + system CPU seconds of process `pid`, all its threads, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process under it (a deployment: the script, its replicas, nginx and its workers)."""
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [pid, *(d for child in children.split() for d in descendants(int(child)))]
 
 
 def own_cpu_seconds() -> float:
@@ -160,3 +179,191 @@ def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], d
         "server_cores": round(server_cpu / wall, 2),
         "generator_cores": round(own_cpu / wall, 2),
     }
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def live_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://").rstrip("/") + "/live"
+
+
+def crowd_rows(url: str, pids: list[int], sizes: list[int], seconds: float, what: str) -> list[dict]:
+    rows = []
+    for drawers in sizes:
+        rows.append({"what": what, **crowd(live_url(url), drawers, seconds, pids)})
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def while_training(url: str, pid: int, drawers: int, seconds: float) -> dict:
+    """`drawers` drawing while a visitor's Retrain runs (the quick recipe, one epoch, through the API)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    args = {"model_": "digitnet", "recipe_": "quick", "epochs_": 1.0, "batch_": 128, "lr_": 0.004,
+            "augment_": False, "device_": "auto"}  # fmt: skip
+    job = client.submit(**args, api_name="/train")
+    deadline = time.monotonic() + 120
+    while not any("epoch" in str(output[0]) for output in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.5)  # until the run has started (MNIST loaded, the first steps taken)
+    row = {"what": "while a Retrain runs", **crowd(live_url(url), drawers, seconds, [pid])}
+    outputs = job.outputs()
+    row["retrain_status"] = str(outputs[-1][0])[:80] if outputs else "(no status)"
+    job.cancel()
+    client.predict(api_name="/stop")
+    return row
+
+
+RECORD_JS = """
+() => {
+  window.digitpadLog = [];
+  const log = (kind) => window.digitpadLog.push([kind, performance.now()]);
+  const canvas = document.querySelector('#pad canvas');
+  canvas.addEventListener('pointerdown', () => log('down'));
+  canvas.addEventListener('pointerup', () => log('up'));
+  let last = '';
+  new MutationObserver(() => {
+    const label = document.querySelector('#prediction .top-label');
+    const image = document.querySelector('#model-input img');
+    const shown = (label ? label.innerText : '') + (image ? image.getAttribute('src') : '');
+    if (shown !== last && label && /^[0-9]$/.test(label.innerText)) log('answer');
+    last = shown;
+  }).observe(document.querySelector('#answer'),
+             {subtree: true, childList: true, characterData: true, attributes: true});
+}
+"""
+
+
+def pen_up_latencies(log: list) -> list[float]:
+    """Seconds from each final pen-up of a digit to the last change of the answer before the next pen-down."""
+    downs = [t for kind, t in log if kind == "down"]
+    ups = [t for kind, t in log if kind == "up"]
+    answers = [t for kind, t in log if kind == "answer"]
+    up = ups[-1]
+    late = [t for t in answers if t >= up]
+    return [(late[-1] - up) / 1000 if late else 0.0] if downs else []
+
+
+async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[list[float], int]:
+    """One page drawing `digits` digits with the mouse at 60 points a second: (pen-up latencies, read right)."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(url)
+    canvas = page.locator("#pad canvas")
+    await canvas.wait_for(timeout=120_000)
+    await page.evaluate(RECORD_JS)
+    box = await canvas.bounding_box()
+    rng, latencies, right = random.Random(seed), [], 0
+    for _ in range(digits):
+        digit = rng.randrange(10)
+        await page.evaluate("() => { window.digitpadLog = []; }")
+        for stroke in DIGITS[digit]:
+            points = [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"])
+                      for x, y in stroke]  # fmt: skip
+            await page.mouse.move(*points[0])
+            await page.mouse.down()
+            for point in points[1:]:
+                await asyncio.sleep(1 / 60)
+                await page.mouse.move(*point)
+            await page.mouse.up()
+        await asyncio.sleep(1.0)  # every answer is in
+        latencies += pen_up_latencies(await page.evaluate("() => window.digitpadLog"))
+        right += (await page.locator("#prediction .top-label").inner_text()) == str(digit)
+        await page.click('#pad button[aria-label="Clear canvas"]')
+        await asyncio.sleep(0.5)
+    await page.close()
+    return latencies, right
+
+
+def chromium_rows(url: str, pid: int, pages: list[int], digits: int) -> list[dict]:
+    """Real pages drawing at once in headless Chromium: pen-up to the label, and the server's CPU per second."""
+    from playwright.async_api import async_playwright
+
+    from digitpad.bench import CHROMIUM_ARGS
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return [{"what": "Chromium rows skipped: Chromium is missing (apt-get install -y chromium)"}]
+
+    async def run(count: int) -> dict:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            cpu0, wall0 = process_cpu_seconds(pid), time.monotonic()
+            results = await asyncio.gather(*(chromium_drawer(browser, url, digits, k) for k in range(count)))
+            cpu, wall = process_cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+            await browser.close()
+        latencies = [t for found, _ in results for t in found]
+        return {
+            "what": f"Chromium: {count} page{'s' if count > 1 else ''} drawing at once",
+            "pen_up_p50_ms": round(1000 * statistics.median(latencies), 1),
+            "pen_up_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+            "read_right": f"{sum(r for _, r in results)}/{count * digits}",
+            "server_cores": round(cpu / wall, 3),
+        }
+
+    return [asyncio.run(run(count)) for count in pages]
+
+
+@contextmanager
+def replicas(count: int, log: Path):
+    """deploy/serve-replicas with `count` replicas, each pinned to one core: (public URL, the script's pid)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        public = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    home, work = tempfile.mkdtemp(prefix="digitpad-home-"), tempfile.mkdtemp(prefix="digitpad-deploy-")
+    command = [sys.executable, "deploy/serve-replicas", "-n", str(count), "--port", str(public), "--home", home,
+               "--python", sys.executable, "--workdir", work]  # fmt: skip
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while "serve-replicas: http://" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve-replicas did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{public}/", process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def capacity(url: str, pid: int, sizes: list[int], seconds: float, limit_ms: float, what: str) -> list[dict]:
+    """Crowds of growing size until the pen-up p95 passes `limit_ms`: the last one under it is the capacity."""
+    rows = []
+    for drawers in sizes:
+        row = {"what": what, **crowd(live_url(url), drawers, seconds, descendants(pid))}
+        rows.append(row)
+        print(row, file=sys.stderr, flush=True)
+        if row["failures"] or (row["pen_up_p95_ms"] or 1e9) > limit_ms:
+            break
+    return rows
+
+
+def classroom_section(quick: bool, out: Path) -> list[dict]:
+    """The classroom table: crowds of 1-60 simulated drawers on one server, 10 while a Retrain runs, real
+    Chromium pages, and one replica against two behind nginx (each pinned to a core) at p95 <= 250 ms."""
+    from digitpad.bench import Server
+
+    seconds = 5 if quick else 20
+    logs = out.with_name(out.stem + "-logs")
+    logs.mkdir(exist_ok=True)
+    rows = []
+    with Server(log=logs / "server.log") as server:
+        time.sleep(5)  # the Train tab warms MNIST up in the background after start
+        pid = server.process.pid
+        rows += crowd_rows(server.url, [pid], [1, 10, 30, 60], seconds, "one server, simulated drawers")
+        rows.append(while_training(server.url, pid, 10, seconds))
+        rows += chromium_rows(server.url, pid, [1] if quick else [1, 4], 2 if quick else 8)
+    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+        steps = [20, 40] if quick else [30, 45, 60, 75, 90, 105, 120, 135, 150]
+        for count in (1, 2):
+            with replicas(count, logs / f"replicas-{count}.log") as (url, pid):
+                time.sleep(5)
+                sizes = [n * count for n in steps] if count > 1 else steps
+                rows += capacity(url, pid, sizes, seconds, 250.0, f"{count} replica{'s' * (count > 1)} behind nginx")
+    else:
+        rows.append({"what": "replicas skipped: nginx is missing (apt-get install -y nginx)"})
+    return rows

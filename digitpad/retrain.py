@@ -74,6 +74,8 @@ CORRECTIONS_SHARE = 0.02  # of Retrain's training images, when the visitor inclu
 MIN_USEFUL_ACCURACY = 50.0  # a run that ends below this did not learn: its model is not used
 KEEP_DOWNLOADS = 20  # weights files kept for download; older ones are deleted
 WAIT_POLL_SECONDS = 0.2  # a waiting run looks at the line this often (and at Stop)
+TRAINING_WAITERS = 8  # runs per process in the training slot's line (Retrain and Teach it together); past it,
+# Gradio's queue holds them, where they cannot see their place
 # A waiting visitor's estimate of a run: images shown / this rate + START_SECONDS. Measured with 1 training
 # thread (a replica's, or a 2-core server leaving a core for the pad) on 2 cores busy with other jobs: the
 # default Retrain (quick, 1 epoch of 55,000 images) took 25 s wall, evaluations and final scoring included.

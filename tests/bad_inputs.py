@@ -9,6 +9,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+# Stroke pad values a public demo will be sent; each must get "Can't read this drawing: <why>".
+BAD_STROKES = {
+    "not json": "{strokes: oops",
+    "a number": 7,
+    "a list": [[1, 2]],
+    "strokes not a list": {"strokes": "xx", "width": 320, "height": 320},
+    "nan": {"strokes": [[[float("nan"), 3.0], [4.0, 5.0]]], "width": 320, "height": 320},
+    "infinite": {"strokes": [[[float("inf"), 3.0], [4.0, 5.0]]], "width": 320, "height": 320},
+    "nan as text": {"strokes": [[["NaN", 3], [4, 5]]], "width": 320, "height": 320},
+    "far outside": {"strokes": [[[10, 10], [90_000, 50]]], "width": 320, "height": 320},
+    "100,000 points": {"strokes": [[[i % 300, i % 290] for i in range(100_000)]], "width": 320, "height": 320},
+    "5,000 strokes": {"strokes": [[[10, 10], [20, 20]]] * 5_000, "width": 320, "height": 320},
+    "bad width": {"strokes": [[[10, 10], [20, 20]]], "width": -5, "height": 320},
+}
+
 
 def png_bomb(path: Path, side: int = 20_000) -> Path:
     """A valid greyscale PNG of side x side pixels that is only a few hundred KB on disk:

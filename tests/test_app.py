@@ -5,24 +5,11 @@ import time
 
 import numpy as np
 import pytest
+from bad_inputs import BAD_STROKES
 from drawing_helpers import drawn_digit, pad_value, stroke_pad_value
 from PIL import Image
 
 from digitpad.app.draw import EMPTY_HINT, read_drawing, read_strokes, verdict_text
-
-BAD_STROKES = {
-    "not json": "{strokes: oops",
-    "a number": 7,
-    "a list": [[1, 2]],
-    "strokes not a list": {"strokes": "xx", "width": 320, "height": 320},
-    "nan": {"strokes": [[[float("nan"), 3.0], [4.0, 5.0]]], "width": 320, "height": 320},
-    "infinite": {"strokes": [[[float("inf"), 3.0], [4.0, 5.0]]], "width": 320, "height": 320},
-    "nan as text": {"strokes": [[["NaN", 3], [4, 5]]], "width": 320, "height": 320},
-    "far outside": {"strokes": [[[10, 10], [90_000, 50]]], "width": 320, "height": 320},
-    "100,000 points": {"strokes": [[[i % 300, i % 290] for i in range(100_000)]], "width": 320, "height": 320},
-    "5,000 strokes": {"strokes": [[[10, 10], [20, 20]]] * 5_000, "width": 320, "height": 320},
-    "bad width": {"strokes": [[[10, 10], [20, 20]]], "width": -5, "height": 320},
-}
 
 
 def test_read_drawing_top_three(classifier):

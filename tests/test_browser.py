@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # README screenshots: refreshed when DIGITPAD_UPDATE_SCREENSHOT=1, else taken to a temp folder.
 UPDATE_SCREENSHOTS = os.environ.get("DIGITPAD_UPDATE_SCREENSHOT") == "1"
-LABEL = '#prediction [data-testid="label-output-value"]'
+LABEL = "#prediction .top-label"
 
 
 def open_page(browser, server_url, **context):
@@ -165,6 +165,33 @@ def test_tabs_show_one_at_a_time(page):
     page.wait_for_timeout(1000)
     tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
     assert tabs == ["Draw", "Number", "Train", "Generate"]  # not split
+
+
+def test_the_pad_reads_over_its_socket_without_gradio_events(page):
+    """Live reading goes over the pad's WebSocket: no Gradio event (queue join) and no preview file per update."""
+    joins, files, sent = [], [], []
+    page.on("request", lambda r: (joins if "/queue/join" in r.url else files if "/file=" in r.url else []).append(r))
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    draw(page, 2, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "2"
+    assert len(sent) >= 3 and joins == [] and files == []
+    assert page.locator("#model-input img").get_attribute("src").startswith("data:image/png;base64,")
+
+
+def test_without_the_socket_the_pad_reads_through_gradio_events(browser, server_url):
+    """A proxy that drops WebSockets: after two closed sockets the pad sends Gradio events, and reads as before."""
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    try:
+        page.route_web_socket("**/live", lambda socket: socket.close())
+        joins = []
+        page.on("request", lambda r: joins.append(r) if "/queue/join" in r.url else None)
+        page.goto(server_url)
+        page.locator("#pad canvas").wait_for(timeout=30_000)
+        draw(page, 5, BOXES[0])
+        assert settled_prediction(page, previous=EMPTY_HINT) == "5"
+        assert joins and "It's a 5" in page.locator("#verdict").inner_text()
+    finally:
+        page.context.close()
 
 
 def test_model_input_is_shown(page):
@@ -394,17 +421,22 @@ def test_why_inside_and_fool_it(page, tmp_path):
     assert text.startswith("Left: what made it a 4 (") and "Right: why not a" in text, text
     size = page.locator("#explain-image img").evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size == [2 * 224 + 8, 224]
+    clear(page)  # while Why? is open, the pad reads through Gradio events, and Why? follows each drawing
+    draw(page, 7, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "7"
+    text = settled(lambda: why.inner_text(), previous=text)
+    assert text.startswith("Left: what made it a 7 ("), text
     page.get_by_text("Inside the network").click()
     inside = page.locator("#inside-view")
     settled(lambda: inside.inner_text(), previous=None)
     assert inside.get_by_text("conv 1: 24 maps of 28x28").count() == 1
-    assert inside.locator(".score").count() == 10 and inside.locator(".score.top").inner_text().startswith("4")
+    assert inside.locator(".score").count() == 10 and inside.locator(".score.top").inner_text().startswith("7")
     page.click("#attack")
     fooled = page.locator("#attack-text")
     text = settled(lambda: fooled.inner_text(), previous=fooled.inner_text(), timeout=60)
     eps = float(re.search(r"ε = ([\d.]+)", text).group(1))
     robust_eps = float(re.search(r"robust model needs ε = ([\d.]+)", text).group(1))
-    assert 0 < eps <= 0.2 < robust_eps and "instead of 4" in text, text
+    assert 0 < eps <= 0.2 < robust_eps and "instead of 7" in text, text
     assert page.locator("#attack-image img").evaluate("img => img.naturalWidth") == 224
     page.screenshot(path=str(DOCS / "explain.png" if UPDATE_SCREENSHOTS else tmp_path / "explain.png"), full_page=True)
 

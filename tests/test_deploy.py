@@ -31,28 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 300  # two replicas loading torch, the models and Gradio on 2 busy cores
 VISITORS = 32  # random cookies: all on one of 2 replicas with probability 2^-31
 
-# demo.py with the VisitorCookie middleware, for as long as digitpad.app does not register it itself
-WRAPPER = """
-import os, runpy, sys
-sys.path.insert(0, os.getcwd())  # serve-replicas runs it from the repository root
-from starlette.middleware import Middleware
-import digitpad.app as app
-from digitpad.app.visitor_cookie import VisitorCookie
-
-plain = app.launch_kwargs
-
-def launch_kwargs():
-    kwargs = plain()
-    middleware = kwargs["app_kwargs"]["middleware"]
-    if not any(m.cls is VisitorCookie for m in middleware):
-        middleware.append(Middleware(VisitorCookie))
-    return kwargs
-
-app.launch_kwargs = launch_kwargs
-sys.argv[0] = "demo.py"
-runpy.run_path("demo.py", run_name="__main__")
-"""
-
 
 def free_ports(count: int) -> list[int]:
     sockets = [socket.socket() for _ in range(count)]
@@ -88,12 +66,11 @@ def deployment(tmp_path_factory):
     """serve-replicas with 2 replicas: (public URL, DIGITPAD_HOME). Stopped with SIGTERM at the end,
     which must leave no replica serving."""
     folder = tmp_path_factory.mktemp("deploy")
-    (folder / "demo_with_cookie.py").write_text(WRAPPER)
     public, *ports = free_ports(3)
     home = folder / "home"
     command = [
         sys.executable, "deploy/serve-replicas", "--port", str(public), "--replica-ports", ",".join(map(str, ports)),
-        "--home", str(home), "--python", sys.executable, "--app", str(folder / "demo_with_cookie.py"),
+        "--home", str(home), "--python", sys.executable,
         "--workdir", str(folder / "run"),
     ]  # fmt: skip
     with open(folder / "serve-replicas.log", "w") as log:

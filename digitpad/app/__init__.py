@@ -10,7 +10,8 @@
 - `live.py`: the pad's live reading over one WebSocket (`/live`), beside Gradio's routes;
 - `gallery.py`: the small HTML views the Train and Number tabs show;
 - `inputs.py`: what the tabs read from (the model choice, the photo input);
-- `request_limit.py`: oversized request bodies refused before Gradio reads them.
+- `request_limit.py`: oversized request bodies refused before Gradio reads them;
+- `visitor_cookie.py`: a visitor cookie for sticky sessions behind a load balancer (`deploy/`).
 
 Every tab only wires widgets to library functions.
 """
@@ -33,6 +34,7 @@ from digitpad.app.live import LiveReader  # noqa: E402
 from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
+from digitpad.app.visitor_cookie import VisitorCookie  # noqa: E402
 from digitpad.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
 from digitpad.corrections import CorrectionStore, default_store  # noqa: E402
 from digitpad.generate import load_generator  # noqa: E402
@@ -102,7 +104,10 @@ def launch_kwargs(demo: gr.Blocks) -> dict:
     style. Gradio adds its own routes after `routes`."""
     return {
         "max_file_size": MAX_UPLOAD,
-        "app_kwargs": {"middleware": [Middleware(BodySizeLimit)], "routes": [demo.live_reader.route()]},
+        "app_kwargs": {
+            "middleware": [Middleware(BodySizeLimit), Middleware(VisitorCookie)],
+            "routes": [demo.live_reader.route()],
+        },
         "css": CSS,
         "show_error": True,
     }

@@ -113,7 +113,17 @@ def answer_view_value(label: dict | str, image: np.ndarray | None, verdict: str,
 class AnswerView(gr.HTML):
     """The Draw tab's answer; its value is `answer_view_value(...)`. `pad_id`: the pad whose live answers it shows."""
 
-    def __init__(self, value: dict | None = None, *, pad_id: str, elem_id: str | None = None) -> None:
+    def __init__(
+        self,
+        value: dict | None = None,
+        *,
+        pad_id: str,
+        elem_id: str | None = None,
+        elem_classes: list[str] | str | None = None,
+        visible: bool = True,
+        render: bool = True,  # Gradio copies a component per session with render=False
+        key: int | str | None = None,
+    ) -> None:
         super().__init__(
             value,
             html_template=_HTML_TEMPLATE,
@@ -121,6 +131,10 @@ class AnswerView(gr.HTML):
             js_on_load=_JS_ON_LOAD,
             apply_default_css=False,
             elem_id=elem_id,
+            elem_classes=elem_classes,
+            visible=visible,
+            render=render,
+            key=key,
             pad_id=pad_id,
             side=PREVIEW_SIDE,
         )

@@ -17,7 +17,7 @@ from digitpad.app.inputs import Models, chosen_model, shown_picture
 from digitpad.classifier import Classifier
 from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
 from digitpad.finetune import teach
-from digitpad.retrain import RunUpdate
+from digitpad.retrain import TRAINING_WAITERS, RunUpdate
 
 log = logging.getLogger("digitpad")
 
@@ -145,7 +145,7 @@ def wire_corrections(
         [choice, my_model],
         [row.status, my_model, model_choice],
         api_name="finetune",
-        concurrency_limit=2,  # with Retrain: the second waits for the training slot and is told so
+        concurrency_limit=TRAINING_WAITERS,  # the rest wait in the training slot's line and see their place
         concurrency_id="train",
     )
     row.forget.click(forget, None, row.status, api_name="forget", concurrency_limit=None)

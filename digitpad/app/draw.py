@@ -16,7 +16,7 @@ import numpy as np
 
 from digitpad.app.answer_view import AnswerView, answer_view_value
 from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corrections
-from digitpad.app.inputs import Models, chosen_model, photo_given, shown_picture
+from digitpad.app.inputs import Models, chosen_model, photo_given, same_photo, shown_picture
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
@@ -180,9 +180,11 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
         """The pad read through a Gradio event (the live WebSocket does the same without one)."""
         return answer_view_value(*strokes_reading(pad_value, chosen_model(choice, mine, models)), about="pad")
 
-    def read_photo(photo_value, choice: str, mine: Classifier | None) -> tuple:
-        """A new photo is read (and becomes what the answer is about); a removed one changes nothing."""
-        if not photo_given(photo_value):
+    def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
+        """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and
+        neither does the photo read last: Gradio 6.31's image editor fires `input` again for it when another
+        component's value changes in the page (a live answer), which must not take the answer from the pad."""
+        if not photo_given(photo_value) or same_photo(photo_value, read_before):
             return gr.skip(), gr.skip()
         found = drawing_reading(photo_value, chosen_model(choice, mine, models))
         return answer_view_value(*found, about="photo"), photo_value
@@ -204,7 +206,8 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
     pad_read = pad.input(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
-    gr.on([photo.upload, photo.input], read_photo, [photo, model_choice, my_model], [answer, views.answered_photo],
+    photo_read = [photo, views.answered_photo, model_choice, my_model]
+    gr.on([photo.upload, photo.input], read_photo, photo_read, [answer, views.answered_photo],
           api_visibility="private", **live)  # fmt: skip
     photo_cleared = photo.clear(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
     reread_event = model_choice.change(

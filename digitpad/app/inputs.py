@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from digitpad.classifier import Classifier
 
 
@@ -42,6 +44,14 @@ def photo_given(photo) -> bool:
     if not isinstance(photo, dict):
         return photo is not None
     return any(photo.get(key) is not None for key in ("background", "composite")) or bool(photo.get("layers"))
+
+
+def same_photo(photo: object, other: object) -> bool:
+    """Whether two values of the photo input hold the same picture (their composites are equal)."""
+    if not (isinstance(photo, dict) and isinstance(other, dict)):
+        return False
+    a, b = photo.get("composite"), other.get("composite")
+    return a is not None and b is not None and np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def shown_picture(pad_value: object, answered_photo: object, answer: object) -> object:

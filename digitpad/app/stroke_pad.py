@@ -46,8 +46,8 @@ WebSocket instead (see `digitpad.app.live`), keeps at most one message in flight
 go when the answer comes back), and hands each answer to the page as a `digitpad-answer` DOM event
 that bubbles up from the pad (`detail.answer`) for an `AnswerView` to show. `props.value` is
 still set on every update, so other events that take the pad as input see the current drawing. With
-`live_model` "" (set from Python with `gr.update(live_model="")`), or when the socket never connects,
-the pad fires `input` as above.
+`live_model` "" (set from Python with `gr.update(live_model="")`), or once the socket has closed twice
+without an answer (refused, or dropped by a proxy), the pad fires `input` as above.
 
 How gr.HTML works underneath (Gradio 6.31, read from its frontend code)
 ------------------------------------------------------------------------
@@ -270,14 +270,17 @@ function send() {
 
 // --- the live socket: one connection, at most one message in flight, the newest strokes next ---
 const live = (() => {
-  let socket = null, open = false, broken = false, inFlight = false, pending = null, seq = 0;
+  let socket = null, open = false, answered = false, failures = 0, broken = false;
+  let inFlight = false, pending = null, seq = 0;
   function connect() {
     const url = new URL(props.live_url, window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     socket = new WebSocket(url);
-    socket.onopen = () => { open = true; flush(); };
+    socket.onopen = () => { open = true; answered = false; flush(); };
     socket.onmessage = (e) => {
       inFlight = false;
+      answered = true;
+      failures = 0;
       let answer = null;
       try { answer = JSON.parse(e.data); } catch (err) { answer = null; }
       if (answer && element.isConnected) {
@@ -286,7 +289,9 @@ const live = (() => {
       flush();
     };
     socket.onclose = () => {
-      if (!open) broken = true;  // never connected: this page uses Gradio events from now on
+      // twice closed before any answer (refused, or a proxy that drops it): Gradio events from now on
+      if (!answered && ++failures >= 2) broken = true;
+      answered = false;
       const unanswered = inFlight;
       socket = null; open = false; inFlight = false;
       if (unanswered && pending === null) pending = props.value;  // resend what was lost, on a new connection

@@ -16,6 +16,7 @@ from digitpad.corrections import CorrectionsError, CorrectionStore, pooled
 from digitpad.model import MODELS
 from digitpad.retrain import (
     TRAIN_IMAGES,
+    TRAINING_WAITERS,
     RunUpdate,
     Settings,
     defaults_for,
@@ -200,7 +201,7 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: Correctio
         ],  # fmt: skip
         [status, accuracy_plot, loss_plot, guesses, confusion, filters, mistakes, download, my_model, model_choice],
         api_name="train",
-        concurrency_limit=2,  # the second waits inside retrain() and is told so
+        concurrency_limit=TRAINING_WAITERS,  # the rest wait in the training slot's line and see their place
         concurrency_id="train",
         show_progress="hidden",  # the status line says how far it is; a spinner would cost the browser CPU
     )
