@@ -16,8 +16,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.data import load_mnist
-    from digitpad.train import confusion_matrix, get_recipe, pick_device, train
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+    from digitpad.training.engine import train
+    from digitpad.training.evaluation import confusion_matrix
+    from digitpad.training.recipes import get_recipe
 
     recipe = get_recipe(args.recipe, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     if args.no_augment:
@@ -28,7 +31,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     output = Path(args.output or f"runs/{recipe.model}-{recipe.name}.safetensors")
     board = None
     if args.tensorboard:
-        from digitpad.tensorboard_log import TensorBoardLog
+        from digitpad.training.tensorboard_log import TensorBoardLog
 
         board = TensorBoardLog(args.tensorboard)
     bar = tqdm(total=None, unit="step", disable=args.json and not sys.stderr.isatty(), file=sys.stderr)
@@ -100,9 +103,9 @@ def format_confusion(matrix: np.ndarray) -> str:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.data import load_mnist
-    from digitpad.train import confusion_matrix, evaluate
+    from digitpad.read.classifier import load_classifier
+    from digitpad.training.data import load_mnist
+    from digitpad.training.evaluation import confusion_matrix, evaluate
 
     clf = load_classifier(args.weights)
     data = load_mnist(args.data_dir)
@@ -114,7 +117,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print("per-class accuracy: " + "  ".join(f"{d}: {a:.2f}%" for d, a in enumerate(per_class)))
     print(format_confusion(matrix))
     if args.plots:
-        from digitpad.plots import save_confusion_png, save_mistakes_png
+        from digitpad.training.plots import save_confusion_png, save_mistakes_png
 
         out = Path(args.plots)
         out.mkdir(parents=True, exist_ok=True)
@@ -132,8 +135,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.preprocess import DrawingError
+    from digitpad.ink.preprocess import DrawingError
+    from digitpad.read.classifier import load_classifier
 
     clf = load_classifier(args.weights)
     status = 0
@@ -154,8 +157,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.preprocess import DrawingError
+    from digitpad.ink.preprocess import DrawingError
+    from digitpad.read.classifier import load_classifier
 
     clf = load_classifier(args.weights)
     status = 0
@@ -179,9 +182,10 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_train_verifier(args: argparse.Namespace) -> int:
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.data import load_mnist
-    from digitpad.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
-    from digitpad.train import pick_device, train
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+    from digitpad.training.engine import train
+    from digitpad.training.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
 
     device = pick_device(args.device)
     mnist = load_mnist(args.data_dir)
@@ -210,7 +214,7 @@ def cmd_train_verifier(args: argparse.Namespace) -> int:
 
 
 def cmd_corrections(args: argparse.Namespace) -> int:
-    from digitpad.corrections import CorrectionStore, default_store
+    from digitpad.teach.store import CorrectionStore, default_store
 
     store = CorrectionStore(args.database) if args.database else default_store()
     if args.action == "list":
@@ -230,7 +234,7 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     elif args.action == "clear":
         print(f"deleted {store.forget()} corrections from {store.where}")
     else:  # push
-        from digitpad.hub_sync import hub_target, push_corrections
+        from digitpad.teach.hub_sync import hub_target, push_corrections
 
         target = hub_target()
         if target is None:
@@ -243,10 +247,10 @@ def cmd_corrections(args: argparse.Namespace) -> int:
 def cmd_attack(args: argparse.Namespace) -> int:
     import torch
 
-    from digitpad.attack import robust_accuracy, transfer_accuracy
-    from digitpad.classifier import load_classifier
-    from digitpad.data import load_mnist
-    from digitpad.train import physical_cores, pick_device
+    from digitpad.read.attack import robust_accuracy, transfer_accuracy
+    from digitpad.read.classifier import load_classifier
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import physical_cores, pick_device
 
     torch.set_num_threads(physical_cores())
     device = pick_device(args.device)
@@ -284,9 +288,10 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     from PIL import Image
     from tqdm import tqdm
 
-    from digitpad.data import load_mnist
-    from digitpad.generate import GAN_RECIPES, save_generator, train_gan
-    from digitpad.train import pick_device
+    from digitpad.gan.engine import GAN_RECIPES, train_gan
+    from digitpad.gan.generator import save_generator
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
 
     recipe = GAN_RECIPES[args.recipe]
     recipe = replace(recipe, epochs=recipe.epochs if args.epochs is None else args.epochs)
@@ -327,7 +332,7 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from digitpad.generate import load_generator
+    from digitpad.gan.generator import load_generator
 
     if not (args.digits.isascii() and args.digits.isdecimal()):
         raise ValueError(f"digits must be written with 0-9 only, e.g. 2026, not {args.digits!r}")
@@ -344,7 +349,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from digitpad.model import MODELS
-    from digitpad.train import RECIPES
+    from digitpad.training.recipes import RECIPES
 
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__, formatter_class=fmt)
@@ -413,8 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--database", default=None, help="SQLite file (default: $DIGITPAD_HOME/digitpad.sqlite)")
     c.set_defaults(func=cmd_corrections)
 
-    from digitpad.generate import GAN_RECIPES
+    from digitpad.bench.gan_anchors import register
+    from digitpad.gan.engine import GAN_RECIPES
 
+    register()  # the benchmark's anchors train from here too (`--recipe dcgan`), for comparison
     g = sub.add_parser("train-gan", help="train the conditional GAN that writes digits", formatter_class=fmt)
     g.add_argument("--recipe", choices=list(GAN_RECIPES), default="cgan", help="cgan, or an anchor (benchmark)")
     g.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")

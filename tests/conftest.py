@@ -13,9 +13,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from digitpad.bench import CHROMIUM_ARGS, Server
-from digitpad.classifier import load_classifier
-from digitpad.data import MNIST, load_mnist
+from digitpad.bench.harness import CHROMIUM_ARGS, Server
+from digitpad.read.classifier import load_classifier
+from digitpad.training.data import MNIST, load_mnist
 
 
 @pytest.fixture(scope="session")

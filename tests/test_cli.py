@@ -7,7 +7,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from digitpad.checkpoint import load_checkpoint
-from digitpad.train import RECIPES
+from digitpad.training.recipes import RECIPES
 
 
 def cli(*args, check=True):
@@ -18,7 +18,7 @@ def cli(*args, check=True):
 
 
 def test_train_json_and_tensorboard(tmp_path):
-    from digitpad.tensorboard_log import read_scalars
+    from digitpad.training.tensorboard_log import read_scalars
 
     out, board = tmp_path / "w.safetensors", tmp_path / "runs" / "quick"
     result = cli(
@@ -87,7 +87,7 @@ def test_predict_unreadable_file(tmp_path):
 
 
 def test_read_numbers_from_files(tmp_path, mnist):
-    from digitpad.number_set import number_set
+    from digitpad.synth.number_set import number_set
 
     numbers = number_set(mnist.test_images[:5000].numpy(), mnist.test_labels[:5000].numpy(), "separate", 3, seed=5)
     files = []
@@ -116,7 +116,7 @@ def test_read_unreadable_file(tmp_path):
 
 
 def test_corrections_list_export_clear(tmp_path):
-    from digitpad.corrections import CorrectionStore
+    from digitpad.teach.store import CorrectionStore
 
     database = tmp_path / "home" / "digitpad.sqlite"
     store = CorrectionStore(database)

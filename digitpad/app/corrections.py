@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from digitpad.app.inputs import Models, chosen_model, shown_picture
-from digitpad.classifier import Classifier
-from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
-from digitpad.finetune import teach
-from digitpad.retrain import RunUpdate
+from digitpad.read.classifier import Classifier
+from digitpad.teach.finetune import teach
+from digitpad.teach.store import CorrectionsError, CorrectionStore, as_label, read_for_correction
+from digitpad.training.retrain import RunUpdate
 
 log = logging.getLogger("digitpad")
 

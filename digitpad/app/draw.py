@@ -19,9 +19,9 @@ from digitpad.app.inputs import Models, chosen_model, photo_given
 from digitpad.app.insight import inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
-from digitpad.classifier import Classifier
-from digitpad.corrections import CorrectionStore
-from digitpad.number import UNSURE_BELOW
+from digitpad.read.classifier import Classifier
+from digitpad.read.number import UNSURE_BELOW
+from digitpad.teach.store import CorrectionStore
 
 PAD = 320  # px; the pad is square, this size from page load on
 BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)

@@ -16,9 +16,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from digitpad.app.outputs import guarded, preview_file
-from digitpad.classifier import Classifier
-from digitpad.generate import ANY, MAX_COUNT, GenerateError, Generator, check_seed, requested_digits
-from digitpad.trace import picture_to_strokes
+from digitpad.gan.generator import ANY, MAX_COUNT, GenerateError, Generator, check_seed, requested_digits
+from digitpad.ink.trace import picture_to_strokes
+from digitpad.read.classifier import Classifier
 
 SHOWN = 4  # a 28x28 picture is shown at 112x112, pixel for pixel
 WALK_STEPS = 8

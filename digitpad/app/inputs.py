@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digitpad.classifier import Classifier
+from digitpad.read.classifier import Classifier
 
 
 @dataclass

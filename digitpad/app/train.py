@@ -1,6 +1,6 @@
 """The Train tab: retrain from the browser and watch the network learn.
 
-Wiring only: `digitpad.retrain.retrain` does the work and yields updates; this module turns
+Wiring only: `digitpad.training.retrain.retrain` does the work and yields updates; this module turns
 them into two live charts (accuracy, loss), live guesses on 20 test digits, and at the end
 the confusion matrix, the first layer's filters, the most confident mistakes and the file.
 """
@@ -12,9 +12,10 @@ import threading
 import gradio as gr
 
 from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
-from digitpad.corrections import CorrectionsError, CorrectionStore, pooled
 from digitpad.model import MODELS
-from digitpad.retrain import (
+from digitpad.teach.store import CorrectionsError, CorrectionStore, pooled
+from digitpad.training.recipes import RECIPES
+from digitpad.training.retrain import (
     TRAIN_IMAGES,
     RunUpdate,
     Settings,
@@ -23,7 +24,6 @@ from digitpad.retrain import (
     training_enabled,
     warm_up,
 )
-from digitpad.train import RECIPES
 
 SETS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#dc2626"}  # one colour per curve, in both charts
 GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network trains.</p>"
