@@ -13,8 +13,6 @@ from digitpad.mnist_format import NUM_CLASSES
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from digitpad.checkpoint import save_checkpoint
     from digitpad.training.data import load_mnist
     from digitpad.training.device import pick_device
@@ -34,10 +32,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from digitpad.training.tensorboard_log import TensorBoardLog
 
         board = TensorBoardLog(args.tensorboard)
-    bar = tqdm(total=None, unit="step", disable=args.json and not sys.stderr.isatty(), file=sys.stderr)
-    bar.set_description(f"{recipe.name}: {recipe.model} on {device.type}")
-    final = None
-    for event in train(
+    events = train(
         recipe,
         data,
         device,
@@ -46,7 +41,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_seconds=args.max_seconds,
         torch_compile=args.compile,
         train_subset=args.train_images,
-    ):
+    )
+    final = follow_training(events, f"{recipe.name}: {recipe.model} on {device.type}", board, args.json)
+    if final is None or final.model is None:
+        if board:
+            board.close()  # the scalars so far stay readable
+        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+        return 1
+    save_checkpoint(final.model, output, **final.metadata)
+    if board:
+        board.finish(final, confusion_matrix(data.test_labels, final.test_predictions))
+    print_training_summary(final, recipe, output, args.json)
+    return 0
+
+
+def follow_training(events, description: str, board, quiet: bool):
+    """A tqdm bar (and TensorBoard, when `board`) over the engine's events; a line per evaluation (to stderr
+    when `quiet`: --json keeps stdout for the summary). Returns the final event (None if there was none)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, unit="step", disable=quiet and not sys.stderr.isatty(), file=sys.stderr)
+    bar.set_description(description)
+    final = None
+    for event in events:
         if board:
             board.add(event)
         if bar.total is None:
@@ -60,19 +77,16 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
                 f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
                 f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s",
-                file=sys.stderr if args.json else sys.stdout,
+                file=sys.stderr if quiet else sys.stdout,
             )
         else:
             final = event
     bar.close()
-    if final is None or final.model is None:
-        if board:
-            board.close()  # the scalars so far stay readable
-        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
-        return 1
-    save_checkpoint(final.model, output, **final.metadata)
-    if board:
-        board.finish(final, confusion_matrix(data.test_labels, final.test_predictions))
+    return final
+
+
+def print_training_summary(final, recipe, output: Path, as_json: bool) -> None:
+    """The finished run in a sentence, or (--json) as one JSON line."""
     summary = {
         "recipe": recipe.name,
         "model": recipe.model,
@@ -86,14 +100,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         "images_per_s": round(final.images_per_s),
         "output": str(output),
     }
-    if args.json:
+    if as_json:
         print(json.dumps(summary))
     else:
         print(
             f"{final.kind}: test accuracy {final.test_acc:.2f}% (val {final.val_acc:.2f}%) in {final.elapsed_s:.1f}s "
             f"of training; 99% reached after {summary['time_to_99_s']}s; saved {output}"
         )
-    return 0
 
 
 def format_confusion(matrix: np.ndarray) -> str:
@@ -348,12 +361,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from digitpad.model import MODELS
-    from digitpad.training.recipes import RECIPES
-
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
+    add_model_commands(sub, fmt)
+    add_corrections_command(sub, fmt)
+    add_gan_commands(sub, fmt)
+    return parser
+
+
+def add_model_commands(sub, fmt) -> None:
+    """train, eval, predict, read, train-verifier, attack: the classifier's commands."""
+    from digitpad.model import MODELS
+    from digitpad.training.recipes import RECIPES
 
     t = sub.add_parser("train", help="train a model on MNIST", formatter_class=fmt)
     t.add_argument("--recipe", choices=list(RECIPES), default="quick", help="training recipe")
@@ -412,12 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
     a.set_defaults(func=cmd_attack)
 
+
+def add_corrections_command(sub, fmt) -> None:
     c = sub.add_parser("corrections", help="the stored corrections: list, export, clear, push", formatter_class=fmt)
     c.add_argument("action", choices=["list", "export", "clear", "push"], help="what to do")
     c.add_argument("folder", nargs="?", help="for export: the image folder to write")
     c.add_argument("--database", default=None, help="SQLite file (default: $DIGITPAD_HOME/digitpad.sqlite)")
     c.set_defaults(func=cmd_corrections)
 
+
+def add_gan_commands(sub, fmt) -> None:
+    """train-gan (the bundled recipe, or a benchmark anchor's) and generate."""
     from digitpad.bench.gan_anchors import register
     from digitpad.gan.engine import GAN_RECIPES
 
@@ -439,7 +464,6 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--weights", default=None, help="generator file (default: the bundled weights)")
     w.add_argument("--output", default="generated.png", help="PNG file to write")
     w.set_defaults(func=cmd_generate)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,7 +65,7 @@ class Server:
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
-        root = Path(__file__).resolve().parent.parent
+        root = Path(__file__).resolve().parents[2]  # the checkout, where demo.py is
         self.home = tempfile.TemporaryDirectory(prefix="digitpad-home-")  # corrections go here, unless env says
         env = {
             **os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "DIGITPAD_HOME": self.home.name,

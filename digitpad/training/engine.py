@@ -113,11 +113,7 @@ def train(
         images, labels = images[keep], labels[keep]
     run = Run(device, seed, threads, len(images), recipe.batch_size, recipe.epochs)
     bf16 = use_bf16(device)
-    # channels_last: oneDNN's CPU convolutions and pooling are ~2x faster in it, and so are cuDNN's
-    model = build_model(recipe.model, recipe.model_config)
-    if initial_state is not None:
-        model.load_state_dict(initial_state)
-    model = model.to(device, memory_format=torch.channels_last)
+    model = network(recipe, initial_state, device)
     step_fn = torch.compile(model) if torch_compile else model
     optimizer = make_optimizer(recipe, model)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
@@ -146,19 +142,14 @@ def train(
         yield snapshot("step", step)
 
         if step in eval_steps:
-            train_acc, train_loss, _ = score("train")
-            val_acc, val_loss, _ = score("val")
-            test_acc, test_loss = score("test")[:2] if eval_test else (None, None)
-            if time_to_99 is None and test_acc is not None and test_acc >= 99.0:
+            figures = live_figures(score, eval_test)
+            if time_to_99 is None and figures["test_acc"] is not None and figures["test_acc"] >= 99.0:
                 time_to_99 = run.elapsed
             # Model selection by validation loss (smoother than accuracy), never by test.
-            if val_loss <= best_val_loss:
-                best_val_loss, best_state = val_loss, copy.deepcopy(model.state_dict())
+            if figures["val_loss"] <= best_val_loss:
+                best_val_loss, best_state = figures["val_loss"], copy.deepcopy(model.state_dict())
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
-            last = snapshot(
-                "eval", step, val_acc=val_acc, val_loss=val_loss, test_acc=test_acc, test_loss=test_loss,
-                train_eval_acc=train_acc, train_eval_loss=train_loss, watch_probs=watch_probs,
-            )  # fmt: skip
+            last = snapshot("eval", step, **figures, watch_probs=watch_probs)
             yield last
             run.window.reset()
 
@@ -166,6 +157,26 @@ def train(
     if best_state is not None and not recipe.keep_last:
         model.load_state_dict(best_state)
     yield final_event(run, recipe, model, score, data, last, bf16, eval_test, time_to_99, optimizer)
+
+
+def network(recipe: Recipe, initial_state: dict[str, torch.Tensor] | None, device: torch.device) -> nn.Module:
+    """The recipe's network, fresh or from `initial_state`, on `device` in channels_last (oneDNN's CPU
+    convolutions and pooling are ~2x faster in it, and so are cuDNN's)."""
+    model = build_model(recipe.model, recipe.model_config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
+    return model.to(device, memory_format=torch.channels_last)
+
+
+def live_figures(score: Callable, eval_test: bool) -> dict[str, float | None]:
+    """An evaluation's figures on the live samples: the training sample, validation and (unless not asked) test."""
+    train_acc, train_loss, _ = score("train")
+    val_acc, val_loss, _ = score("val")
+    test_acc, test_loss = score("test")[:2] if eval_test else (None, None)
+    return {
+        "val_acc": val_acc, "val_loss": val_loss, "test_acc": test_acc, "test_loss": test_loss,
+        "train_eval_acc": train_acc, "train_eval_loss": train_loss,
+    }  # fmt: skip
 
 
 def train_step(

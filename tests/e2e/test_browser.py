@@ -17,7 +17,7 @@ from digitpad.synth.segment_writer import segment_strokes
 from tests.support.drawing_helpers import DIGITS
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 # README screenshots: refreshed when DIGITPAD_UPDATE_SCREENSHOT=1, else taken to a temp folder.
 UPDATE_SCREENSHOTS = os.environ.get("DIGITPAD_UPDATE_SCREENSHOT") == "1"
 LABEL = '#prediction [data-testid="label-output-value"]'
