@@ -42,7 +42,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         torch_compile=args.compile,
         train_subset=args.train_images,
     )
-    final = follow_training(events, f"{recipe.name}: {recipe.model} on {device.type}", board, args.json)
+    description = f"{recipe.name}: {recipe.model} on {device.type}"
+    final = follow(events, description, train_figures, eval_line, board, quiet=args.json)
     if final is None or final.model is None:
         if board:
             board.close()  # the scalars so far stay readable
@@ -55,9 +56,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def follow_training(events, description: str, board, quiet: bool):
-    """A tqdm bar (and TensorBoard, when `board`) over the engine's events; a line per evaluation (to stderr
-    when `quiet`: --json keeps stdout for the summary). Returns the final event (None if there was none)."""
+def follow(events, description: str, figures, line, board=None, quiet: bool = False):
+    """A tqdm bar over an engine's events, with `figures(event)` beside it every 20 steps, and `line(event)`
+    printed at each evaluation or sample grid (to stderr when `quiet`: --json keeps stdout for the summary);
+    TensorBoard gets every event when `board`. Returns the final event (None if there was none)."""
     from tqdm import tqdm
 
     bar = tqdm(total=None, unit="step", disable=quiet and not sys.stderr.isatty(), file=sys.stderr)
@@ -71,18 +73,25 @@ def follow_training(events, description: str, board, quiet: bool):
         if event.kind == "step":
             bar.update(1)
             if event.step % 20 == 0:
-                bar.set_postfix(loss=f"{event.train_loss:.3f}", acc=f"{event.train_acc:.1f}%", refresh=False)
-        elif event.kind == "eval":
-            bar.write(
-                f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
-                f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
-                f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s",
-                file=sys.stderr if quiet else sys.stdout,
-            )
+                bar.set_postfix(**figures(event), refresh=False)
+        elif event.kind in ("eval", "sample"):
+            bar.write(line(event), file=sys.stderr if quiet else sys.stdout)
         else:
             final = event
     bar.close()
     return final
+
+
+def eval_line(event) -> str:
+    return (
+        f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
+        f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
+        f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
+    )
+
+
+def train_figures(event) -> dict:
+    return {"loss": f"{event.train_loss:.3f}", "acc": f"{event.train_acc:.1f}%"}
 
 
 def print_training_summary(final, recipe, output: Path, as_json: bool) -> None:
@@ -299,7 +308,6 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from PIL import Image
-    from tqdm import tqdm
 
     from digitpad.gan.engine import GAN_RECIPES, train_gan
     from digitpad.gan.generator import save_generator
@@ -313,33 +321,28 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     samples = Path(args.samples) if args.samples else None
     if samples:
         samples.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=None, unit="step", file=sys.stderr)
-    bar.set_description(f"{recipe.name} on {device.type}")
-    final = None
-    for event in train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds):
-        if bar.total is None:
-            bar.reset(total=event.total_steps)
-        if event.kind == "step":
-            bar.update(1)
-            if event.step % 20 == 0:
-                bar.set_postfix(d=f"{event.critic_loss:.3f}", g=f"{event.generator_loss:.3f}", refresh=False)
-        elif event.kind == "sample":
-            line = f"epoch {event.epoch:5.2f}  critic {event.critic_loss:.3f}  generator {event.generator_loss:.3f}  "
-            line += f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
-            if samples:
-                name = samples / f"epoch-{event.epoch:06.2f}.png"
-                Image.fromarray(event.grid).save(name)
-                line += f"  {name}"
-            bar.write(line)
-        else:
-            final = event
-    bar.close()
+
+    def sample_line(event) -> str:
+        line = f"epoch {event.epoch:5.2f}  critic {event.critic_loss:.3f}  generator {event.generator_loss:.3f}  "
+        line += f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
+        if samples:
+            name = samples / f"epoch-{event.epoch:06.2f}.png"
+            Image.fromarray(event.grid).save(name)
+            line += f"  {name}"
+        return line
+
+    events = train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds)
+    final = follow(events, f"{recipe.name} on {device.type}", gan_figures, sample_line)
     if final is None or final.generator is None:
         print(f"error: {final.message if final else 'training produced no generator'}", file=sys.stderr)
         return 1
     output = save_generator(final.generator, args.output)
     print(f"{final.kind}: {final.step} steps ({final.epoch:.2f} epochs) in {final.elapsed_s:.1f}s; saved {output}")
     return 0
+
+
+def gan_figures(event) -> dict:
+    return {"d": f"{event.critic_loss:.3f}", "g": f"{event.generator_loss:.3f}"}
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
