@@ -11,6 +11,7 @@ from pathlib import Path
 
 from digitpad.bench.harness import CHROMIUM_ARGS, Server, percentiles
 from digitpad.bench.latency import bad_input_latency
+from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
 
 # In the page: when the pen went down and up on the pad, and when what the answer shows (the
 # top label and the 28x28 image read) changed, on the page's own clock.
@@ -75,7 +76,6 @@ def browser_section(drawings: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     from digitpad.app.draw import EMPTY_HINT
-    from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
 
     rows = []
     with Server() as server, sync_playwright() as p:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from digitpad.bench.harness import Server, percentiles, synthetic_pad
 
@@ -18,7 +19,6 @@ from digitpad.bench.harness import Server, percentiles, synthetic_pad
 def pad_pngs(count: int, folder: str) -> list[str]:
     """`count` different drawings of a "3" on a 280 px pad, as PNG files: visitors do not send
     identical bytes (and Gradio 6.31 races when two uploads are byte for byte the same)."""
-    from PIL import Image
 
     rng = np.random.default_rng(abs(hash(folder)) % 2**32)
     paths = []
@@ -62,7 +62,6 @@ def visitor_group(url: str, visitors: int, drawings: int, start_at: float) -> li
 def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
     """`visitors` gradio_client visitors drawing at once, spread over a few processes so the
     load generator's own Python threads do not queue behind one GIL."""
-    from concurrent.futures import ProcessPoolExecutor
 
     processes = max(1, min(processes, visitors))
     groups = [visitors // processes + (i < visitors % processes) for i in range(processes)]

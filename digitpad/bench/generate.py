@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
+from PIL import Image
 
+from digitpad.bench.gan_anchors import register
+from digitpad.bench.judge import load_judge, score_on_test_set
+from digitpad.gan.engine import GAN_RECIPES, train_gan
+from digitpad.gan.generator import Generator, load_generator
 from digitpad.read.classifier import load_classifier
 from digitpad.training.data import MNIST
 from digitpad.training.device import physical_cores
@@ -20,14 +26,7 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
     conditional GAN), each trained here by the same engine for `anchor_seconds` (default: as long as the
     bundled generator trained), all scored on MNIST's full test set (`judge.score_on_test_set`). Each one's
     sample grid (a row per digit asked for) is written to `grids`/NAME.png."""
-    from dataclasses import replace
-
-    from PIL import Image
-
-    from digitpad.bench.judge import load_judge, score_on_test_set
-    from digitpad.gan.engine import GAN_RECIPES, train_gan
-    from digitpad.gan.generator import Generator, load_generator
-
+    register()  # the anchors' networks and recipes, into the GAN engine's registries
     torch.set_num_threads(physical_cores())
     clf, judge = load_classifier(), load_judge()
     bundled = load_generator()

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image, ImageDraw
 
 from digitpad.training.device import physical_cores
 
@@ -34,7 +37,6 @@ def pad_value(alpha: np.ndarray) -> dict:
 
 def synthetic_pad(size: int, shift: tuple[int, int] = (0, 0)) -> dict:
     """A pad value with a drawn "3", moved by `shift` px."""
-    from PIL import Image, ImageDraw
 
     alpha = Image.new("L", (size, size), 0)
     s, (dx, dy) = size / 280, shift
@@ -58,7 +60,6 @@ class Server:
     """
 
     def __init__(self, env: dict | None = None, log: Path | None = None):
-        import socket
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -84,7 +85,6 @@ class Server:
         return self.log.read_text() if self.log else "(no log kept)"
 
     def __enter__(self) -> Server:
-        import urllib.request
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

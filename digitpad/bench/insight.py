@@ -9,7 +9,10 @@ import time
 import torch
 
 from digitpad.bench.harness import percentiles
-from digitpad.read.classifier import load_classifier
+from digitpad.read.attack import smallest_flip
+from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier
+from digitpad.read.explain import deletion_drops, explain
+from digitpad.synth.pen_digits import stroke_pad_value
 from digitpad.training.data import MNIST
 from digitpad.training.device import physical_cores
 
@@ -19,10 +22,6 @@ def insight_section(data: MNIST, drawings: int) -> list[dict]:
     and the time each costs per drawing."""
     from digitpad.app.inputs import Models
     from digitpad.app.insight import fool_answer, inside_answer, why_answer
-    from digitpad.read.attack import smallest_flip
-    from digitpad.read.classifier import ROBUST_WEIGHTS
-    from digitpad.read.explain import deletion_drops, explain
-    from digitpad.synth.pen_digits import stroke_pad_value
 
     torch.set_num_threads(physical_cores())
     clf = load_classifier()

@@ -9,12 +9,14 @@ import time
 import torch
 
 from digitpad.bench.harness import percentiles, synthetic_pad
+from digitpad.ink.preprocess import to_mnist
+from digitpad.ink.strokes import parse_strokes, strokes_to_mnist
 from digitpad.read.classifier import load_classifier
+from digitpad.synth.pen_digits import stroke_pad_value
 from digitpad.training.device import physical_cores
 
 
 def latency_section(repeats: int) -> list[dict]:
-    from digitpad.ink.preprocess import to_mnist
 
     torch.set_num_threads(physical_cores())
     classifier = load_classifier()
@@ -40,8 +42,6 @@ def latency_section(repeats: int) -> list[dict]:
 def strokes_latency(repeats: int) -> list[float]:
     """Seconds per stroke pad update, in process: the value as the browser sends it (the test
     digits 0-9 drawn on the 320 px pad) -> parsed -> rendered in MNIST format -> probabilities."""
-    from digitpad.ink.strokes import parse_strokes, strokes_to_mnist
-    from digitpad.synth.pen_digits import stroke_pad_value
 
     classifier = load_classifier()
     values = [stroke_pad_value(d) for d in range(10)]

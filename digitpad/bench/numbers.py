@@ -11,12 +11,12 @@ import torch
 
 from digitpad.bench.harness import percentiles
 from digitpad.read.classifier import load_classifier
+from digitpad.synth.number_set import KINDS, number_set
 from digitpad.training.data import MNIST
 from digitpad.training.device import physical_cores
 
 
 def number_section(data: MNIST, per_kind: int) -> list[dict]:
-    from digitpad.synth.number_set import KINDS, number_set
 
     torch.set_num_threads(physical_cores())
     classifier = load_classifier()

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.bench.harness import Server
+from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
+from digitpad.teach.store import CorrectionStore
 
 
 def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[dict]:
@@ -16,9 +18,6 @@ def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[d
     moment; then the seven-segment writer corrects 3 drawings per digit, presses Teach it, and
     draws `new_per_digit` new ones of each digit."""
     from gradio_client import Client
-
-    from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
-    from digitpad.teach.store import CorrectionStore
 
     rows = []
     with Server() as server:

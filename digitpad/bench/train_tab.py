@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from digitpad.training.data import MNIST
 from digitpad.training.engine import train
 from digitpad.training.recipes import get_recipe
+from digitpad.training.retrain import LIVE_EVAL_IMAGES, Settings, cached_mnist, defaults_for, retrain
 
 
 def train_tab_overhead(data: MNIST) -> list[dict]:
     """The Train tab's run (live curves, watched digits, the HTML views, the confusion matrix,
     filters and mistakes) against the bare engine on the same recipe: wall seconds of each."""
-    import threading
 
     from digitpad.app.train import final_views, guesses_view
-    from digitpad.training.retrain import LIVE_EVAL_IMAGES, Settings, cached_mnist, defaults_for, retrain
 
     cached_mnist()
     recipe = get_recipe("quick")

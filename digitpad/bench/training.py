@@ -10,6 +10,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
 from digitpad.mnist_format import MNIST_MEAN, MNIST_STD
@@ -59,7 +60,6 @@ class PILDigits(torch.utils.data.Dataset):
         return len(self.labels)
 
     def __getitem__(self, i):
-        from PIL import Image
 
         return self.transform(Image.fromarray(self.images[i], mode="L")), self.labels[i]
 
