@@ -8,7 +8,7 @@
   a sigmoid; the critic sees the picture with 10 label channels, two strided convs, global max
   pool; no batch norm, LeakyReLU(0.2), BCE from logits, Adam(3e-4), batch 64, 20 epochs.
 
-Both take (z, digit) like `generate.DigitGenerator`, and their critics return (logit, None) (no
+Both take (z, digit) like `gan.networks.DigitGenerator`, and their critics return (logit, None) (no
 auxiliary digit logits), so that one engine trains all three (the DCGAN ignores the digit).
 Deviations from the originals, all small: D ends in a logit and the loss is BCE-with-logits (the
 same loss as sigmoid + BCELoss, computed stably); Keras's CGAN step draws fresh z for its G update
@@ -94,7 +94,7 @@ class DCGANDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
-        return self.main(x).flatten(), None  # (logit, no digit logits: see `generate.DigitCritic`)
+        return self.main(x).flatten(), None  # (logit, no digit logits: see `gan.networks.DigitCritic`)
 
 
 @dataclass

@@ -98,7 +98,7 @@ def diversity(features: np.ndarray, digits: np.ndarray, real: np.ndarray, real_d
 def score_on_test_set(
     generator: Generator, classifier: Classifier, judge: Classifier, data: MNIST, per_digit: int = 200, seed: int = 2026
 ) -> dict:
-    """The benchmark's figures for a `generate.Generator` against MNIST's full test set:
+    """The benchmark's figures for a `gan.generator.Generator` against MNIST's full test set:
 
     - agreement of the bundled classifier and of the judge on `per_digit` samples of each digit;
     - the Fréchet distance of 10,000 samples (the test set's digits, one for one) to the 10,000 test

@@ -14,7 +14,7 @@ Steps of `read_number`:
      least ink from top to bottom (seam carving), round a digit that leans into its neighbour.
      Every piece between two cuts, of a plausible width, is a candidate digit.
   5. every candidate piece is framed as MNIST frames a digit (`preprocess.mnist_frame`) and
-     scored in one batch by the verifier (`number_verifier`): "a whole 0" ... "a whole 9" or
+     scored in one batch by the verifier (`training.number_verifier`): "a whole 0" ... "a whole 9" or
      "not one digit". Dynamic programming keeps the split of each group whose pieces are most
      surely whole digits (a piece implausibly wide or narrow for its digit counts against it).
   6. the chosen pieces are read by the classifier, the whole number in one batch.

@@ -10,7 +10,7 @@ is: a piece holding nearly all of one digit's ink and little of any other is tha
 (0-9), every other piece (halves, slivers, two digits together) is "not one digit" (10).
 Training pieces come from MNIST's training split, validation pieces from its validation
 split, test pieces from test digits 0-4999. It is trained by the same engine as the
-classifier (`train.train`).
+classifier (`training.engine.train`).
 """
 
 from __future__ import annotations
