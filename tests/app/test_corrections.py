@@ -57,6 +57,7 @@ def top_guess(client, value, choice: str = "mine") -> str:
     return client.predict(value, choice, api_name="/predict_strokes")[0]["label"]
 
 
+@pytest.mark.slow
 def test_correct_teach_it_then_new_drawings_are_read_right_for_this_visitor_only(visitors):
     me, other = visitors
     values, labels = segment_drawings(3, first_seed=0)

@@ -3,7 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_bench_smoke_mode_runs_every_section(tmp_path):
     out = tmp_path / "bench.json"
     result = subprocess.run(

@@ -105,6 +105,7 @@ def small(mnist: MNIST, n: int = 640) -> MNIST:
                  mnist.test_images[:100], mnist.test_labels[:100], mnist.checksums)  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(GAN_RECIPES))
 def test_the_engine_trains_every_gan_and_ends_with_a_generator(mnist, name):
     recipe = replace(GAN_RECIPES[name], epochs=0.2 if name == "dcgan" else 1, samples_per_epoch=1)
@@ -118,6 +119,7 @@ def test_the_engine_trains_every_gan_and_ends_with_a_generator(mnist, name):
     assert final.generator.sample([0, 9], seed=1).shape == (2, 28, 28)
 
 
+@pytest.mark.slow
 def test_a_run_is_seeded_and_stops_when_asked(mnist):
     recipe = replace(GAN_RECIPES["cgan"], epochs=0.5)
     runs = [[e for e in train_gan(recipe, small(mnist), seed=7)][-1] for _ in range(2)]

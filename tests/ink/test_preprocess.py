@@ -152,6 +152,7 @@ def test_bad_files_are_clear_errors(tmp_path):
         to_mnist(str(text))
 
 
+@pytest.mark.slow
 def test_redrawn_mnist_digits_are_read_as_well_as_the_originals(mnist, classifier):
     """All 10,000 MNIST test digits re-stroked on a big canvas (other scale, place, brush
     width) -> to_mnist -> the bundled model: accuracy within 1 point of the raw images'."""

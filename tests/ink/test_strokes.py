@@ -162,6 +162,7 @@ def test_the_limits_themselves_are_accepted():
 # ------------------------------------------------------------------ the reference test
 
 
+@pytest.mark.slow
 def test_redrawn_mnist_digits_are_read_nearly_as_well_as_the_originals(mnist, classifier):
     """All 10,000 MNIST test digits re-stroked on a 400 px pad (the same strokes as
     test_preprocess's reference test draws) -> strokes_to_mnist -> the bundled model.

@@ -42,6 +42,7 @@ def test_adversarial_batch_leaves_the_parameters_trainable(classifier, mnist):
     assert (x_adv - x).abs().max() <= 0.3 + 1e-6
 
 
+@pytest.mark.slow
 def test_fool_it_flips_the_bundled_model_with_a_small_change(classifier, mnist):
     for i in range(3):
         image = mnist.test_images[i].numpy()
@@ -52,6 +53,7 @@ def test_fool_it_flips_the_bundled_model_with_a_small_change(classifier, mnist):
         assert classifier.predict_proba(flip.image).argmax() == flip.digit  # read as the app shows it
 
 
+@pytest.mark.slow
 def test_the_bundled_model_collapses_under_attack(classifier, mnist):
     images, labels = mnist.test_images[:200], mnist.test_labels[:200]
     clean = robust_accuracy(classifier.model, images, labels, 0.0, classifier.mean, classifier.std)
@@ -60,6 +62,7 @@ def test_the_bundled_model_collapses_under_attack(classifier, mnist):
     assert clean >= 98 and at_01 <= 50
 
 
+@pytest.mark.slow
 def test_the_robust_model_on_500_test_digits(robust, mnist):
     """Test digits 0-499: clean accuracy, and PGD-40 (step 0.01, random start) at ε = 0.3."""
     images, labels = mnist.test_images[:500], mnist.test_labels[:500]
@@ -69,6 +72,7 @@ def test_the_robust_model_on_500_test_digits(robust, mnist):
     assert clean >= 98.5 and at_03 >= 85
 
 
+@pytest.mark.slow
 def test_no_sign_of_gradient_masking(robust, classifier, mnist):
     """Accuracy falls as ε and the steps grow; restarts and a black-box (transfer) attack do no better
     than one white-box PGD run by more than noise."""
@@ -87,6 +91,7 @@ def test_no_sign_of_gradient_masking(robust, classifier, mnist):
     assert transfer >= by_eps[2]  # another model's examples fool it less than its own gradients
 
 
+@pytest.mark.slow
 def test_fool_it_needs_a_larger_change_for_the_robust_model(robust, classifier, mnist):
     for i in range(3):
         image = mnist.test_images[i].numpy()

@@ -5,6 +5,7 @@ from digitpad.read.classifier import BUNDLED_WEIGHTS
 from digitpad.training.evaluation import evaluate
 
 
+@pytest.mark.slow
 def test_bundled_weights_meet_the_bar(classifier, mnist):
     acc, _, _ = evaluate(classifier.model, mnist.test_images, mnist.test_labels, classifier.mean, classifier.std)
     assert acc >= 99.60

@@ -4,12 +4,14 @@ and the feature maps of the Inside view."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from digitpad.model import build_model
 from digitpad.read.explain import PixelModel, deletion_drops, explain, layer_maps, overlay
 
 
+@pytest.mark.slow
 def test_deleting_the_top_ink_costs_at_least_twice_a_random_deletion(classifier, mnist):
     """200 test digits (0-199, inside 0-4999): delete the 15% of the ink with the largest attribution,
     or a random 15%: the read digit's probability falls at least 2x as much on average."""

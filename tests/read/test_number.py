@@ -98,6 +98,7 @@ def test_touching_pairs_are_split(classifier, test_digits):
     assert right >= 0.7 * len(pairs), f"{right}/{len(pairs)} touching pairs read right"  # 26/34 measured
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_composed_numbers_at_the_goal_rates(classifier, test_digits, kind):
     numbers = number_set(*test_digits, kind, NUMBERS_PER_KIND, seed=1)
@@ -115,6 +116,7 @@ def test_more_than_max_digits_is_capped_with_a_note(classifier):
     assert str(MAX_DIGITS) in reading.note
 
 
+@pytest.mark.slow
 def test_bad_pictures_get_an_answer_or_a_clear_error(classifier):
     for picture in bad_number_pictures().values():  # 200 specks, a 10,000 px strip, a stroke across, no digits
         reading = classifier.read_number(picture)

@@ -29,6 +29,7 @@ def taught(classifier, mnist):
     return updates, images_of(new_values), new_labels, before
 
 
+@pytest.mark.slow
 def test_new_drawings_in_that_style_are_read_right_after_teach_it(classifier, taught):
     updates, images, labels, _ = taught
     final = updates[-1]
@@ -39,6 +40,7 @@ def test_new_drawings_in_that_style_are_read_right_after_teach_it(classifier, ta
     assert before < 0.95 <= after
 
 
+@pytest.mark.slow
 def test_mnist_is_not_forgotten(taught):
     final = taught[0][-1]
     print(f"fine-tuned model: {final.test_acc:.2f}% on MNIST test, {final.train_seconds:.1f} s of training")
@@ -46,12 +48,14 @@ def test_mnist_is_not_forgotten(taught):
     assert final.classifier.metadata["recipe"] == "finetune" and final.classifier.metadata["corrections"] == 30
 
 
+@pytest.mark.slow
 def test_the_model_others_use_is_untouched(classifier, taught):
     before = taught[3]
     assert all(torch.equal(before[k], v) for k, v in classifier.model.state_dict().items())
     assert taught[0][-1].classifier.model is not classifier.model
 
 
+@pytest.mark.slow
 def test_the_status_streams_while_it_learns(taught):
     statuses = [u.status for u in taught[0]]
     assert any(s.startswith("Teaching your model on cpu: epoch") for s in statuses), statuses

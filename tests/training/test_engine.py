@@ -15,6 +15,7 @@ def run(recipe, mnist, **kwargs):
     return events, events[-1]
 
 
+@pytest.mark.slow
 def test_short_run_really_learns(mnist):
     recipe = get_recipe("quick", epochs=1, batch_size=128)
     events, final = run(recipe, mnist, train_subset=4096)
@@ -32,6 +33,7 @@ def test_short_run_really_learns(mnist):
     assert all(e.train_eval_acc is not None and e.val_loss is not None for e in events if e.kind == "eval")
 
 
+@pytest.mark.slow
 def test_live_evaluation_and_watched_digits(mnist):
     """Live curves score fixed samples; the watched digits get probabilities at every evaluation."""
     recipe = get_recipe("quick", epochs=0.5)
@@ -51,6 +53,7 @@ def test_training_subset_is_a_fixed_random_sample():
     assert torch.equal(fixed_sample(100, None), torch.arange(100))
 
 
+@pytest.mark.slow
 def test_small_set_overfits_and_evaluations_are_capped(mnist):
     """500 images, many epochs, no dropout: the network learns its training set by heart."""
     recipe = get_recipe("quick", epochs=40, batch_size=25)
@@ -60,12 +63,14 @@ def test_small_set_overfits_and_evaluations_are_capped(mnist):
     assert final.train_eval_acc >= 99.0 and final.train_eval_acc - final.val_acc >= 3.0
 
 
+@pytest.mark.slow
 def test_same_seed_same_run(mnist):
     recipe = get_recipe("quick", epochs=0.25)
     losses = [[e.train_loss for e in train(recipe, mnist, seed=3, train_subset=2048) if e.kind == "step"] for _ in "ab"]
     assert losses[0] == losses[1]
 
 
+@pytest.mark.slow
 def test_stop_between_steps(mnist):
     stop = threading.Event()
     events = []
@@ -85,6 +90,7 @@ def test_stop_between_steps(mnist):
     assert kinds[-1] == "stopped" and kinds.count("step") == 2
 
 
+@pytest.mark.slow
 def test_divergence_is_reported(mnist):
     recipe = get_recipe("seed", lr=1e6, epochs=0.2)
     final = list(train(recipe, mnist, train_subset=2048))[-1]
@@ -124,6 +130,7 @@ def test_unknown_recipe():
         get_recipe("fast")
 
 
+@pytest.mark.slow
 def test_adversarial_training_runs_through_the_engine(mnist):
     recipe = get_recipe("robust", epochs=1, batch_size=128)
     events = list(train(recipe, mnist, "cpu", train_subset=512, live_eval=256, eval_test=False))

@@ -23,6 +23,7 @@ def test_labelled_pieces(test_pieces):
     assert set(labels[whole]) <= set(range(10)) and len(set(labels[whole])) == 10
 
 
+@pytest.mark.slow
 def test_verifier_data_splits(mnist):
     data = verifier_data(mnist, numbers=12, seed=1)
     for images, labels in ((data.train_images, data.train_labels), (data.val_images, data.val_labels)):

@@ -47,6 +47,7 @@ def test_training_can_be_disabled(monkeypatch):
         next(retrain(settings(), threading.Event()))
 
 
+@pytest.mark.slow
 def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
     updates = list(retrain(settings(epochs=0.5), threading.Event(), owner="tester"))
     final = updates[-1]
@@ -85,12 +86,14 @@ def test_overfitting_note():
     assert all(word in note for word in ("more training images", "augmentation", "dropout", "weight decay"))
 
 
+@pytest.mark.slow
 def test_wall_clock_cap_stops_the_run(mnist):
     final = list(retrain(settings(epochs=30), threading.Event(), max_seconds=5.0))[-1]  # 30 epochs: minutes
     assert final.status.startswith("stopped early (time limit of this deployment): test accuracy")
     assert final.classifier is not None
 
 
+@pytest.mark.slow
 def test_stop_keeps_the_curves_so_far(mnist):
     stop, updates = threading.Event(), []
     for update in retrain(settings(epochs=1), stop):
@@ -122,6 +125,7 @@ def another_run_in_progress():
         thread.join()
 
 
+@pytest.mark.slow
 def test_stop_while_waiting_for_another_run(mnist):
     stop = threading.Event()
     second = retrain(settings(), stop)
@@ -132,6 +136,7 @@ def test_stop_while_waiting_for_another_run(mnist):
     assert final.done and final.status == "Stopped before it started; the previous model stays in use."
 
 
+@pytest.mark.slow
 def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
     monkeypatch.setitem(retrain_module.LIMITS, "lr", (1e-6, 1e9))  # absurd enough for NaN
     final = list(retrain(settings(model="lenet5", recipe="seed", lr=1e8, epochs=0.3), threading.Event()))[-1]
@@ -139,6 +144,7 @@ def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
     assert final.classifier is None
 
 
+@pytest.mark.slow
 def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
     seed_run = settings(model="lenet5", recipe="seed", lr=10.0, epochs=0.3, dropout=None)
     final = list(retrain(seed_run, threading.Event()))[-1]
@@ -146,6 +152,7 @@ def test_run_that_does_not_learn_keeps_the_previous_model(mnist):
     assert "previous model stays in use" in final.status and final.classifier is None
 
 
+@pytest.mark.slow
 def test_one_run_at_a_time(mnist):
     second = retrain(settings(), threading.Event())
     with another_run_in_progress():
@@ -165,6 +172,7 @@ def test_old_downloads_are_deleted(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png", "w3.safetensors", "w4.safetensors"]
 
 
+@pytest.mark.slow
 def test_a_job_is_plain_data_and_stops_through_its_file(mnist, tmp_path):
     """What ZeroGPU needs (the engine call runs in another process): the job and every event it
     yields survive pickling, and the run stops when its stop file appears."""
@@ -185,6 +193,7 @@ def test_a_job_is_plain_data_and_stops_through_its_file(mnist, tmp_path):
     assert kinds.count("step") <= 2 + event.step  # thinned: at most one step event per PROGRESS_SECONDS
 
 
+@pytest.mark.slow
 def test_retrain_can_include_corrections(mnist):
     import numpy as np
 
