@@ -153,7 +153,8 @@ def train(
             yield last
             run.window.reset()
 
-    # else stopped before the first evaluation, or the recipe keeps the final weights: keep what we have
+    # the weights with the lowest validation loss; stopped before the first evaluation, or a recipe that keeps
+    # the final weights: what we have
     if best_state is not None and not recipe.keep_last:
         model.load_state_dict(best_state)
     yield final_event(run, recipe, model, score, data, last, bf16, eval_test, time_to_99, optimizer)
