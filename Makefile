@@ -1,10 +1,11 @@
 # Two commands: `make demo` and `make test`. Both create .venv and install what they need.
+# `make check` is the developers' fast loop: lint and the tests that need no browser and no training run.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test check lint format bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,11 @@ test: $(VENV)/.test  ## lint, then the whole test suite (unit, server and browse
 	$(PY) -m ruff check . deploy/serve-replicas
 	$(PY) -m ruff format --check . deploy/serve-replicas
 	$(PY) -m pytest $(ARGS)
+
+check: $(VENV)/.test  ## lint, then the tests not marked browser or slow (under 3 minutes on 2 CPU cores)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -m "not browser and not slow" $(ARGS)
 
 format: $(VENV)/.test
 	$(PY) -m ruff format . deploy/serve-replicas

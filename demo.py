@@ -8,8 +8,8 @@ import sys
 
 from digitpad.app import build_demo, launch_kwargs
 from digitpad.checkpoint import WeightsError
-from digitpad.corrections import default_store
-from digitpad.hub_sync import start_periodic_push
+from digitpad.teach.hub_sync import start_periodic_push
+from digitpad.teach.store import default_store
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,10 +1,10 @@
 """digitpad: draw a digit, a convolutional network reads it live."""
 
-from digitpad.classifier import Classifier, load_classifier
-from digitpad.generate import Generator, load_generator
-from digitpad.number import DigitReading, NumberReading
-from digitpad.preprocess import DrawingError, to_mnist
-from digitpad.strokes import StrokeError, parse_strokes, strokes_to_mnist
+from digitpad.gan.generator import Generator, load_generator
+from digitpad.ink.preprocess import DrawingError, to_mnist
+from digitpad.ink.strokes import StrokeError, parse_strokes, strokes_to_mnist
+from digitpad.read.classifier import Classifier, load_classifier
+from digitpad.read.number import DigitReading, NumberReading
 
 __all__ = [
     "Classifier",

@@ -3,6 +3,9 @@
 Metadata (all strings, as safetensors wants) says what the file is and how it was made:
 architecture and config, normalisation, recipe and hyper-parameters, seed, date, device,
 training seconds, validation and test accuracy, and the MNIST checksums.
+
+The bundled weights files are named here, once: the classifier, its robust sibling, the number
+reader's verifier, the generator, and the benchmark's independent judge.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from torch import nn
 
 from digitpad.model import MODELS, build_model
 
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+BUNDLED_WEIGHTS = WEIGHTS_DIR / "digitnet.safetensors"  # the default classifier (recipe `best`)
+ROBUST_WEIGHTS = WEIGHTS_DIR / "digitnet-robust.safetensors"  # adversarially trained (recipe `robust`)
+VERIFIER_WEIGHTS = WEIGHTS_DIR / "digit-verifier.safetensors"  # the number reader's "one whole digit?" network
+BUNDLED_GENERATOR = WEIGHTS_DIR / "generator.safetensors"  # the conditional GAN's generator (recipe `cgan`)
+JUDGE_WEIGHTS = WEIGHTS_DIR / "lenet5-judge.safetensors"  # generated digits' independent judge (recipe `judge`)
 FORMAT = "digitpad/1"
 REQUIRED_METADATA = ("format", "architecture", "config", "normalization")
 

@@ -13,11 +13,12 @@ from digitpad.mnist_format import NUM_CLASSES
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.data import load_mnist
-    from digitpad.train import confusion_matrix, get_recipe, pick_device, train
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+    from digitpad.training.engine import train
+    from digitpad.training.evaluation import confusion_matrix
+    from digitpad.training.recipes import get_recipe
 
     recipe = get_recipe(args.recipe, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     if args.no_augment:
@@ -28,13 +29,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     output = Path(args.output or f"runs/{recipe.model}-{recipe.name}.safetensors")
     board = None
     if args.tensorboard:
-        from digitpad.tensorboard_log import TensorBoardLog
+        from digitpad.training.tensorboard_log import TensorBoardLog
 
         board = TensorBoardLog(args.tensorboard)
-    bar = tqdm(total=None, unit="step", disable=args.json and not sys.stderr.isatty(), file=sys.stderr)
-    bar.set_description(f"{recipe.name}: {recipe.model} on {device.type}")
-    final = None
-    for event in train(
+    events = train(
         recipe,
         data,
         device,
@@ -43,25 +41,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_seconds=args.max_seconds,
         torch_compile=args.compile,
         train_subset=args.train_images,
-    ):
-        if board:
-            board.add(event)
-        if bar.total is None:
-            bar.reset(total=event.total_steps)
-        if event.kind == "step":
-            bar.update(1)
-            if event.step % 20 == 0:
-                bar.set_postfix(loss=f"{event.train_loss:.3f}", acc=f"{event.train_acc:.1f}%", refresh=False)
-        elif event.kind == "eval":
-            bar.write(
-                f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
-                f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
-                f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s",
-                file=sys.stderr if args.json else sys.stdout,
-            )
-        else:
-            final = event
-    bar.close()
+    )
+    description = f"{recipe.name}: {recipe.model} on {device.type}"
+    final = follow(events, description, train_figures, eval_line, board, quiet=args.json)
     if final is None or final.model is None:
         if board:
             board.close()  # the scalars so far stay readable
@@ -70,6 +52,50 @@ def cmd_train(args: argparse.Namespace) -> int:
     save_checkpoint(final.model, output, **final.metadata)
     if board:
         board.finish(final, confusion_matrix(data.test_labels, final.test_predictions))
+    print_training_summary(final, recipe, output, args.json)
+    return 0
+
+
+def follow(events, description: str, figures, line, board=None, quiet: bool = False):
+    """A tqdm bar over an engine's events, with `figures(event)` beside it every 20 steps, and `line(event)`
+    printed at each evaluation or sample grid (to stderr when `quiet`: --json keeps stdout for the summary);
+    TensorBoard gets every event when `board`. Returns the final event (None if there was none)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, unit="step", disable=quiet and not sys.stderr.isatty(), file=sys.stderr)
+    bar.set_description(description)
+    final = None
+    for event in events:
+        if board:
+            board.add(event)
+        if bar.total is None:
+            bar.reset(total=event.total_steps)
+        if event.kind == "step":
+            bar.update(1)
+            if event.step % 20 == 0:
+                bar.set_postfix(**figures(event), refresh=False)
+        elif event.kind in ("eval", "sample"):
+            bar.write(line(event), file=sys.stderr if quiet else sys.stdout)
+        else:
+            final = event
+    bar.close()
+    return final
+
+
+def eval_line(event) -> str:
+    return (
+        f"epoch {event.epoch:5.2f}  train loss {event.train_loss:.4f} acc {event.train_acc:6.2f}%  "
+        f"val {event.val_acc:6.2f}%  test {event.test_acc:6.2f}%  "
+        f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
+    )
+
+
+def train_figures(event) -> dict:
+    return {"loss": f"{event.train_loss:.3f}", "acc": f"{event.train_acc:.1f}%"}
+
+
+def print_training_summary(final, recipe, output: Path, as_json: bool) -> None:
+    """The finished run in a sentence, or (--json) as one JSON line."""
     summary = {
         "recipe": recipe.name,
         "model": recipe.model,
@@ -83,14 +109,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         "images_per_s": round(final.images_per_s),
         "output": str(output),
     }
-    if args.json:
+    if as_json:
         print(json.dumps(summary))
     else:
         print(
             f"{final.kind}: test accuracy {final.test_acc:.2f}% (val {final.val_acc:.2f}%) in {final.elapsed_s:.1f}s "
             f"of training; 99% reached after {summary['time_to_99_s']}s; saved {output}"
         )
-    return 0
 
 
 def format_confusion(matrix: np.ndarray) -> str:
@@ -100,9 +125,9 @@ def format_confusion(matrix: np.ndarray) -> str:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.data import load_mnist
-    from digitpad.train import confusion_matrix, evaluate
+    from digitpad.read.classifier import load_classifier
+    from digitpad.training.data import load_mnist
+    from digitpad.training.evaluation import confusion_matrix, evaluate
 
     clf = load_classifier(args.weights)
     data = load_mnist(args.data_dir)
@@ -114,7 +139,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print("per-class accuracy: " + "  ".join(f"{d}: {a:.2f}%" for d, a in enumerate(per_class)))
     print(format_confusion(matrix))
     if args.plots:
-        from digitpad.plots import save_confusion_png, save_mistakes_png
+        from digitpad.training.plots import save_confusion_png, save_mistakes_png
 
         out = Path(args.plots)
         out.mkdir(parents=True, exist_ok=True)
@@ -132,8 +157,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.preprocess import DrawingError
+    from digitpad.ink.preprocess import DrawingError
+    from digitpad.read.classifier import load_classifier
 
     clf = load_classifier(args.weights)
     status = 0
@@ -154,8 +179,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from digitpad.classifier import load_classifier
-    from digitpad.preprocess import DrawingError
+    from digitpad.ink.preprocess import DrawingError
+    from digitpad.read.classifier import load_classifier
 
     clf = load_classifier(args.weights)
     status = 0
@@ -179,9 +204,10 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_train_verifier(args: argparse.Namespace) -> int:
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.data import load_mnist
-    from digitpad.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
-    from digitpad.train import pick_device, train
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+    from digitpad.training.engine import train
+    from digitpad.training.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
 
     device = pick_device(args.device)
     mnist = load_mnist(args.data_dir)
@@ -210,7 +236,7 @@ def cmd_train_verifier(args: argparse.Namespace) -> int:
 
 
 def cmd_corrections(args: argparse.Namespace) -> int:
-    from digitpad.corrections import CorrectionStore, default_store
+    from digitpad.teach.store import CorrectionStore, default_store
 
     store = CorrectionStore(args.database) if args.database else default_store()
     if args.action == "list":
@@ -230,7 +256,7 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     elif args.action == "clear":
         print(f"deleted {store.forget()} corrections from {store.where}")
     else:  # push
-        from digitpad.hub_sync import hub_target, push_corrections
+        from digitpad.teach.hub_sync import hub_target, push_corrections
 
         target = hub_target()
         if target is None:
@@ -243,10 +269,10 @@ def cmd_corrections(args: argparse.Namespace) -> int:
 def cmd_attack(args: argparse.Namespace) -> int:
     import torch
 
-    from digitpad.attack import robust_accuracy, transfer_accuracy
-    from digitpad.classifier import load_classifier
-    from digitpad.data import load_mnist
-    from digitpad.train import physical_cores, pick_device
+    from digitpad.read.attack import robust_accuracy, transfer_accuracy
+    from digitpad.read.classifier import load_classifier
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import physical_cores, pick_device
 
     torch.set_num_threads(physical_cores())
     device = pick_device(args.device)
@@ -282,11 +308,11 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from PIL import Image
-    from tqdm import tqdm
 
-    from digitpad.data import load_mnist
-    from digitpad.generate import GAN_RECIPES, save_generator, train_gan
-    from digitpad.train import pick_device
+    from digitpad.gan.engine import GAN_RECIPES, train_gan
+    from digitpad.gan.generator import save_generator
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
 
     recipe = GAN_RECIPES[args.recipe]
     recipe = replace(recipe, epochs=recipe.epochs if args.epochs is None else args.epochs)
@@ -295,27 +321,18 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     samples = Path(args.samples) if args.samples else None
     if samples:
         samples.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=None, unit="step", file=sys.stderr)
-    bar.set_description(f"{recipe.name} on {device.type}")
-    final = None
-    for event in train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds):
-        if bar.total is None:
-            bar.reset(total=event.total_steps)
-        if event.kind == "step":
-            bar.update(1)
-            if event.step % 20 == 0:
-                bar.set_postfix(d=f"{event.critic_loss:.3f}", g=f"{event.generator_loss:.3f}", refresh=False)
-        elif event.kind == "sample":
-            line = f"epoch {event.epoch:5.2f}  critic {event.critic_loss:.3f}  generator {event.generator_loss:.3f}  "
-            line += f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
-            if samples:
-                name = samples / f"epoch-{event.epoch:06.2f}.png"
-                Image.fromarray(event.grid).save(name)
-                line += f"  {name}"
-            bar.write(line)
-        else:
-            final = event
-    bar.close()
+
+    def sample_line(event) -> str:
+        line = f"epoch {event.epoch:5.2f}  critic {event.critic_loss:.3f}  generator {event.generator_loss:.3f}  "
+        line += f"{event.images_per_s:,.0f} img/s  {event.elapsed_s:.1f}s"
+        if samples:
+            name = samples / f"epoch-{event.epoch:06.2f}.png"
+            Image.fromarray(event.grid).save(name)
+            line += f"  {name}"
+        return line
+
+    events = train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds)
+    final = follow(events, f"{recipe.name} on {device.type}", gan_figures, sample_line)
     if final is None or final.generator is None:
         print(f"error: {final.message if final else 'training produced no generator'}", file=sys.stderr)
         return 1
@@ -324,10 +341,14 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     return 0
 
 
+def gan_figures(event) -> dict:
+    return {"d": f"{event.critic_loss:.3f}", "g": f"{event.generator_loss:.3f}"}
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from digitpad.generate import load_generator
+    from digitpad.gan.generator import load_generator
 
     if not (args.digits.isascii() and args.digits.isdecimal()):
         raise ValueError(f"digits must be written with 0-9 only, e.g. 2026, not {args.digits!r}")
@@ -343,12 +364,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from digitpad.model import MODELS
-    from digitpad.train import RECIPES
-
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
+    add_model_commands(sub, fmt)
+    add_corrections_command(sub, fmt)
+    add_gan_commands(sub, fmt)
+    return parser
+
+
+def add_model_commands(sub, fmt) -> None:
+    """train, eval, predict, read, train-verifier, attack: the classifier's commands."""
+    from digitpad.model import MODELS
+    from digitpad.training.recipes import RECIPES
 
     t = sub.add_parser("train", help="train a model on MNIST", formatter_class=fmt)
     t.add_argument("--recipe", choices=list(RECIPES), default="quick", help="training recipe")
@@ -407,14 +435,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
     a.set_defaults(func=cmd_attack)
 
+
+def add_corrections_command(sub, fmt) -> None:
     c = sub.add_parser("corrections", help="the stored corrections: list, export, clear, push", formatter_class=fmt)
     c.add_argument("action", choices=["list", "export", "clear", "push"], help="what to do")
     c.add_argument("folder", nargs="?", help="for export: the image folder to write")
     c.add_argument("--database", default=None, help="SQLite file (default: $DIGITPAD_HOME/digitpad.sqlite)")
     c.set_defaults(func=cmd_corrections)
 
-    from digitpad.generate import GAN_RECIPES
 
+def add_gan_commands(sub, fmt) -> None:
+    """train-gan (the bundled recipe, or a benchmark anchor's) and generate."""
+    from digitpad.bench.gan_anchors import register
+    from digitpad.gan.engine import GAN_RECIPES
+
+    register()  # the benchmark's anchors train from here too (`--recipe dcgan`), for comparison
     g = sub.add_parser("train-gan", help="train the conditional GAN that writes digits", formatter_class=fmt)
     g.add_argument("--recipe", choices=list(GAN_RECIPES), default="cgan", help="cgan, or an anchor (benchmark)")
     g.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")
@@ -432,7 +467,6 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--weights", default=None, help="generator file (default: the bundled weights)")
     w.add_argument("--output", default="generated.png", help="PNG file to write")
     w.set_defaults(func=cmd_generate)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from digitpad.checkpoint import load_checkpoint
-from digitpad.train import RECIPES
+from digitpad.training.recipes import RECIPES
 
 
 def cli(*args, check=True):
@@ -17,8 +18,9 @@ def cli(*args, check=True):
     return result
 
 
+@pytest.mark.slow
 def test_train_json_and_tensorboard(tmp_path):
-    from digitpad.tensorboard_log import read_scalars
+    from digitpad.training.tensorboard_log import read_scalars
 
     out, board = tmp_path / "w.safetensors", tmp_path / "runs" / "quick"
     result = cli(
@@ -48,6 +50,7 @@ def test_train_rejects_bad_arguments():
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
 
 
+@pytest.mark.slow
 def test_eval_bundled_with_plots(tmp_path):
     result = cli("eval", "--plots", str(tmp_path))
     line = next(l for l in result.stdout.splitlines() if l.startswith("MNIST test:"))
@@ -57,6 +60,7 @@ def test_eval_bundled_with_plots(tmp_path):
         assert Image.open(tmp_path / name).size[0] > 100
 
 
+@pytest.mark.slow
 def test_eval_bad_weights_file(tmp_path):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not weights")
@@ -79,6 +83,7 @@ def test_predict_files(tmp_path, mnist):
     assert lines[3] == f"{blank}: no digit found (blank image)"
 
 
+@pytest.mark.slow
 def test_predict_unreadable_file(tmp_path):
     fake = tmp_path / "fake.png"
     fake.write_text("hello")
@@ -86,8 +91,9 @@ def test_predict_unreadable_file(tmp_path):
     assert result.returncode == 1 and "fake.png: error: fake.png: not a readable image" in result.stdout
 
 
+@pytest.mark.slow
 def test_read_numbers_from_files(tmp_path, mnist):
-    from digitpad.number_set import number_set
+    from digitpad.synth.number_set import number_set
 
     numbers = number_set(mnist.test_images[:5000].numpy(), mnist.test_labels[:5000].numpy(), "separate", 3, seed=5)
     files = []
@@ -108,6 +114,7 @@ def test_read_numbers_from_files(tmp_path, mnist):
     )
 
 
+@pytest.mark.slow
 def test_read_unreadable_file(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
@@ -115,8 +122,9 @@ def test_read_unreadable_file(tmp_path):
     assert result.returncode == 1 and "not a readable image" in result.stdout
 
 
+@pytest.mark.slow
 def test_corrections_list_export_clear(tmp_path):
-    from digitpad.corrections import CorrectionStore
+    from digitpad.teach.store import CorrectionStore
 
     database = tmp_path / "home" / "digitpad.sqlite"
     store = CorrectionStore(database)
@@ -135,6 +143,7 @@ def test_corrections_list_export_clear(tmp_path):
     assert cleared.stdout.strip() == f"deleted 3 corrections from {database}" and store.count() == 0
 
 
+@pytest.mark.slow
 def test_corrections_bad_uses_say_what_to_do(tmp_path):
     database = str(tmp_path / "digitpad.sqlite")
     missing = cli("corrections", "export", "--database", database, check=False)

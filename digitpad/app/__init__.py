@@ -35,10 +35,10 @@ from digitpad.app.number import build_number_tab  # noqa: E402
 from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.app.visitor_cookie import VisitorCookie  # noqa: E402
-from digitpad.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
-from digitpad.corrections import CorrectionStore, default_store  # noqa: E402
-from digitpad.generate import load_generator  # noqa: E402
-from digitpad.preprocess import MAX_PIXELS  # noqa: E402
+from digitpad.gan.generator import load_generator  # noqa: E402
+from digitpad.ink.preprocess import MAX_PIXELS  # noqa: E402
+from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
+from digitpad.teach.store import CorrectionStore, default_store  # noqa: E402
 
 # Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
 # MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.

@@ -1,6 +1,6 @@
 """The Draw tab's corrections: "Wrong? It was:" 0-9, "Teach it" and "Forget my corrections".
 
-Wiring only: `digitpad.corrections` stores a correction (SQLite), `digitpad.finetune.teach`
+Wiring only: `digitpad.teach.store` stores a correction (SQLite), `digitpad.teach.finetune.teach`
 fine-tunes the visitor's model on theirs. A visitor is their session (one page load); the
 database only ever sees a salted hash of it. Nothing is stored until a digit is pressed.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from digitpad.app.inputs import Models, chosen_model, shown_picture
-from digitpad.classifier import Classifier
-from digitpad.corrections import CorrectionsError, CorrectionStore, as_label, read_for_correction
-from digitpad.finetune import teach
-from digitpad.retrain import TRAINING_WAITERS, RunUpdate
+from digitpad.read.classifier import Classifier
+from digitpad.teach.finetune import teach
+from digitpad.teach.store import CorrectionsError, CorrectionStore, as_label, read_for_correction
+from digitpad.training.retrain import TRAINING_WAITERS, RunUpdate
 
 log = logging.getLogger("digitpad")
 

@@ -20,9 +20,9 @@ from digitpad.app.inputs import Models, chosen_model, photo_given, same_photo, s
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import StrokePad
-from digitpad.classifier import Classifier
-from digitpad.corrections import CorrectionStore
-from digitpad.number import UNSURE_BELOW
+from digitpad.read.classifier import Classifier
+from digitpad.read.number import UNSURE_BELOW
+from digitpad.teach.store import CorrectionStore
 
 PAD = 320  # px; the pad is square, this size from page load on
 LIVE_PATH = "/live"  # the pad's live WebSocket (see `app.live`)

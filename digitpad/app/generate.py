@@ -10,15 +10,16 @@ where it is read like any drawing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 import numpy as np
 from PIL import Image, ImageOps
 
 from digitpad.app.outputs import guarded, preview_file
-from digitpad.classifier import Classifier
-from digitpad.generate import ANY, MAX_COUNT, GenerateError, Generator, check_seed, requested_digits
-from digitpad.trace import picture_to_strokes
+from digitpad.gan.generator import ANY, MAX_COUNT, GenerateError, Generator, check_seed, requested_digits
+from digitpad.ink.trace import picture_to_strokes
+from digitpad.read.classifier import Classifier
 
 SHOWN = 4  # a 28x28 picture is shown at 112x112, pixel for pixel
 WALK_STEPS = 8
@@ -84,10 +85,36 @@ def style_walk(generator: Generator, asked: list[int] | None, seed: object, to_s
         return None, f"Can't walk there: {e}."
 
 
+@dataclass
+class GenerateTab:
+    tab: gr.Tab
+    digit: gr.Dropdown
+    count: gr.Slider
+    seed: gr.Number
+    go: gr.Button
+    dice: gr.Button
+    note: gr.Markdown
+    gallery: gr.Gallery
+    chosen_text: gr.Markdown
+    draw_it: gr.Button
+    to_seed: gr.Number
+    walk_image: gr.Image
+    walk_text: gr.Markdown
+    pictures: gr.State  # uint8 (N, 28, 28): what the gallery shows
+    asked: gr.State  # the digits asked for
+    chosen: gr.State  # the picture "Draw it" sends
+
+
 def build_generate_tab(
     generator: Generator, classifier: Classifier, send_to_pad: Callable[[gr.Button, Callable, list], None]
 ) -> None:
     """The Generate tab. `send_to_pad(button, fn, inputs)`: the Draw tab's way to put `fn(*inputs)` on its pad."""
+    view = generate_tab_layout()
+    wire_generate_tab(view, generator, classifier, send_to_pad)
+
+
+def generate_tab_layout() -> GenerateTab:
+    """The tab's components, placed; `wire_generate_tab` connects them."""
     with gr.Tab("Generate", id="generate") as tab:
         gr.Markdown(
             "A conditional GAN (`weights/generator.safetensors`) writes digits on request; the bundled "
@@ -126,9 +153,23 @@ def build_generate_tab(
                 scale=4,
             )  # fmt: skip
         walk_text = gr.Markdown("", elem_id="walk-caption")
-        pictures = gr.State(None)  # uint8 (N, 28, 28): what the gallery shows
-        asked = gr.State(None)  # the digits asked for
-        chosen = gr.State(0)  # the picture "Draw it" sends
+        pictures, asked, chosen = gr.State(None), gr.State(None), gr.State(0)
+
+    return GenerateTab(
+        tab, digit, count, seed, go, dice, note, gallery, chosen_text, draw_it, to_seed, walk_image, walk_text,
+        pictures, asked, chosen,
+    )  # fmt: skip
+
+
+def wire_generate_tab(
+    view: GenerateTab,
+    generator: Generator,
+    classifier: Classifier,
+    send_to_pad: Callable[[gr.Button, Callable, list], None],
+) -> None:
+    """Generate (`/generate`), the dice, the style walk, choosing a picture, the first grid, and Draw it."""
+    v = view
+    grid = [v.gallery, v.note, v.pictures, v.asked]  # what a new grid fills
 
     def generate(digit_value, count_value, seed_value):
         found, error = guarded(
@@ -143,26 +184,26 @@ def build_generate_tab(
 
     def after_new_grid(event) -> None:
         """A new grid: "Draw it" points at its first picture again, and the style walk follows the seed."""
-        event.then(lambda: (0, "Chosen: #1"), None, [chosen, chosen_text], **quiet)
-        event.then(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
+        event.then(lambda: (0, "Chosen: #1"), None, [v.chosen, v.chosen_text], **quiet)
+        event.then(walk, [v.asked, v.seed, v.to_seed], [v.walk_image, v.walk_text], **quiet)
 
     made = gr.on(
-        [go.click, digit.change, count.release, seed.submit],
+        [v.go.click, v.digit.change, v.count.release, v.seed.submit],
         generate,
-        [digit, count, seed],
-        [gallery, note, pictures, asked],
+        [v.digit, v.count, v.seed],
+        grid,
         api_name="generate",
         trigger_mode="always_last",
     )
     after_new_grid(made)
-    to_seed.submit(walk, [asked, seed, to_seed], [walk_image, walk_text], **quiet)
-    rolled = dice.click(lambda: int(np.random.default_rng().integers(0, 1_000_000)), None, seed, **quiet)
-    after_new_grid(rolled.then(generate, [digit, count, seed], [gallery, note, pictures, asked], **quiet))
+    v.to_seed.submit(walk, [v.asked, v.seed, v.to_seed], [v.walk_image, v.walk_text], **quiet)
+    rolled = v.dice.click(lambda: int(np.random.default_rng().integers(0, 1_000_000)), None, v.seed, **quiet)
+    after_new_grid(rolled.then(generate, [v.digit, v.count, v.seed], grid, **quiet))
 
     def choose(event: gr.SelectData):
         return event.index, f"Chosen: #{event.index + 1}"
 
-    gallery.select(choose, None, [chosen, chosen_text], **quiet)
+    v.gallery.select(choose, None, [v.chosen, v.chosen_text], **quiet)
 
     def first_grid(picture_set, digit_value, count_value, seed_value):
         """Opening the tab shows a grid at once (the first time)."""
@@ -170,11 +211,11 @@ def build_generate_tab(
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return generate(digit_value, count_value, seed_value)
 
-    after_new_grid(tab.select(first_grid, [pictures, digit, count, seed], [gallery, note, pictures, asked], **quiet))
+    after_new_grid(v.tab.select(first_grid, [v.pictures, v.digit, v.count, v.seed], grid, **quiet))
 
     def strokes_of(picture_set, index: int, pad_size: tuple[int, int]):
         if picture_set is None or not 0 <= index < len(picture_set):
             return None
         return picture_to_strokes(picture_set[index], *pad_size)
 
-    send_to_pad(draw_it, strokes_of, [pictures, chosen])
+    send_to_pad(v.draw_it, strokes_of, [v.pictures, v.chosen])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.classifier import Classifier
+from digitpad.read.classifier import Classifier
 
 
 @dataclass

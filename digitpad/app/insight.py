@@ -17,9 +17,9 @@ import numpy as np
 from digitpad.app.gallery import inside_html
 from digitpad.app.inputs import Models, chosen_model, shown_picture
 from digitpad.app.outputs import guarded, preview_file
-from digitpad.attack import smallest_flip
-from digitpad.classifier import Classifier
-from digitpad.explain import explain, layer_maps, overlay
+from digitpad.read.attack import smallest_flip
+from digitpad.read.classifier import Classifier
+from digitpad.read.explain import explain, layer_maps, overlay
 
 WHY_HINT = "Draw a digit: red shows the ink that pushed the network towards its answer, blue what pushed against."
 FOOL_HINT = "Draw a digit, then press **Fool it**: it finds the smallest change to every pixel that fools the network."

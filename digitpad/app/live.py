@@ -39,8 +39,8 @@ from digitpad.app.draw import LIVE_PATH, found_reading, unreadable
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
-from digitpad.classifier import Classifier
-from digitpad.strokes import pad_to_mnist
+from digitpad.ink.strokes import pad_to_mnist
+from digitpad.read.classifier import Classifier
 
 log = logging.getLogger("digitpad")
 

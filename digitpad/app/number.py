@@ -16,10 +16,10 @@ from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded
 from digitpad.app.stroke_pad import StrokePad
-from digitpad.classifier import Classifier
-from digitpad.number import MAX_DIGITS, PAD_PEN, NumberReading
-from digitpad.preprocess import DrawingError
-from digitpad.strokes import parse_strokes, strokes_to_ink
+from digitpad.ink.preprocess import DrawingError
+from digitpad.ink.strokes import parse_strokes, strokes_to_ink
+from digitpad.read.classifier import Classifier
+from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
 
 PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."

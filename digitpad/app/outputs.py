@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image
 
-from digitpad.preprocess import DrawingError
+from digitpad.ink.preprocess import DrawingError
 from digitpad.scratch import keep_newest
 
 log = logging.getLogger("digitpad")

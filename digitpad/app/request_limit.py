@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from digitpad.strokes import MAX_POINTS
+from digitpad.ink.strokes import MAX_POINTS
 
 MAX_BODY = 512_000  # bytes: 20,000 points at up to 25 bytes each
 

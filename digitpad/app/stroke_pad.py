@@ -77,7 +77,7 @@ from typing import Any, TypedDict
 
 import gradio as gr
 
-from digitpad.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
+from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
 
 __all__ = ["StrokePad", "StrokePadValue", "empty_value"]
 

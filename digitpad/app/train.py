@@ -1,6 +1,6 @@
 """The Train tab: retrain from the browser and watch the network learn.
 
-Wiring only: `digitpad.retrain.retrain` does the work and yields updates; this module turns
+Wiring only: `digitpad.training.retrain.retrain` does the work and yields updates; this module turns
 them into two live charts (accuracy, loss), live guesses on 20 test digits, and at the end
 the confusion matrix, the first layer's filters, the most confident mistakes and the file.
 """
@@ -8,13 +8,15 @@ the confusion matrix, the first layer's filters, the most confident mistakes and
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import gradio as gr
 
 from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
-from digitpad.corrections import CorrectionsError, CorrectionStore, pooled
 from digitpad.model import MODELS
-from digitpad.retrain import (
+from digitpad.teach.store import CorrectionsError, CorrectionStore, pooled
+from digitpad.training.recipes import RECIPES
+from digitpad.training.retrain import (
     TRAIN_IMAGES,
     TRAINING_WAITERS,
     RunUpdate,
@@ -24,7 +26,6 @@ from digitpad.retrain import (
     training_enabled,
     warm_up,
 )
-from digitpad.train import RECIPES
 
 SETS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#dc2626"}  # one colour per curve, in both charts
 GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network trains.</p>"
@@ -57,9 +58,56 @@ def corrections_label(count: int) -> str:
     return f"Include {'everyone' if pooled() else 'my'} corrections ({count})"
 
 
+@dataclass
+class TrainTab:
+    tab: gr.Tab
+    model_name: gr.Dropdown
+    recipe: gr.Radio
+    train_images: gr.Dropdown
+    device: gr.Radio
+    epochs: gr.Number
+    batch_size: gr.Number
+    lr: gr.Number
+    dropout: gr.Number
+    weight_decay: gr.Number
+    augment: gr.Checkbox
+    include: gr.Checkbox
+    retrain: gr.Button
+    stop: gr.Button
+    status: gr.Textbox
+    accuracy_plot: gr.LinePlot
+    loss_plot: gr.LinePlot
+    guesses: gr.HTML
+    confusion: gr.HTML
+    download: gr.File
+    filters: gr.HTML
+    mistakes: gr.HTML
+
+    def settings(self) -> list:
+        """The inputs of a run, in `Settings`' order (the recipe's fields, then the device and the images)."""
+        return [
+            self.model_name, self.recipe, self.epochs, self.batch_size, self.lr, self.augment, self.device,
+            self.train_images, self.dropout, self.weight_decay,
+        ]  # fmt: skip
+
+    def outputs(self) -> list:
+        """What a run's updates fill: the status, the charts and guesses, the final views and the file."""
+        return [
+            self.status, self.accuracy_plot, self.loss_plot, self.guesses, self.confusion, self.filters,
+            self.mistakes, self.download,
+        ]  # fmt: skip
+
+
 def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
     enabled = training_enabled()
-    stop_events: dict[str, threading.Event] = {}  # session -> its run's Stop switch
+    view = train_tab_layout(enabled)
+    wire_train_tab(view, my_model, model_choice, store)
+    if enabled:  # load MNIST and warm the engine up while the visitor reads the page, not after the click
+        threading.Thread(target=warm_up, daemon=True).start()
+
+
+def train_tab_layout(enabled: bool) -> TrainTab:
+    """The tab's components, placed; `wire_train_tab` connects them."""
     with gr.Tab("Train", id="train") as tab:
         gr.Markdown(
             "Retrain the network from scratch on MNIST and watch it learn: accuracy and loss on the training, "
@@ -112,6 +160,16 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: Correctio
                 filters = gr.HTML(elem_id="filters")
                 gr.Markdown("**Most confident mistakes** on the test set (true → read)")
                 mistakes = gr.HTML(elem_id="mistakes")
+    return TrainTab(
+        tab, model_name, recipe, train_images, device, epochs, batch_size, lr, dropout, weight_decay, augment,
+        include, retrain_button, stop_button, status, accuracy_plot, loss_plot, guesses, confusion, download,
+        filters, mistakes,
+    )  # fmt: skip
+
+
+def wire_train_tab(view: TrainTab, my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
+    """The presets fill the fields, opening the tab counts the corrections, Retrain runs (`/train`), Stop stops."""
+    stop_events: dict[str, threading.Event] = {}  # session -> its run's Stop switch
 
     def fill_recipe(recipe_name: str, images: int) -> tuple:
         d = defaults_for(recipe_name, images)
@@ -122,9 +180,18 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: Correctio
         d = defaults_for(recipe_name, images)
         return d["epochs"], d["batch_size"], d["dropout"]
 
-    every_field = [model_name, epochs, batch_size, lr, augment, dropout, weight_decay]
-    recipe.change(fill_recipe, [recipe, train_images], every_field, api_visibility="private")
-    train_images.change(fill_size, [recipe, train_images], [epochs, batch_size, dropout], api_visibility="private")
+    every_field = [
+        view.model_name,
+        view.epochs,
+        view.batch_size,
+        view.lr,
+        view.augment,
+        view.dropout,
+        view.weight_decay,
+    ]
+    sized = [view.epochs, view.batch_size, view.dropout]
+    view.recipe.change(fill_recipe, [view.recipe, view.train_images], every_field, api_visibility="private")
+    view.train_images.change(fill_size, [view.recipe, view.train_images], sized, api_visibility="private")
 
     def count_corrections(request: gr.Request) -> dict:
         """The checkbox's label, refreshed when the visitor opens this tab: how many corrections it adds."""
@@ -134,7 +201,30 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: Correctio
             count = 0
         return gr.update(label=corrections_label(count))
 
-    tab.select(count_corrections, None, include, api_visibility="private", show_progress="hidden")
+    view.tab.select(count_corrections, None, view.include, api_visibility="private", show_progress="hidden")
+
+    def stop_training(request: gr.Request) -> str:
+        stop = stop_events.get(request.session_hash or "api")
+        if stop is None:
+            return "Nothing to stop."
+        stop.set()
+        return "Stopping..."
+
+    view.retrain.click(
+        training_handler(store, stop_events),
+        [*view.settings(), view.include, my_model],
+        [*view.outputs(), my_model, model_choice],
+        api_name="train",
+        concurrency_limit=TRAINING_WAITERS,  # the rest wait in the training slot's line and see their place
+        concurrency_id="train",
+        show_progress="hidden",  # the status line says how far it is; a spinner would cost the browser CPU
+    )
+    view.stop.click(stop_training, None, view.status, api_name="stop", concurrency_limit=None, show_progress="hidden")
+
+
+def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Event]):
+    """`/train`: (the settings, include corrections, the visitor's model) -> a stream of the tab's outputs, then
+    the visitor's model and the model choice ("mine" once a run is done)."""
 
     def run_training(
         model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, include_, mine,
@@ -176,35 +266,4 @@ def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: Correctio
             if stop_events.get(session) is stop:  # not a newer run's switch
                 stop_events.pop(session)
 
-    def stop_training(request: gr.Request) -> str:
-        stop = stop_events.get(request.session_hash or "api")
-        if stop is None:
-            return "Nothing to stop."
-        stop.set()
-        return "Stopping..."
-
-    retrain_button.click(
-        run_training,
-        [
-            model_name,
-            recipe,
-            epochs,
-            batch_size,
-            lr,
-            augment,
-            device,
-            train_images,
-            dropout,
-            weight_decay,
-            include,
-            my_model,
-        ],  # fmt: skip
-        [status, accuracy_plot, loss_plot, guesses, confusion, filters, mistakes, download, my_model, model_choice],
-        api_name="train",
-        concurrency_limit=TRAINING_WAITERS,  # the rest wait in the training slot's line and see their place
-        concurrency_id="train",
-        show_progress="hidden",  # the status line says how far it is; a spinner would cost the browser CPU
-    )
-    stop_button.click(stop_training, None, status, api_name="stop", concurrency_limit=None, show_progress="hidden")
-    if enabled:  # load MNIST and warm the engine up while the visitor reads the page, not after the click
-        threading.Thread(target=warm_up, daemon=True).start()
+    return run_training

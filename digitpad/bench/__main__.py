@@ -1,0 +1,5 @@
+import sys
+
+from digitpad.bench.run import main
+
+sys.exit(main())

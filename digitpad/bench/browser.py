@@ -1,0 +1,127 @@
+"""The `browser` section, in headless Chromium: pen-up to the answer on the stroke pad, answers while a
+stroke is still being drawn, Retrain-to-done with the defaults, and bad input through the running app.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from digitpad.bench.harness import CHROMIUM_ARGS, Server, percentiles
+from digitpad.bench.latency import bad_input_latency
+from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
+
+LABEL = "#prediction .top-label"  # the Draw tab's top guess, in its answer view
+# In the page: when the pen went down and up on the pad, and when what the answer shows (the
+# top label and the 28x28 image read) changed, on the page's own clock.
+RECORD_JS = """
+() => {
+  window.digitpadLog = [];
+  const log = (kind, shown) => window.digitpadLog.push([kind, performance.now(), shown]);
+  const canvas = document.querySelector('#pad canvas');
+  canvas.addEventListener('pointerdown', () => log('down', ''));
+  canvas.addEventListener('pointerup', () => log('up', ''));
+  let last = '';
+  const observer = new MutationObserver(() => {
+    const label = document.querySelector(LABEL);
+    const image = document.querySelector('#model-input img');
+    const shown = (label ? label.innerText : '') + ' ' + (image ? image.getAttribute('src') : '');
+    if (shown !== last && label && /^[0-9]$/.test(label.innerText)) log('answer', shown);
+    last = shown;
+  });
+  observer.observe(document.querySelector('#answer'), {subtree: true, childList: true, characterData: true,
+                                                       attributes: true});
+}
+""".replace("LABEL", repr(LABEL))
+
+
+POINTER_HZ = 60  # a mouse or finger reports about 60 points a second
+
+
+def stroke_timings(log: list) -> tuple[list[float], list[float | None]]:
+    """From one drawing's log: per stroke, seconds from pen-up to the last change of the answer
+    (0 when the answer had already arrived), and per stroke, seconds from pen-down to the first
+    change while that stroke was still being drawn (None if none came before pen-up)."""
+    after_up, during = [], []
+    downs = [t for kind, t, _ in log if kind == "down"]
+    ups = [t for kind, t, _ in log if kind == "up"]
+    answers = [t for kind, t, _ in log if kind == "answer"]  # a new digit or a new 28x28 image on screen
+    for k, (down, up) in enumerate(zip(downs, ups, strict=True)):
+        next_down = downs[k + 1] if k + 1 < len(downs) else float("inf")
+        late = [t for t in answers if up <= t < next_down]
+        after_up.append((late[-1] - up) / 1000 if late else 0.0)
+        early = [t for t in answers if down <= t < up]
+        during.append((early[0] - down) / 1000 if early else None)
+    return after_up, during
+
+
+def draw_like_a_person(page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Replay strokes (page px) at POINTER_HZ, as a hand would."""
+    for stroke in strokes:
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            time.sleep(1 / POINTER_HZ)
+            page.mouse.move(*point)
+        page.mouse.up()
+        time.sleep(0.3)  # between strokes
+
+
+def browser_section(drawings: int) -> list[dict]:
+    """In headless Chromium: the stroke pad's latency, and Retrain-to-done with the defaults."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return [{"what": "browser section skipped: Chromium is missing (apt-get install -y chromium)"}]
+    from playwright.sync_api import sync_playwright
+
+    from digitpad.app.draw import EMPTY_HINT
+
+    rows = []
+    with Server() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(server.url)
+        canvas = page.locator("#pad canvas")
+        canvas.wait_for(timeout=60_000)
+        page.evaluate(RECORD_JS)
+        box = canvas.bounding_box()
+        after_up, during, right = [], [], 0
+        for k in range(drawings):
+            digit = k % 10
+            strokes = [
+                [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"]) for x, y in s]
+                for s in DIGITS[digit]
+            ]  # fmt: skip
+            page.evaluate("() => { window.digitpadLog = []; }")
+            draw_like_a_person(page, strokes)
+            time.sleep(1.0)  # every answer is in
+            pen_up, pen_down = stroke_timings(page.evaluate("() => window.digitpadLog"))
+            after_up += pen_up
+            during.append(pen_down[0])
+            right += page.locator(LABEL).inner_text() == str(digit)
+            page.click('#pad button[aria-label="Clear canvas"]')
+            page.wait_for_function(
+                f"() => document.querySelector('#prediction').innerText.includes('{EMPTY_HINT}')", timeout=10_000
+            )
+        seen = [t for t in during if t is not None]
+        rows.append({"what": "pen-up to the answer for the finished stroke", **percentiles(after_up),
+                     "strokes": len(after_up), "drawings_read_right": f"{right}/{drawings}"})  # fmt: skip
+        rows.append({
+            "what": "first answer while the first stroke is still drawn",
+            "yes": f"{len(seen)}/{len(during)}",
+            **({"median_ms": round(1000 * statistics.median(seen))} if seen else {}),
+        })  # fmt: skip
+        page.get_by_role("tab", name="Train").click()
+        page.click("#retrain")
+        started = time.monotonic()
+        status = page.locator("#train-status textarea")
+        while time.monotonic() - started < 300 and not status.input_value().startswith(("done", "stopped", "Failed")):
+            time.sleep(0.1)
+        seconds = round(time.monotonic() - started, 1)
+        rows.append({"what": "Retrain with the defaults, click to done", "seconds": seconds,
+                     "status": status.input_value()[:90]})  # fmt: skip
+        browser.close()
+        rows += bad_input_latency(server.url)
+    return rows

@@ -1,0 +1,338 @@
+"""Bench section `classroom`: a whole class drawing at once on one server (issue #20).
+
+A simulated drawer behaves like the page (`app/stroke_pad.py`): it draws a digit in `draw_seconds`, sends the
+strokes so far at most every 60 ms with at most one message in flight (the newest strokes go when the
+answer comes back), lifts the pen and sends the final strokes at once (queued behind the one in flight),
+waits for the answer to them, pauses, and draws the next digit. It speaks the page's transport, the
+`/live` WebSocket, so the server does exactly what it does for a page. All drawers run in one asyncio
+loop in this process (a few per cent of a core for 60), and this process's CPU is reported beside the
+server's, which is read from /proc.
+
+What it reports, per crowd size: updates answered per second, the latency of each update and of the
+answer to the final strokes after pen-up (p50/p95), failures (no answer in 10 s, a closed connection, or
+an answer that is not a reading), and the server's CPU per update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+
+from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
+from digitpad.bench.harness import CHROMIUM_ARGS, Server
+from digitpad.synth.pen_digits import DIGITS, scaled_strokes
+
+PAD = 320  # px, the Draw tab's pad
+SEND_EVERY = 0.060  # s, the pad's throttle (stroke_pad.SEND_INTERVAL_MS)
+ANSWER_TIMEOUT = 10.0  # s: longer is a failure
+
+
+@dataclass
+class Drawer:
+    """How one simulated visitor draws."""
+
+    draw_seconds: float = 1.2  # pen-down to the final pen-up, for the whole digit
+    pause_seconds: float = 1.0  # between digits (looking at the answer, pressing Clear)
+    model: str = "bundled"
+
+
+@dataclass
+class Tally:
+    """What the drawers saw, over the measured window."""
+
+    update_s: list[float] = field(default_factory=list)  # send -> answer, every update
+    pen_up_s: list[float] = field(default_factory=list)  # pen-up -> the answer to the final strokes
+    failures: int = 0
+    digits: int = 0
+    right: int = 0  # final answers that read the digit drawn
+
+
+def drawing_frames(digit: int, rng: random.Random) -> list[list[list[list[float]]]]:
+    """The pad's strokes-so-far after each point of a digit drawn at a random place and size: frames[k] holds
+    the first k + 1 points, in pen order."""
+    height = rng.uniform(170, 250)
+    width = height * rng.uniform(0.6, 0.8)
+    box = (rng.uniform(20, PAD - width - 20), rng.uniform(20, PAD - height - 20), width, height)
+    strokes = [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in scaled_strokes(digit, box)]
+    frames, done = [], []
+    for stroke in strokes:
+        for k in range(1, len(stroke) + 1):
+            frames.append([*done, stroke[:k]])
+        done.append(stroke)
+    return frames
+
+
+async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: float, seed: int, tally: Tally) -> None:
+    """Draw digits on the live socket at `url` until `stop_at` (loop time); count from `measure_from`."""
+    loop = asyncio.get_running_loop()
+    rng = random.Random(seed)
+    await asyncio.sleep(rng.uniform(0, drawer.pause_seconds + drawer.draw_seconds))  # people do not start in step
+    try:
+        cookie = {"Cookie": f"digitpad_visitor={secrets.token_hex(16)}"}  # each its own visitor behind nginx
+        async with websockets.connect(url, additional_headers=cookie, open_timeout=ANSWER_TIMEOUT) as socket:
+            while loop.time() < stop_at:
+                digit = rng.randrange(10)
+                frames = drawing_frames(digit, rng)
+                began = loop.time()
+                pen_up = began + drawer.draw_seconds
+                sent, last_send, final = -1, -1.0, None
+                while final is None:
+                    now = loop.time()
+                    lifted = now >= pen_up  # pen-up sends the final strokes at once, changed or not
+                    shown = len(frames) - 1 if lifted else int((now - began) / drawer.draw_seconds * len(frames))
+                    if not lifted and (shown == sent or now - last_send < SEND_EVERY):
+                        await asyncio.sleep(max(0.001, min(pen_up, last_send + SEND_EVERY) - now))
+                        continue
+                    value = {"strokes": frames[shown], "width": PAD, "height": PAD}
+                    await socket.send(json.dumps({"model": drawer.model, "value": value}))
+                    last_send, sent = now, shown
+                    answer = json.loads(await asyncio.wait_for(socket.recv(), ANSWER_TIMEOUT))
+                    done = loop.time()
+                    counted = measure_from <= now < stop_at
+                    if counted:
+                        tally.update_s.append(done - now)
+                    if lifted:
+                        final = answer
+                        if counted:
+                            tally.pen_up_s.append(done - pen_up)
+                            tally.digits += 1
+                            tally.right += bool(answer.get("top")) and answer["top"][0][0] == str(digit)
+                            tally.failures += not answer.get("top")
+                await asyncio.sleep(drawer.pause_seconds)
+    except (TimeoutError, OSError, websockets.ConnectionClosed, ValueError):
+        tally.failures += 1
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid`, all its threads, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process under it (a deployment: the script, its replicas, nginx and its workers)."""
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [pid, *(d for child in children.split() for d in descendants(int(child)))]
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
+    """`drawers` simulated visitors for a warm-up plus `seconds` measured; one row of the section."""
+    drawer = drawer or Drawer()
+    warm_up = drawer.draw_seconds + drawer.pause_seconds + 1.0
+
+    async def run() -> tuple[Tally, float, float, float]:
+        loop = asyncio.get_running_loop()
+        tally = Tally()
+        start = loop.time()
+        measure_from, stop_at = start + warm_up, start + warm_up + seconds
+        tasks = [one_drawer(live_url, drawer, measure_from, stop_at, seed, tally) for seed in range(drawers)]
+        gather = asyncio.gather(*tasks)
+        await asyncio.sleep(warm_up)
+        server0, own0, wall0 = sum(map(process_cpu_seconds, server_pids)), own_cpu_seconds(), time.monotonic()
+        await asyncio.sleep(seconds)
+        server1, own1, wall1 = sum(map(process_cpu_seconds, server_pids)), own_cpu_seconds(), time.monotonic()
+        await gather
+        return tally, server1 - server0, own1 - own0, wall1 - wall0
+
+    tally, server_cpu, own_cpu, wall = asyncio.run(run())
+    updates = len(tally.update_s)
+    return {
+        "drawers": drawers,
+        "updates_per_s": round(updates / wall, 1),
+        "update_p50_ms": round(1000 * statistics.median(tally.update_s), 1) if updates else None,
+        "update_p95_ms": round(1000 * percentile(tally.update_s, 0.95), 1) if updates else None,
+        "pen_up_p50_ms": round(1000 * statistics.median(tally.pen_up_s), 1) if tally.pen_up_s else None,
+        "pen_up_p95_ms": round(1000 * percentile(tally.pen_up_s, 0.95), 1) if tally.pen_up_s else None,
+        "failures": tally.failures,
+        "digits": tally.digits,
+        "read_right": f"{tally.right}/{tally.digits}",
+        "server_cpu_ms_per_update": round(1000 * server_cpu / updates, 2) if updates else None,
+        "server_cores": round(server_cpu / wall, 2),
+        "generator_cores": round(own_cpu / wall, 2),
+    }
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def live_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://").rstrip("/") + "/live"
+
+
+def crowd_rows(url: str, pids: list[int], sizes: list[int], seconds: float, what: str) -> list[dict]:
+    rows = []
+    for drawers in sizes:
+        rows.append({"what": what, **crowd(live_url(url), drawers, seconds, pids)})
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def while_training(url: str, pid: int, drawers: int, seconds: float) -> dict:
+    """`drawers` drawing while a visitor's Retrain runs (the quick recipe, one epoch, through the API)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    args = {"model_": "digitnet", "recipe_": "quick", "epochs_": 1.0, "batch_": 128, "lr_": 0.004,
+            "augment_": False, "device_": "auto"}  # fmt: skip
+    job = client.submit(**args, api_name="/train")
+    deadline = time.monotonic() + 120
+    while not any("epoch" in str(output[0]) for output in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.5)  # until the run has started (MNIST loaded, the first steps taken)
+    row = {"what": "while a Retrain runs", **crowd(live_url(url), drawers, seconds, [pid])}
+    outputs = job.outputs()
+    row["retrain_status"] = str(outputs[-1][0])[:80] if outputs else "(no status)"
+    job.cancel()
+    client.predict(api_name="/stop")
+    return row
+
+
+async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[list[float], int]:
+    """One page drawing `digits` digits with the mouse at 60 points a second: (pen-up latencies per stroke,
+    digits read right)."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(url)
+    canvas = page.locator("#pad canvas")
+    await canvas.wait_for(timeout=120_000)
+    await page.evaluate(RECORD_JS)  # the browser section's recorder: pen-down, pen-up, each new answer
+    box = await canvas.bounding_box()
+    rng, latencies, right = random.Random(seed), [], 0
+    for _ in range(digits):
+        digit = rng.randrange(10)
+        await page.evaluate("() => { window.digitpadLog = []; }")
+        for stroke in DIGITS[digit]:
+            points = [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"])
+                      for x, y in stroke]  # fmt: skip
+            await page.mouse.move(*points[0])
+            await page.mouse.down()
+            for point in points[1:]:
+                await asyncio.sleep(1 / 60)
+                await page.mouse.move(*point)
+            await page.mouse.up()
+        await asyncio.sleep(1.0)  # every answer is in
+        latencies += stroke_timings(await page.evaluate("() => window.digitpadLog"))[0]
+        right += (await page.locator(LABEL).inner_text()) == str(digit)
+        await page.click('#pad button[aria-label="Clear canvas"]')
+        await asyncio.sleep(0.5)
+    await page.close()
+    return latencies, right
+
+
+def chromium_rows(url: str, pid: int, pages: list[int], digits: int) -> list[dict]:
+    """Real pages drawing at once in headless Chromium: pen-up to the label, and the server's CPU per second."""
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return [{"what": "Chromium rows skipped: Chromium is missing (apt-get install -y chromium)"}]
+
+    async def run(count: int) -> dict:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            cpu0, wall0 = process_cpu_seconds(pid), time.monotonic()
+            results = await asyncio.gather(*(chromium_drawer(browser, url, digits, k) for k in range(count)))
+            cpu, wall = process_cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+            await browser.close()
+        latencies = [t for found, _ in results for t in found]
+        return {
+            "what": f"Chromium: {count} page{'s' if count > 1 else ''} drawing at once",
+            "pen_up_p50_ms": round(1000 * statistics.median(latencies), 1),
+            "pen_up_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+            "read_right": f"{sum(r for _, r in results)}/{count * digits}",
+            "server_cores": round(cpu / wall, 3),
+        }
+
+    return [asyncio.run(run(count)) for count in pages]
+
+
+@contextmanager
+def replicas(count: int, log: Path):
+    """deploy/serve-replicas with `count` replicas, each pinned to one core: (public URL, the script's pid)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        public = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    home, work = tempfile.mkdtemp(prefix="digitpad-home-"), tempfile.mkdtemp(prefix="digitpad-deploy-")
+    command = [sys.executable, "deploy/serve-replicas", "-n", str(count), "--port", str(public), "--home", home,
+               "--python", sys.executable, "--workdir", work]  # fmt: skip
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while "serve-replicas: http://" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve-replicas did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{public}/", process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def capacity(url: str, pid: int, sizes: list[int], seconds: float, limit_ms: float, what: str) -> list[dict]:
+    """Crowds of growing size until the pen-up p95 passes `limit_ms`: the last one under it is the capacity."""
+    rows = []
+    for drawers in sizes:
+        row = {"what": what, **crowd(live_url(url), drawers, seconds, descendants(pid))}
+        rows.append(row)
+        print(row, file=sys.stderr, flush=True)
+        if row["failures"] or (row["pen_up_p95_ms"] or 1e9) > limit_ms:
+            break
+    return rows
+
+
+def classroom_section(quick: bool, out: Path) -> list[dict]:
+    """The classroom table: crowds of 1-60 simulated drawers on one server, 10 while a Retrain runs, real
+    Chromium pages, and one replica against two behind nginx (each pinned to a core) at p95 <= 250 ms."""
+    seconds = 5 if quick else 20
+    logs = out.with_name(out.stem + "-logs")
+    logs.mkdir(exist_ok=True)
+    rows = []
+    with Server(log=logs / "server.log") as server:
+        time.sleep(5)  # the Train tab warms MNIST up in the background after start
+        pid = server.process.pid
+        rows += crowd_rows(server.url, [pid], [1, 10, 30, 60], seconds, "one server, simulated drawers")
+        rows.append(while_training(server.url, pid, 10, seconds))
+        rows += chromium_rows(server.url, pid, [1] if quick else [1, 4], 2 if quick else 8)
+    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+        steps = [20, 40] if quick else [30, 45, 60, 75, 90, 105, 120, 135, 150]
+        for count in (1, 2):
+            with replicas(count, logs / f"replicas-{count}.log") as (url, pid):
+                time.sleep(5)
+                sizes = [n * count for n in steps] if count > 1 else steps
+                rows += capacity(url, pid, sizes, seconds, 250.0, f"{count} replica{'s' * (count > 1)} behind nginx")
+    else:
+        rows.append({"what": "replicas skipped: nginx is missing (apt-get install -y nginx)"})
+    return rows

@@ -1,0 +1,1 @@
+"""The conditional GAN that writes digits: its networks, its engine, and the `Generator` that ships."""

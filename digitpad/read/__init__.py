@@ -1,0 +1,1 @@
+"""What the app serves: the classifier, the number reader, the explanations and the attack."""

@@ -1,0 +1,96 @@
+"""`load_classifier()` and `Classifier`: the public way to read digits with a trained network."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from digitpad.checkpoint import BUNDLED_WEIGHTS, ROBUST_WEIGHTS, VERIFIER_WEIGHTS, load_checkpoint
+from digitpad.ink.preprocess import to_mnist
+from digitpad.ink.strokes import pad_to_mnist
+from digitpad.mnist_format import IMAGE_SIZE
+from digitpad.model import to_input
+from digitpad.read.explain import explain
+from digitpad.read.number import NumberReading, is_stroke_value, read_number
+
+__all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_verifier", "load_classifier"]
+
+
+class Classifier:
+    """A trained network plus its normalisation. Thread-safe for prediction."""
+
+    def __init__(self, model: nn.Module, metadata: dict, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.model = model.to(self.device, memory_format=torch.channels_last).eval()
+        self.metadata = metadata
+        self.name: str = metadata["architecture"]
+        self.mean: float = float(metadata["normalization"]["mean"])
+        self.std: float = float(metadata["normalization"]["std"])
+
+    @torch.inference_mode()
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """uint8 (N, 28, 28) or (28, 28), white digit on black -> probabilities (N, 10)."""
+        images = np.asarray(images)
+        if images.ndim == 2:
+            images = images[None]
+        if images.dtype != np.uint8 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise ValueError(
+                f"expected uint8 images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), got {images.dtype} {images.shape}"
+            )
+        x = to_input(torch.from_numpy(np.ascontiguousarray(images)).to(self.device), self.mean, self.std)
+        logits = self.model(x.contiguous(memory_format=torch.channels_last))
+        return torch.softmax(logits.float(), dim=1).cpu().numpy()
+
+    def classify_drawing(self, drawing) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Any drawing or picture (see `to_mnist`) -> (probabilities (10,), the 28x28 image read).
+
+        Both are None for a blank drawing; unreadable input raises `DrawingError`.
+        """
+        image = to_mnist(drawing)
+        if image is None:
+            return None, None
+        return self.predict_proba(image)[0], image
+
+    def classify_strokes(self, value: object) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The stroke pad's value (see `parse_strokes`) -> (probabilities (10,), the 28x28 image read).
+
+        Both are None for an empty pad; an unreadable value raises `StrokeError` (a `DrawingError`).
+        """
+        image = pad_to_mnist(value)
+        if image is None:
+            return None, None
+        return self.predict_proba(image)[0], image
+
+    def classify(self, picture: object) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """A stroke pad value (`classify_strokes`) or any picture (`classify_drawing`) -> (probabilities (10,),
+        the 28x28 image read); both None when blank."""
+        return self.classify_strokes(picture) if is_stroke_value(picture) else self.classify_drawing(picture)
+
+    def explain(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
+        """uint8 (28, 28) -> float (28, 28): how much each pixel pushed `target` (the digit it reads when
+        None), by integrated gradients from a blank picture (see `digitpad.read.explain`)."""
+        return explain(self.model, image, self.mean, self.std, target)
+
+    def read_number(self, picture: object) -> NumberReading:
+        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`)."""
+        return read_number(self, picture, bundled_verifier())
+
+    def __repr__(self) -> str:
+        acc = self.metadata.get("test_acc")
+        return f"Classifier({self.name}, test_acc={acc}, device={self.device})"
+
+
+def load_classifier(path: Path | str | None = None, device: torch.device | str = "cpu") -> Classifier:
+    """The bundled default model, or the safetensors file at `path`."""
+    model, metadata = load_checkpoint(path or BUNDLED_WEIGHTS)
+    return Classifier(model, metadata, device)
+
+
+@functools.cache
+def bundled_verifier() -> Classifier:
+    """The number reader's bundled verifier ("a whole 0-9, or not one digit"; see `training.number_verifier`)."""
+    return load_classifier(VERIFIER_WEIGHTS)

@@ -1,0 +1,1 @@
+"""Training: MNIST, the engine and its recipes, the shared loop, Retrain's logic, and their reports."""

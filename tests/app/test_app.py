@@ -1,0 +1,261 @@
+"""The app's functions directly, then the running server through gradio_client."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpad.app.draw import EMPTY_HINT, read_drawing, read_strokes, verdict_text
+from tests.support.bad_inputs import BAD_STROKES
+from tests.support.drawing_helpers import drawn_digit, pad_value, stroke_pad_value
+
+
+def test_read_drawing_top_three(classifier):
+    label, preview, verdict = read_drawing(drawn_digit(4), classifier)
+    assert list(label)[0] == "4" and len(label) == 3
+    assert list(label.values()) == sorted(label.values(), reverse=True)
+    assert Image.open(preview).size == (224, 224)  # 28x28 at 8x, nearest-neighbour
+    assert verdict.startswith("It's a **4**")
+
+
+def test_empty_pad_gets_a_hint(classifier):
+    label, preview, verdict = read_drawing(pad_value(np.zeros((320, 320), np.uint8)), classifier)
+    assert label == EMPTY_HINT and preview is None and "empty" in verdict
+
+
+def test_unreadable_input_gets_a_message(classifier):
+    label, preview, verdict = read_drawing(np.zeros((3, 3, 7)), classifier)
+    assert label == "Can't read this picture" and preview is None and "shape" in verdict
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_read_strokes(classifier, digit):
+    label, preview, verdict = read_strokes(stroke_pad_value(digit), classifier)
+    assert list(label)[0] == str(digit) and verdict.startswith(f"It's a **{digit}**")
+    assert Image.open(preview).size == (224, 224)
+
+
+@pytest.mark.parametrize(
+    "value", [None, {"strokes": [], "width": 320, "height": 320}, {"strokes": [[]]}, {"width": 320, "height": 320}]
+)
+def test_empty_stroke_pad_gets_the_hint(classifier, value):
+    assert read_strokes(value, classifier) == (
+        EMPTY_HINT,
+        None,
+        "The pad is empty: draw a digit and I'll read it as you go.",
+    )
+
+
+@pytest.mark.parametrize("name", BAD_STROKES)
+def test_bad_strokes_get_a_clear_message(classifier, name):
+    label, preview, verdict = read_strokes(BAD_STROKES[name], classifier)
+    assert label == "Can't read this drawing" and preview is None, (name, verdict)
+    assert verdict.startswith("Can't read this drawing: ") and len(verdict) > len("Can't read this drawing: ") + 10
+
+
+def test_unsure_verdict_names_the_runners_up():
+    probs = np.array([0.02, 0.4, 0.02, 0.03, 0.05, 0.04, 0.04, 0.3, 0.03, 0.07])
+    assert verdict_text(probs) == "Not sure: maybe a **1** (40%), or a 7 (30%) or a 9 (7%)."
+
+
+# ------------------------------------------------------------------ through the server
+
+
+@pytest.fixture(scope="module")
+def client(server_url):
+    from gradio_client import Client
+
+    return Client(server_url, verbose=False)
+
+
+def png_of(value: dict, path) -> str:
+    Image.fromarray(value["composite"]).save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("digit", [0, 3, 7])
+def test_predict_api_reads_a_png(client, tmp_path, digit):
+    from gradio_client import handle_file
+
+    path = png_of(drawn_digit(digit), tmp_path / f"{digit}.png")
+    label, image, verdict = client.predict(
+        {"background": None, "layers": [], "composite": handle_file(path)}, api_name="/predict"
+    )
+    assert label["label"] == str(digit)
+    assert Image.open(image).size == (224, 224)
+    assert verdict.startswith(f"It's a **{digit}**")
+
+
+def test_predict_api_empty_pad_hint(client, tmp_path):
+    from gradio_client import handle_file
+
+    path = png_of(pad_value(np.zeros((320, 320), np.uint8)), tmp_path / "blank.png")
+    label, image, _ = client.predict(
+        {"background": None, "layers": [], "composite": handle_file(path)}, api_name="/predict"
+    )
+    assert label["label"] == EMPTY_HINT and image is None
+
+
+@pytest.mark.parametrize("digit", [1, 4, 8])
+def test_predict_strokes_api(client, digit):
+    label, image, verdict = client.predict(stroke_pad_value(digit), "bundled", api_name="/predict_strokes")
+    assert label["label"] == str(digit) and verdict.startswith(f"It's a **{digit}**")
+    assert Image.open(image).size == (224, 224)
+
+
+def test_predict_strokes_api_bad_input_then_it_goes_on_serving(client):
+    for name, value in BAD_STROKES.items():
+        if name in ("nan", "infinite", "100,000 points"):  # see the raw HTTP tests below
+            continue
+        label, image, verdict = client.predict(value, api_name="/predict_strokes")
+        assert label["label"] == "Can't read this drawing" and image is None, (name, verdict)
+    empty = client.predict({"strokes": [], "width": 320, "height": 320}, api_name="/predict_strokes")
+    assert empty[0]["label"] == EMPTY_HINT
+    assert client.predict(stroke_pad_value(2), api_name="/predict_strokes")[0]["label"] == "2"
+
+
+def test_predict_strokes_with_nan_over_raw_http(server_url):
+    """JSON's NaN and Infinity literals, which only a raw client sends, get the message too."""
+    import httpx
+
+    body = '{"data": [{"strokes": [[[NaN, 1], [Infinity, 2]]], "width": 320, "height": 320}, "bundled"]}'
+    post = httpx.post(f"{server_url}gradio_api/call/predict_strokes", content=body,
+                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert post.status_code == 200, post.text
+    event_id = post.json()["event_id"]
+    stream = httpx.get(f"{server_url}gradio_api/call/predict_strokes/{event_id}", timeout=30).text
+    assert "Can't read this drawing" in stream and "NaN or infinite" in stream, stream
+
+
+def test_oversized_request_is_refused_before_gradio_reads_it(server_url, client):
+    """100,000 points (1.5 MB of JSON) get a 413 with a sentence, not a second of the server's CPU."""
+    import json
+
+    import httpx
+
+    value = {"strokes": [[[i % 300 + 0.5, i % 290 + 0.5] for i in range(100_000)]], "width": 320, "height": 320}
+    body = json.dumps({"data": [value, "bundled"]})
+    post = httpx.post(f"{server_url}gradio_api/call/predict_strokes", content=body,
+                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert post.status_code == 413
+    assert post.json()["error"].startswith("Request too large (1,") and "at most 20,000 points" in post.json()["error"]
+    assert client.predict(stroke_pad_value(5), api_name="/predict_strokes")[0]["label"] == "5"
+
+
+def train_args(**overrides):
+    args = {
+        "model_": "digitnet",
+        "recipe_": "quick",
+        "epochs_": 0.1,
+        "batch_": 256,
+        "lr_": 0.004,
+        "augment_": False,
+        "device_": "auto",
+    }
+    args.update(overrides)
+    return args
+
+
+def test_train_api_streams_progress_and_finishes(client):
+    job = client.submit(**train_args(), api_name="/train")
+    statuses = [update[0] for update in job]
+    final = job.result()[0]
+    assert any(s.startswith("Training digitnet on cpu: epoch") for s in statuses)
+    assert final.startswith("done: test accuracy") and "% after" in final
+
+
+def test_train_api_checks_ranges(client):
+    final = client.predict(**train_args(epochs_=500.1), api_name="/train")[0]
+    assert final == "Epochs must be between 0.05 and 500, got 500.1."
+
+
+def test_train_api_stop_mid_run(server_url):
+    from gradio_client import Client
+
+    client = Client(server_url, verbose=False)
+    job = client.submit(**train_args(epochs_=3), api_name="/train")
+    # after the first evaluation: by then it has learnt (a stop after a handful of steps, as on a
+    # loaded machine, rightly ends in "did not learn")
+    while not (job.outputs() and "test accuracy" in job.outputs()[-1][0]):
+        time.sleep(0.1)
+    stopped_at = time.monotonic()
+    client.predict(api_name="/stop")
+    final = job.result()[0]
+    assert time.monotonic() - stopped_at < 10
+    assert final.startswith("stopped early: test accuracy")
+
+
+def test_two_retrains_at_once_one_waits_and_drawing_goes_on(server_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    first, second, drawer = (Client(server_url, verbose=False) for _ in range(3))
+    job1 = first.submit(**train_args(epochs_=0.3), api_name="/train")
+    while not job1.outputs():
+        time.sleep(0.05)
+    job2 = second.submit(**train_args(epochs_=0.1), api_name="/train")
+    path = png_of(drawn_digit(2), tmp_path / "2.png")
+    answers = []
+
+    def draw():
+        while not job1.done():
+            value = {"background": None, "layers": [], "composite": handle_file(path)}
+            answers.append(drawer.predict(value, api_name="/predict")[0]["label"])
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    statuses2 = [update[0] for update in job2]
+    thread.join()
+    assert job1.result()[0].startswith("done")
+    assert any(s.startswith("Waiting: 1 run ahead of yours; ") for s in statuses2)
+    assert job2.result()[0].startswith("done")
+    assert answers and set(answers) == {"2"}
+
+
+def test_bad_input_through_the_server_then_it_goes_on_serving(client, tmp_path):
+    """Every bad file gets the hint, an answer, or an error that says what is wrong."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from tests.support.bad_inputs import bad_files
+
+    errors = {}
+    for name, path in bad_files(tmp_path).items():
+        try:
+            label = client.predict({"background": None, "layers": [], "composite": handle_file(str(path))},
+                                   api_name="/predict")[0]["label"]  # fmt: skip
+            assert label in (EMPTY_HINT, "Can't read this picture") or label in "0123456789", (name, label)
+        except AppError as e:
+            errors[name] = str(e)
+    assert "exceeds limit of 25000000 pixels" in errors.pop("bomb.png")
+    for name, message in errors.items():  # what Gradio says when it cannot decode an upload
+        assert any(word in message for word in ("cannot identify image", "truncated", "broken")), (name, message)
+    assert client.predict(None, api_name="/predict")[0]["label"] == EMPTY_HINT
+    path = png_of(drawn_digit(6), tmp_path / "6.png")
+    assert client.predict({"background": None, "layers": [], "composite": handle_file(path)},
+                          api_name="/predict")[0]["label"] == "6"  # fmt: skip
+
+
+def test_upload_size_limit_is_enforced(client, server_url, tmp_path):
+    import httpx
+    from gradio_client import handle_file
+
+    big = tmp_path / "big.png"
+    noise = np.random.default_rng(0).integers(0, 255, (2200, 2200, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(big, compress_level=0)
+    assert big.stat().st_size > 10_000_000
+    with pytest.raises(ValueError, match="exceeds the maximum file size of 10485760 bytes"):
+        client.predict({"background": None, "layers": [], "composite": handle_file(str(big))}, api_name="/predict")
+    with open(big, "rb") as f:  # the server refuses it too, whatever the client
+        response = httpx.post(f"{server_url}gradio_api/upload", files={"files": f}, timeout=60)
+    assert response.status_code == 413 and "maximum allowed size of 10485760 bytes" in response.text
+
+
+def test_crowd_of_visitors(server_url):
+    """A scaled-down crowd: 10 visitors x 5 drawings at once, no failures."""
+    from digitpad.bench.crowd import crowd
+
+    result = crowd(server_url, visitors=10, drawings=5)
+    print(result)
+    assert result["requests"] == 50 and result["failures"] == 0, result["first_failures"]

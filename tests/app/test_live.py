@@ -1,0 +1,129 @@
+"""The pad's live WebSocket (`digitpad.app.live`): answers, bad input, limits, dropped connections, batching."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from digitpad.app.answer_view import answer_view_value
+from digitpad.app.draw import EMPTY_HINT, live_model, read_strokes
+from digitpad.app.inputs import Models
+from digitpad.app.live import MAX_MESSAGE, Batcher, LiveReader
+from digitpad.ink.strokes import pad_to_mnist
+from tests.support.bad_inputs import BAD_STROKES
+from tests.support.drawing_helpers import stroke_pad_value
+
+
+@pytest.fixture(scope="module")
+def reader(classifier):
+    return LiveReader(Models(classifier))
+
+
+@pytest.fixture
+def client(reader):
+    with TestClient(Starlette(routes=[reader.route()])) as client:
+        yield client
+
+
+def ask(socket, request) -> dict:
+    socket.send_text(request if isinstance(request, str) else json.dumps(request))
+    return socket.receive_json()
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_reads_each_digit_with_its_picture(client, classifier, digit):
+    value = stroke_pad_value(digit)
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, {"model": "bundled", "value": value, "seq": 3})
+    assert answer["top"][0][0] == str(digit) and answer["seq"] == 3 and answer["about"] == "pad"
+    assert answer["verdict"].startswith(f"It&#x27;s a <strong>{digit}</strong>")
+    png = base64.b64decode(answer["preview"].removeprefix("data:image/png;base64,"))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pad_to_mnist(value))  # the picture read, exactly
+    probs = classifier.predict_proba(pad_to_mnist(value))[0]
+    assert answer["top"][0][1] == pytest.approx(probs.max(), abs=1e-4)
+
+
+def test_empty_pad_gets_the_hint(client):
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, {"model": "bundled", "value": {"strokes": [], "width": 320, "height": 320}})
+    assert answer["heading"] == EMPTY_HINT and answer["top"] == [] and answer["preview"] is None
+
+
+@pytest.mark.parametrize("name", [name for name, value in BAD_STROKES.items() if len(json.dumps(value)) < MAX_MESSAGE])
+def test_bad_input_gets_the_sentence_predict_strokes_gives(client, classifier, name):
+    """(Values over MAX_MESSAGE get the HTTP body limit's sentence, as over HTTP: see the oversized test.)"""
+    label, _, verdict = read_strokes(BAD_STROKES[name], classifier)
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, {"model": "bundled", "value": BAD_STROKES[name]})
+        assert answer == answer_view_value(label, None, verdict, "pad")
+        assert ask(socket, {"value": stroke_pad_value(7)})["top"][0][0] == "7"  # and the connection goes on
+
+
+@pytest.mark.parametrize("message", ["{not json", "null", "[1, 2]", '"text"', json.dumps({"model": "mine"})])
+def test_malformed_messages_get_a_sentence(client, message):
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, message)
+        assert answer["heading"] in ("Can't read this drawing", EMPTY_HINT)
+        assert ask(socket, {"value": stroke_pad_value(1)})["top"][0][0] == "1"
+
+
+def test_unknown_model_reads_with_the_bundled_one(client):
+    """ "mine" lives in the visitor's Gradio session, which the socket cannot see: the page sends events for it."""
+    with client.websocket_connect("/live") as socket:
+        assert ask(socket, {"model": "mine", "value": stroke_pad_value(4)})["top"][0][0] == "4"
+
+
+@pytest.mark.parametrize("size", ["100,000 points", "the limit and one"])
+def test_oversized_message_is_refused_and_the_connection_closed(client, size):
+    """The sentence a body over the limit gets from /predict_strokes (`request_limit`), then close code 1009."""
+    huge = json.dumps({"value": BAD_STROKES[size]} if size in BAD_STROKES else {"value": "x" * MAX_MESSAGE})
+    assert len(huge) > MAX_MESSAGE
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, huge)
+        assert answer["heading"] == "Can't read this drawing" and "Request too large" in answer["verdict"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_text()
+    assert closed.value.code == 1009
+
+
+def test_dropped_connections_leave_nothing_behind(client, reader):
+    before = reader.connections
+    for _ in range(20):
+        with client.websocket_connect("/live") as socket:
+            socket.send_text(json.dumps({"value": stroke_pad_value(3)}))  # gone before the answer is read
+    with client.websocket_connect("/live") as socket:
+        assert ask(socket, {"value": stroke_pad_value(3)})["top"][0][0] == "3"
+    assert reader.connections == before and not reader.batcher.waiting and not reader.batcher.scheduled
+
+
+def test_batcher_reads_what_is_ready_together_in_one_pass(classifier):
+    images = np.stack([pad_to_mnist(stroke_pad_value(d)) for d in range(10)])
+
+    async def all_at_once(batcher):
+        return await asyncio.gather(*(batcher.probabilities(classifier, image) for image in images))
+
+    batcher = Batcher()
+    probs = asyncio.run(all_at_once(batcher))
+    assert batcher.batches == 1 and batcher.images == 10
+    assert np.allclose(np.stack(probs), classifier.predict_proba(images), atol=1e-5)
+
+
+def test_pad_reads_live_only_with_a_server_model_and_the_views_closed():
+    assert live_model("bundled", False, False) == "bundled" and live_model("robust", False, False) == "robust"
+    assert live_model("mine", False, False) == ""
+    assert live_model("bundled", True, False) == "" and live_model("robust", False, True) == ""
+
+
+def test_answer_view_escapes_and_orders():
+    value = answer_view_value({"1": 0.2, "7": 0.7, "9": 0.1}, None, "It's a **7** <b>", about="photo")
+    assert [d for d, _ in value["top"]] == ["7", "1", "9"] and value["heading"] is None
+    assert value["verdict"] == "It&#x27;s a <strong>7</strong> &lt;b&gt;" and value["about"] == "photo"

@@ -1,0 +1,97 @@
+"""The Number tab: its functions directly, then `/read_number` through the running server."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpad.app.number import EMPTY_STATUS, number_answer, pad_picture, status_text
+from digitpad.read.number import DigitReading, NumberReading
+from digitpad.synth.number_set import number_set
+from digitpad.synth.pen_digits import number_pad_value
+
+
+def reading_of(digits: list[int], confidences: list[float]) -> NumberReading:
+    readings = []
+    for k, (digit, confidence) in enumerate(zip(digits, confidences, strict=True)):
+        probs = np.full(10, (1 - confidence) / 9)
+        probs[digit] = confidence
+        readings.append(
+            DigitReading((10 + 50 * k, 5, 50 + 50 * k, 60), digit, confidence, probs, np.zeros((28, 28), np.uint8))
+        )
+    return NumberReading(readings)
+
+
+def test_status_names_the_unsure_digits():
+    line = status_text(reading_of([2, 0, 2, 6], [0.99, 0.45, 0.97, 0.98]))
+    assert "**2026**" in line and "4 digits" in line
+    assert "the 2nd (0, 45%)" in line and "Unsure" in line
+    assert "Unsure" not in status_text(reading_of([7], [0.99]))
+    assert "No digits found" in status_text(NumberReading([]))
+
+
+def test_answer_draws_a_box_and_the_digit_over_each(classifier):
+    picture = np.full((70, 300), 255, np.uint8)
+    image, text, digits, _ = number_answer(picture, reading_of([4, 1], [0.95, 0.4]))
+    assert text == "41" and image.shape == (70, 300, 3)
+    sure, unsure = np.array([37, 99, 235]), np.array([217, 119, 6])
+    assert (image[5:60, 10] == sure).all(1).sum() > 30  # the left edge of the first box, blue
+    assert (image[5:60, 60] == unsure).all(1).sum() > 30  # the second box, amber: it is unsure
+    assert digits.count("<figure") == 2 and "1 · 40% ?" in digits and 'class="wrong"' in digits
+
+
+def test_boxes_of_a_real_reading(classifier):
+    value = number_pad_value("47")
+    image, text, _, _ = number_answer(pad_picture(value), classifier.read_number(value))
+    assert text == "47" and image.shape == (320, 960, 3)
+    blue = (image == np.array([37, 99, 235])).all(2)
+    columns = np.flatnonzero(blue.any(0))
+    assert columns.size and columns.min() < 480 < columns.max()  # boxes on both halves
+
+
+def test_pad_picture_is_the_strokes_on_white():
+    picture = pad_picture(number_pad_value("12"))
+    assert picture.shape == (320, 960) and picture.dtype == np.uint8
+    assert picture.max() == 255 and picture.min() == 0 and (picture < 128).mean() < 0.2
+    assert pad_picture({"strokes": [], "width": 960, "height": 320}) is None
+
+
+# ------------------------------------------------------------------ through the server
+
+
+@pytest.fixture(scope="module")
+def client(server_url):
+    from gradio_client import Client
+
+    return Client(server_url, verbose=False)
+
+
+def test_read_number_api_reads_the_pad(client):
+    boxes, text, digits, status = client.predict(number_pad_value("2026"), "bundled", api_name="/read_number")
+    assert text == "2026"
+    assert Image.open(boxes).size == (960, 320)
+    assert "**2026**" in status and digits.count("<figure") == 4
+
+
+def test_read_number_api_empty_and_bad_pads(client):
+    _, text, _, status = client.predict({"strokes": [], "width": 960, "height": 320}, api_name="/read_number")
+    assert text == "" and "No digits found" in status
+    _, text, _, status = client.predict({"strokes": [[["x", 1]]], "width": 960, "height": 320}, api_name="/read_number")
+    assert text == "" and status.startswith("Can't read this drawing")
+    assert client.predict(number_pad_value("58"), api_name="/read_number")[1] == "58"  # it goes on serving
+
+
+def test_read_number_photo_api(client, tmp_path, mnist):
+    from gradio_client import handle_file
+
+    n = number_set(mnist.test_images[:5000].numpy(), mnist.test_labels[:5000].numpy(), "photo", 3, seed=9)[2]
+    path = tmp_path / "number.jpg"
+    Image.fromarray(n.picture).save(path, quality=90)
+    boxes, text, _, _ = client.predict(handle_file(str(path)), "bundled", api_name="/read_number_photo")
+    assert text == n.text
+    assert Image.open(boxes).size == Image.open(path).size
+
+
+def test_empty_status_mentions_photos():
+    assert "photo" in EMPTY_STATUS

@@ -1,0 +1,59 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.slow
+def test_bench_smoke_mode_runs_every_section(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "digitpad.bench", "--steps", "5", "--out", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["mode"] == "smoke"
+    recipes = [row["recipe"] for row in report["training"]]
+    assert recipes == ["digitpad: quick", "digitpad: best", "reference: examples", "reference: seed"]
+    assert all(row["seconds_per_epoch"] > 0 for row in report["training"])
+    assert {row["what"] for row in report["latency"]} >= {"pad 280x280: total", "pad 800x800: total"}
+    assert [row["model"].split(" ")[0] for row in report["throughput"]] == ["digitpad", "examples", "lenet5"]
+    assert all(row["images_per_s"] > 0 and row["mflops_per_image"] > 0 for row in report["throughput"])
+    crowd_rows = [row for row in report["server"] if row["what"].startswith("crowd")]
+    assert len(crowd_rows) == 2 and all(row["failures"] == 0 for row in crowd_rows)
+    assert "## training" in result.stdout and "| recipe |" in result.stdout
+    assert len(report["train_tab"]) == 2 and all(
+        row["train_tab_s"] > row["train_tab_train_s"] > 0 for row in report["train_tab"]
+    )
+    numbers = {row["what"].split(" (")[0]: row for row in report["numbers"]}
+    assert {"separate", "touching", "photo", "all kinds: time per number"} <= set(numbers)
+    assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
+    assert numbers["all kinds: time per number"]["median_ms"] > 0
+    assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
+    deletion, *timings = report["insight"]
+    assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)
+    crowd_of_correctors, teach_it = report["teach"]
+    assert crowd_of_correctors["rows"] == 6 and crowd_of_correctors["errors"] == 0
+    assert crowd_of_correctors["database_locked"] == 0
+    assert teach_it["teach_wall_s"] > 0 and teach_it["mnist_test_acc_pct"] > 90
+    assert 0 <= teach_it["read_right_before_pct"] <= 100 and 0 <= teach_it["read_right_after_pct"] <= 100
+    generators = {row["generator"]: row for row in report["generate"]}
+    assert list(generators) == ["digitpad: cgan (bundled)", "anchor: keras-cgan", "anchor: dcgan"]
+    bundled = generators["digitpad: cgan (bundled)"]
+    assert bundled["agreement_judge_pct"] >= 97 and bundled["fid"] > 0 and bundled["fid_floor"] > 0
+    assert bundled["sample_100_ms"] > 0 and generators["anchor: dcgan"]["agreement_bundled_pct"] is None
+    grids = sorted(p.name for p in (tmp_path / "bench-grids").iterdir())
+    assert grids == ["cgan.png", "dcgan.png", "keras-cgan.png"]
+    strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
+    assert strokes["median_ms"] > 0
+    browser = {row["what"]: row for row in report["browser"]}
+    if os.environ.get("DIGITPAD_REQUIRE_BROWSER") == "1":  # CI: the browser section must run
+        assert "browser section skipped" not in str(browser)
+    if "browser section skipped" not in str(browser):
+        pen_up = browser["pen-up to the answer for the finished stroke"]
+        assert pen_up["strokes"] >= 4 and pen_up["median_ms"] >= 0 and pen_up["drawings_read_right"] == "4/4"
+        assert browser["first answer while the first stroke is still drawn"]["yes"].endswith("/4")
+        assert browser["Retrain with the defaults, click to done"]["status"].startswith("done: test accuracy")

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from digitpad.read.classifier import BUNDLED_WEIGHTS
+from digitpad.training.evaluation import evaluate
+
+
+@pytest.mark.slow
+def test_bundled_weights_meet_the_bar(classifier, mnist):
+    acc, _, _ = evaluate(classifier.model, mnist.test_images, mnist.test_labels, classifier.mean, classifier.std)
+    assert acc >= 99.60
+
+
+def test_bundled_metadata_is_complete(classifier):
+    meta = classifier.metadata
+    assert BUNDLED_WEIGHTS.is_file() and classifier.name == "digitnet" and str(classifier.device) == "cpu"
+    for key in (
+        "config",
+        "normalization",
+        "recipe",
+        "hyperparameters",
+        "seed",
+        "date",
+        "device",
+        "train_seconds",
+        "val_acc",
+        "test_acc",
+        "data_md5",
+    ):
+        assert key in meta, key
+    assert meta["recipe"] == "best"
+
+
+def test_predict_proba(classifier, mnist):
+    images = mnist.test_images[:64].numpy()
+    probs = classifier.predict_proba(images)
+    assert probs.shape == (64, 10) and probs.dtype == np.float32
+    assert np.allclose(probs.sum(1), 1, atol=1e-5)
+    assert (probs.argmax(1) == mnist.test_labels[:64].numpy()).mean() > 0.95
+    assert classifier.predict_proba(images[0]).shape == (1, 10)  # a single (28, 28) image
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 28, 28), np.float32), np.zeros((2, 32, 32), np.uint8)])
+def test_predict_proba_rejects_other_formats(classifier, bad):
+    with pytest.raises(ValueError, match=r"expected uint8 images of shape \(N, 28, 28\)"):
+        classifier.predict_proba(bad)
+
+
+def test_classify_reads_a_stroke_pad_value_or_a_picture(classifier):
+    from digitpad.synth.pen_digits import stroke_pad_value
+
+    value = stroke_pad_value(3)
+    probs, image = classifier.classify(value)
+    assert np.array_equal(image, classifier.classify_strokes(value)[1]) and probs.argmax() == 3
+    picture = 255 - np.kron(image, np.ones((8, 8), np.uint8))  # the digit it read, dark on white
+    assert classifier.classify(picture)[0].argmax() == 3
+    assert classifier.classify({"strokes": [], "width": 320, "height": 320}) == (None, None)
