@@ -14,7 +14,7 @@ from PIL import Image
 
 from digitpad.bench.run import parse_args as parse_bench_args
 from digitpad.cli import build_parser
-from digitpad.synth.pen_digits import stroke_pad_value
+from digitpad.synth.pen_digits import number_pad_value, stroke_pad_value
 from digitpad.teach.store import CorrectionStore
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -55,6 +55,8 @@ def test_the_python_examples_run(server_url, mnist, tmp_path, monkeypatch):
     for k in range(3):  # corrections for the Python API's Teach it
         store.add("readme", digits[k], int(mnist.test_labels[k]), np.full(10, 0.1), "bundled digitnet (best)")
     namespace = {"pad": stroke_pad_value(7), "images": digits, "value": stroke_pad_value(3)}
+    wide_pad = f'"strokes": {number_pad_value("2026")["strokes"]!r}'  # for the README's `{"strokes": [...], ...}`
     for block in blocks:
-        exec(block.replace("http://127.0.0.1:7860/", server_url), namespace)  # noqa: S102 - the README's own code
+        block = block.replace("http://127.0.0.1:7860/", server_url).replace('"strokes": [...]', wide_pad)
+        exec(block, namespace)  # noqa: S102 - the README's own code
     assert namespace["reading"].text.isdecimal() and len(namespace["walk"]) == 8
