@@ -1,6 +1,6 @@
 """The Draw tab's look inside: "Why?", "Inside the network" and "Fool it", under the model's input.
 
-Wiring only: `digitpad.explain` (integrated gradients, feature maps) and `digitpad.attack`
+Wiring only: `digitpad.read.explain` (integrated gradients, feature maps) and `digitpad.read.attack`
 (the smallest change that flips the reading) do the work. "Why?" and "Inside" are collapsed by
 default and computed only while open, so the pad stays fast; each answer about the drawing
 (pad, photo or another model) refreshes whichever is open.

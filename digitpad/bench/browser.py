@@ -31,6 +31,8 @@ RECORD_JS = """
     if (shown !== last && label && /^[0-9]$/.test(label.innerText)) log('answer', shown);
     last = shown;
   });
+  // a live answer may repeat what is shown (no DOM change): its arrival is what the visitor waited for
+  window.addEventListener('digitpad-answer', () => log('answer', 'live'));
   observer.observe(document.querySelector('#answer'), {subtree: true, childList: true, characterData: true,
                                                        attributes: true});
 }

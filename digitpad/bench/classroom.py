@@ -136,6 +136,17 @@ def descendants(pid: int) -> list[int]:
     return [pid, *(d for child in children.split() for d in descendants(int(child)))]
 
 
+def wait_until_idle(pids: list[int], timeout: float = 120.0) -> None:
+    """Until the processes use under a tenth of a core over 2 s (start-up work such as warming the training
+    engine up is done), or `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = sum(map(process_cpu_seconds, pids))
+        time.sleep(2.0)
+        if sum(map(process_cpu_seconds, pids)) - before < 0.2:
+            return
+
+
 def own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -281,7 +292,7 @@ def replicas(count: int, log: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         public = s.getsockname()[1]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     home, work = tempfile.mkdtemp(prefix="digitpad-home-"), tempfile.mkdtemp(prefix="digitpad-deploy-")
     command = [sys.executable, "deploy/serve-replicas", "-n", str(count), "--port", str(public), "--home", home,
                "--python", sys.executable, "--workdir", work]  # fmt: skip
@@ -321,8 +332,8 @@ def classroom_section(quick: bool, out: Path) -> list[dict]:
     logs.mkdir(exist_ok=True)
     rows = []
     with Server(log=logs / "server.log") as server:
-        time.sleep(5)  # the Train tab warms MNIST up in the background after start
         pid = server.process.pid
+        wait_until_idle([pid])  # the Train tab warms MNIST and the engine up in the background after start
         rows += crowd_rows(server.url, [pid], [1, 10, 30, 60], seconds, "one server, simulated drawers")
         rows.append(while_training(server.url, pid, 10, seconds))
         rows += chromium_rows(server.url, pid, [1] if quick else [1, 4], 2 if quick else 8)
@@ -330,7 +341,7 @@ def classroom_section(quick: bool, out: Path) -> list[dict]:
         steps = [20, 40] if quick else [30, 45, 60, 75, 90, 105, 120, 135, 150]
         for count in (1, 2):
             with replicas(count, logs / f"replicas-{count}.log") as (url, pid):
-                time.sleep(5)
+                wait_until_idle(descendants(pid))
                 sizes = [n * count for n in steps] if count > 1 else steps
                 rows += capacity(url, pid, sizes, seconds, 250.0, f"{count} replica{'s' * (count > 1)} behind nginx")
     else:
