@@ -57,3 +57,6 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
         assert pen_up["strokes"] >= 4 and pen_up["median_ms"] >= 0 and pen_up["drawings_read_right"] == "4/4"
         assert browser["first answer while the first stroke is still drawn"]["yes"].endswith("/4")
         assert browser["Retrain with the defaults, click to done"]["status"].startswith("done: test accuracy")
+    crowds = [row for row in report["classroom"] if "failures" in row]
+    assert [row["drawers"] for row in crowds if row["what"].startswith("one server")] == [1, 10, 30, 60]
+    assert all(row["failures"] == 0 and row["server_cpu_ms_per_update"] > 0 for row in crowds)
