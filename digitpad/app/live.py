@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 
 import numpy as np
 import torch
@@ -41,8 +40,6 @@ from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
 from digitpad.ink.strokes import pad_to_mnist
 from digitpad.read.classifier import Classifier
-
-log = logging.getLogger("digitpad")
 
 MAX_MESSAGE = MAX_BODY  # characters: the same cap as an HTTP request body (20,000 points)
 SERVER_MODELS = ("bundled", "robust")  # the models this route can read with
@@ -98,7 +95,6 @@ class LiveReader:
         self.models = models
         self.batcher = Batcher()
         self.connections = 0  # open right now
-        self.messages = 0  # answered since start
 
     async def reply(self, message: str) -> dict:
         """One message from the pad -> the answer view's value (always an answer, never an exception)."""
@@ -122,7 +118,6 @@ class LiveReader:
         seq = request.get("seq")
         if isinstance(seq, int) and not isinstance(seq, bool):
             value["seq"] = seq
-        self.messages += 1
         return value
 
     async def serve(self, websocket: WebSocket) -> None:
