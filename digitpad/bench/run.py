@@ -46,7 +46,7 @@ SECTIONS: dict[str, Section] = {
     "server": lambda data, o: server_section(
         3 if o.steps else o.visitors, 2 if o.steps else o.drawings, 20 if o.steps else o.memory_drawings
     ),
-    "classroom": lambda data, o: classroom_section(o.quick or o.steps is not None, Path(o.out)),
+    "classroom": lambda data, o: classroom_section(o.quick or o.steps is not None, Path(o.out), o.steps is None),
 }
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
