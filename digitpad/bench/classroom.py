@@ -24,7 +24,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from pathlib import Path
 import websockets
 
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
-from digitpad.bench.harness import CHROMIUM_ARGS, Server
+from digitpad.bench.harness import CHROMIUM_ARGS, Server, percentiles
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes
 
 PAD = 320  # px, the Draw tab's pad
@@ -153,11 +152,6 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
     """`drawers` simulated visitors for a warm-up plus `seconds` measured; one row of the section."""
     drawer = drawer or Drawer()
@@ -179,13 +173,15 @@ def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], d
 
     tally, server_cpu, own_cpu, wall = asyncio.run(run())
     updates = len(tally.update_s)
+    update = percentiles(tally.update_s) if updates else {}
+    pen_up = percentiles(tally.pen_up_s) if tally.pen_up_s else {}
     return {
         "drawers": drawers,
         "updates_per_s": round(updates / wall, 1),
-        "update_p50_ms": round(1000 * statistics.median(tally.update_s), 1) if updates else None,
-        "update_p95_ms": round(1000 * percentile(tally.update_s, 0.95), 1) if updates else None,
-        "pen_up_p50_ms": round(1000 * statistics.median(tally.pen_up_s), 1) if tally.pen_up_s else None,
-        "pen_up_p95_ms": round(1000 * percentile(tally.pen_up_s, 0.95), 1) if tally.pen_up_s else None,
+        "update_p50_ms": update.get("median_ms"),
+        "update_p95_ms": update.get("p95_ms"),
+        "pen_up_p50_ms": pen_up.get("median_ms"),
+        "pen_up_p95_ms": pen_up.get("p95_ms"),
         "failures": tally.failures,
         "digits": tally.digits,
         "read_right": f"{tally.right}/{tally.digits}",
@@ -275,11 +271,11 @@ def chromium_rows(url: str, pid: int, pages: list[int], digits: int) -> list[dic
             results = await asyncio.gather(*(chromium_drawer(browser, url, digits, k) for k in range(count)))
             cpu, wall = process_cpu_seconds(pid) - cpu0, time.monotonic() - wall0
             await browser.close()
-        latencies = [t for found, _ in results for t in found]
+        pen_up = percentiles([t for found, _ in results for t in found])
         return {
             "what": f"Chromium: {count} page{'s' if count > 1 else ''} drawing at once",
-            "pen_up_p50_ms": round(1000 * statistics.median(latencies), 1),
-            "pen_up_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+            "pen_up_p50_ms": pen_up["median_ms"],
+            "pen_up_p95_ms": pen_up["p95_ms"],
             "read_right": f"{sum(r for _, r in results)}/{count * digits}",
             "server_cores": round(cpu / wall, 3),
         }
