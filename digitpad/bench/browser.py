@@ -20,9 +20,10 @@ RECORD_JS = """
 () => {
   window.digitpadLog = [];
   const log = (kind, shown) => window.digitpadLog.push([kind, performance.now(), shown]);
-  const canvas = document.querySelector('#pad canvas');
-  canvas.addEventListener('pointerdown', () => log('down', ''));
-  canvas.addEventListener('pointerup', () => log('up', ''));
+  // on the window, before anything else sees them, and the canvas looked up each time (it may be re-rendered)
+  const onPad = (e) => e.target === document.querySelector('#pad canvas');
+  window.addEventListener('pointerdown', (e) => { if (onPad(e)) log('down', ''); }, true);
+  window.addEventListener('pointerup', (e) => { if (onPad(e)) log('up', ''); }, true);
   let last = '';
   const observer = new MutationObserver(() => {
     const label = document.querySelector(LABEL);
@@ -47,11 +48,16 @@ def stroke_timings(log: list) -> tuple[list[float], list[float | None]]:
     (0 when the answer had already arrived), and per stroke, seconds from pen-down to the first
     change while that stroke was still being drawn (None if none came before pen-up)."""
     after_up, during = [], []
-    downs = [t for kind, t, _ in log if kind == "down"]
-    ups = [t for kind, t, _ in log if kind == "up"]
+    strokes, down = [], None  # (pen-down, pen-up) of each stroke; an up with no down before it is not one
+    for kind, t, _ in log:
+        if kind == "down":
+            down = t
+        elif kind == "up" and down is not None:
+            strokes.append((down, t))
+            down = None
     answers = [t for kind, t, _ in log if kind == "answer"]  # a new digit or a new 28x28 image on screen
-    for k, (down, up) in enumerate(zip(downs, ups, strict=True)):
-        next_down = downs[k + 1] if k + 1 < len(downs) else float("inf")
+    for k, (down, up) in enumerate(strokes):
+        next_down = strokes[k + 1][0] if k + 1 < len(strokes) else float("inf")
         late = [t for t in answers if up <= t < next_down]
         after_up.append((late[-1] - up) / 1000 if late else 0.0)
         early = [t for t in answers if down <= t < up]

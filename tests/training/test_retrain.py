@@ -86,7 +86,7 @@ def test_small_training_sets_get_settings_that_show_overfitting():
 
 
 def test_overfitting_note():
-    assert overfitting_note(100.0, 96.0) == ""
+    assert overfitting_note(100.0, 97.5) == ""
     note = overfitting_note(100.0, 93.4)
     assert "The model overfits: 100.0% on its training images but 93.4% on test, a 6.6-point gap." in note
     assert all(word in note for word in ("more training images", "augmentation", "dropout", "weight decay"))
