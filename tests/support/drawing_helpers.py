@@ -5,12 +5,12 @@ bitmap pad would, and MNIST test digits re-drawn as pen strokes.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from digitpad.bench.harness import pad_value  # noqa: F401 - the tests build pad values with it
 from digitpad.ink.strokes import Strokes, strokes_to_ink
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
+from digitpad.synth.redrawn import redrawn_strokes, skeleton_strokes  # noqa: F401 - MNIST digits as pen strokes
 
 
 def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
@@ -22,45 +22,6 @@ def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:
     box = box or (size * 0.25, size * 0.12, size * 0.5, size * 0.76)
     return pad_value(render_strokes(scaled_strokes(digit, box), (size, size), width))
-
-
-def redrawn_strokes(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> tuple[list, float]:
-    """An MNIST digit (uint8 (28, 28)) re-drawn as pen strokes at another scale, position and brush width.
-
-    Upsample 4x (smooth outlines keep loops open), threshold, skeletonise to a 1-px centre
-    line (the 112x112 skeleton frame), then re-stroke that line on a `canvas` px pad: every
-    skeleton pixel is a dot, joined to each 8-neighbour by a two-point stroke. Returns
-    (strokes: lists of (x, y) canvas px, brush width in canvas px, 1 to 4 MNIST pixels).
-    Draws four numbers from `rng` per digit, as the reference tests always have.
-    """
-    from skimage.morphology import skeletonize
-
-    smooth = np.asarray(Image.fromarray(image).resize((112, 112), Image.Resampling.BILINEAR))
-    skeleton = skeletonize(smooth > 127)
-    mnist_scale = rng.uniform(4, 13)  # canvas px per MNIST px: the digit is 80 to 360 px tall
-    scale = mnist_scale / 4  # canvas px per skeleton px
-    brush = max(2.0, mnist_scale * rng.uniform(1.0, 4.0))  # MNIST strokes are ~2-3 px wide
-    room = canvas - 28 * mnist_scale
-    left, top = rng.uniform(0, room), rng.uniform(0, room)
-    return skeleton_strokes(skeleton, scale, (left, top)), brush
-
-
-def skeleton_strokes(skeleton: np.ndarray, scale: float = 1.0, offset=(0.0, 0.0)) -> list:
-    """A 1-px skeleton (bool (H, W)) -> strokes: a dot per pixel plus a segment to each 8-neighbour.
-
-    Points are (offset + (column, row) * scale): pixel centres in skeleton px by default.
-    """
-    left, top = offset
-    ys, xs = np.nonzero(skeleton)
-    points = {(y, x) for y, x in zip(ys.tolist(), xs.tolist(), strict=True)}
-    strokes = []
-    for y, x in points:
-        here = (left + x * scale, top + y * scale)
-        strokes.append([here, here])
-        for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-            if (y + dy, x + dx) in points:
-                strokes.append([here, (left + (x + dx) * scale, top + (y + dy) * scale)])
-    return strokes
 
 
 def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
