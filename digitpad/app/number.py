@@ -2,7 +2,8 @@
 
 Wiring only. `Classifier.read_number` finds and reads the digits; this module shows the
 number in large type, the picture with a box and the digit over each detection, and each
-digit as the network saw it with its confidence (unsure ones marked, not hidden).
+digit as the network saw it with its confidence (unsure ones marked, not hidden). Marks that are not
+digits (a "#", a "$", a letter) are left out of the number and boxed in grey as "not a digit".
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
 
 SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits read with less than 60%
+NOT_DIGIT_COLOUR, NOT_DIGIT_TAG = "#6b7280", "not a digit"  # grey boxes: marks left out of the number
 
 # (the picture with boxes, the number, its digits as read, a status line)
 NumberAnswer = tuple[np.ndarray | None, str, str, str]
@@ -40,7 +42,11 @@ def pad_picture(value: object) -> np.ndarray | None:
 
 
 def status_text(reading: NumberReading) -> str:
-    """One line: how many digits, which are unsure, and any note."""
+    """One line: how many digits, which are unsure, what was left out as no digit, and any note."""
+    left_out = len(reading.not_digits)
+    if left_out:
+        marks = f"{left_out} mark{'s' if left_out > 1 else ''} that {'are' if left_out > 1 else 'is'} not a digit"
+        reading = NumberReading(reading.digits, f"Left out {marks} (grey boxes). {reading.note}".strip())
     if not reading.digits:
         return reading.note or "No digits found: write a number on the pad, or try a sharper photo."
     count = len(reading.digits)
@@ -58,15 +64,17 @@ def ordinal(n: int) -> str:
 
 
 def boxes_picture(picture: np.ndarray, reading: NumberReading) -> np.ndarray:
-    """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure)."""
+    """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure), and
+    a grey box tagged "not a digit" round each mark left out of the number."""
     image = Image.fromarray(picture).convert("RGB")
     pen = ImageDraw.Draw(image)
     scale = max(1.0, max(image.size) / 960)  # lines and labels keep their size on large photos
     font = ImageFont.load_default(size=round(22 * scale))
-    for d in reading.digits:
-        colour = UNSURE_COLOUR if d.unsure else SURE_COLOUR
+    marked = [(d, False) for d in reading.digits] + [(d, True) for d in reading.not_digits]
+    for d, not_digit in marked:
+        colour = NOT_DIGIT_COLOUR if not_digit else UNSURE_COLOUR if d.unsure else SURE_COLOUR
         pen.rectangle(d.box, outline=colour, width=round(3 * scale))
-        label = f"{d.digit}?" if d.unsure else str(d.digit)
+        label = NOT_DIGIT_TAG if not_digit else f"{d.digit}?" if d.unsure else str(d.digit)
         left, top, right, bottom = pen.textbbox((d.box[0], d.box[1]), label, font=font)
         tag = (left, top - (bottom - top) - 6 * scale, right + 8 * scale, top)  # above the box, inside the picture
         shift = max(0.0, -tag[1])

@@ -94,8 +94,9 @@ class Classifier:
         return explain(self.model, image, self.mean, self.std, target)
 
     def read_number(self, picture: object) -> NumberReading:
-        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`)."""
-        return read_number(self, picture, bundled_verifier())
+        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`);
+        marks that are no digit at all (`is_digit`) are left out of the number, in `NumberReading.not_digits`."""
+        return read_number(self, picture, bundled_verifier(), self.is_digit)
 
     def __repr__(self) -> str:
         acc = self.metadata.get("test_acc")
