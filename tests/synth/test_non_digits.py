@@ -65,6 +65,8 @@ def test_drawings_are_repeatable_and_mixed():
     first = non_digit_drawings(200, np.random.default_rng(3))
     again = non_digit_drawings(200, np.random.default_rng(3))
     assert [name for name, _ in first] == [name for name, _ in again]
-    assert all(np.array_equal(a, b) for (_, x), (_, y) in zip(first, again, strict=True) for a, b in zip(x, y))
+    assert all(
+        np.array_equal(a, b) for (_, x), (_, y) in zip(first, again, strict=True) for a, b in zip(x, y, strict=True)
+    )
     sources = {name.split(":")[0] for name, _ in first}
     assert "shape" in sources and sources - {"shape"} <= set(TRAIN_FONTS) and len(sources) > 5
