@@ -10,6 +10,7 @@ from digitpad.app.number import EMPTY_STATUS, number_answer, pad_picture, status
 from digitpad.read.number import DigitReading, NumberReading
 from digitpad.synth.number_set import number_set
 from digitpad.synth.pen_digits import number_pad_value
+from tests.support.drawing_helpers import marked_number_pad_value
 
 
 def reading_of(digits: list[int], confidences: list[float]) -> NumberReading:
@@ -48,6 +49,20 @@ def test_boxes_of_a_real_reading(classifier):
     blue = (image == np.array([37, 99, 235])).all(2)
     columns = np.flatnonzero(blue.any(0))
     assert columns.size and columns.min() < 480 < columns.max()  # boxes on both halves
+
+
+def test_marks_that_are_not_digits_are_left_out_and_boxed_in_grey(classifier):
+    value = marked_number_pad_value("#12")
+    reading = classifier.read_number(value)
+    image, text, digits, status = number_answer(pad_picture(value), reading)
+    assert text == "12" and len(reading.not_digits) == 1 and digits.count("<figure") == 2
+    assert "Left out 1 mark that is not a digit" in status and "**12**" in status
+    grey = (image == np.array([107, 114, 128])).all(2)
+    hash_box = reading.not_digits[0].box
+    assert hash_box[2] < reading.digits[0].box[0]  # the hash, left of the 1
+    assert grey[hash_box[1] : hash_box[3], hash_box[0]].sum() > 30  # the left edge of its box, grey
+    one = reading.digits[0].box
+    assert not grey[one[1] : one[3], one[0]].any()  # the 1's box is not
 
 
 def test_pad_picture_is_the_strokes_on_white():

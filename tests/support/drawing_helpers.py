@@ -5,6 +5,7 @@ bitmap pad would, and MNIST test digits re-drawn as pen strokes.
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from digitpad.bench.harness import pad_value  # noqa: F401 - the tests build pad values with it
@@ -47,3 +48,61 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Correlation of the two images, blurred a little so a one-pixel shift does not count."""
     a, b = (ndimage.gaussian_filter(x.astype(np.float64), 1.0).ravel() for x in (a, b))
     return float(np.corrcoef(a, b)[0, 1])
+
+
+# ------------------------------------------------------------------ drawings that are not digits
+
+
+def strokes_pad_value(strokes, box=(60, 40, 200, 240), side: int = 320) -> dict:
+    """Strokes in any units, fitted (aspect kept, centred) into box = (left, top, width, height) -> a pad value."""
+    points = np.vstack(strokes)
+    lo, extent = points.min(0), np.ptp(points, 0)
+    left, top, width, height = box
+    scale = min(width / max(extent[0], 1e-9), height / max(extent[1], 1e-9))
+    offset = np.array([left + (width - extent[0] * scale) / 2, top + (height - extent[1] * scale) / 2])
+    return {
+        "strokes": [np.round((np.asarray(s) - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": side,
+        "height": side,
+    }
+
+
+def letter_pad_value(char: str, font: str = "futural") -> dict:
+    """A Hershey font's character drawn on the pad (futural: the style the guard never trained on)."""
+    from digitpad.synth.non_digits import font_glyphs
+
+    return strokes_pad_value(font_glyphs(font)[char])
+
+
+def doodle_pad_value(name: str) -> dict:
+    """A held-out doodle (`synth.doodles`: "heart", "smiley", ...) drawn on the pad."""
+    from digitpad.synth.doodles import DOODLES
+
+    return strokes_pad_value(DOODLES[name]())
+
+
+def uploaded_picture(value: dict, path) -> dict:
+    """A picture value (`pad_value`) saved as a PNG at `path` -> the sketchpad-style dict an API client sends
+    `/predict`, its composite uploaded by `gradio_client`."""
+    from gradio_client import handle_file
+
+    Image.fromarray(value["composite"]).save(path)
+    return {"background": None, "layers": [], "composite": handle_file(str(path))}
+
+
+def marked_number_pad_value(text: str, font: str = "futural", width: int = 960, height: int = 320) -> dict:
+    """Like `number_pad_value`, but any character that is not a digit ("#", "$", "A") is written too, in a
+    Hershey font, in its own digit-sized box: "#12" is a hash then a 1 and a 2."""
+    from digitpad.synth.non_digits import font_glyphs
+
+    digit_h = 0.6 * height
+    digit_w, step = 0.6 * digit_h, 0.85 * digit_h
+    left = (width - (len(text) - 1) * step - digit_w) / 2
+    strokes = []
+    for k, char in enumerate(text):
+        box = (left + k * step, 0.2 * height, digit_w, digit_h)
+        if char.isdigit():
+            strokes += [[[round(x, 1), round(y, 1)] for x, y in s] for s in scaled_strokes(int(char), box)]
+        else:
+            strokes += strokes_pad_value(font_glyphs(font)[char], box, width)["strokes"]
+    return {"strokes": strokes, "width": width, "height": height}
