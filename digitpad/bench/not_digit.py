@@ -2,8 +2,9 @@
 
 Measured on drawings never trained on or used to choose anything:
 - not digits: the held-out font style (`synth.non_digits.HELD_OUT_FONTS`, sans-serif letters and signs that
-  look like no digit) and the hand-made doodles of `synth.doodles` (heart, smiley, house, ...), each drawn
-  as it is and jittered, through the pad's stroke renderer;
+  look like no digit) and the hand-made doodles of `synth.doodles` (heart, smiley, house, ...; and the fresh
+  ones, crown, key, glasses, ..., never looked at before the bundled guard was trained), each drawn as it
+  is and jittered, through the pad's stroke renderer;
 - digits: MNIST test digits 5000-9999 re-drawn as pen strokes, exactly as the stroke renderer's reference
   test draws them (`synth.redrawn`, random generator seeded 0 over all 10,000), and the same digits raw.
 
@@ -27,7 +28,7 @@ from scipy.stats import rankdata
 from digitpad.ink.strokes import strokes_to_mnist
 from digitpad.model import to_input
 from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, load_classifier
-from digitpad.synth.doodles import doodle_drawings
+from digitpad.synth.doodles import FRESH_DOODLES, doodle_drawings
 from digitpad.synth.non_digits import HELD_OUT_FONTS, font_drawings, jitter
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
@@ -80,9 +81,11 @@ def held_out_non_digits(variants: int) -> dict[str, np.ndarray]:
         jitter(s, rng, amount=0.0 if k == 0 else 1.0) for _, s in font_drawings(HELD_OUT_FONTS) for k in range(variants)
     ]
     doodles = [s for _, s in doodle_drawings(variants * 3, seed=7)]
+    fresh = [s for _, s in doodle_drawings(variants * 3, seed=8, doodles=FRESH_DOODLES)]
     return {
         "held-out fonts": np.stack([strokes_to_mnist(s) for s in fonts]),
         "doodles": np.stack([strokes_to_mnist(s) for s in doodles]),
+        "fresh doodles": np.stack([strokes_to_mnist(s) for s in fresh]),
     }
 
 
@@ -137,6 +140,7 @@ def not_digit_section(data: MNIST, digits: int = 5000, variants: int = 5, repeat
                 "non_digits_rejected_pct": round(100 * float((non_digits < threshold).mean()), 1),
                 "fonts_rejected_pct": round(rejected["held-out fonts"], 1),
                 "doodles_rejected_pct": round(rejected["doodles"], 1),
+                "fresh_doodles_rejected_pct": round(rejected["fresh doodles"], 1),
                 "redrawn_digits_rejected_pct": round(rejected["drawn"], 2),
                 "raw_digits_rejected_pct": round(rejected["raw"], 2),
             }

@@ -134,11 +134,126 @@ DOODLES = {
 }  # fmt: skip
 
 
-def doodle_drawings(per_doodle: int, seed: int = 0) -> list[tuple[str, Drawing]]:
-    """Each doodle `per_doodle` times, the first as drawn here, the others jittered: (name, strokes) pairs."""
+# A second set, drawn after the first guard was measured on the doodles above (which then shaped its training
+# shapes): these were never looked at before the bundled guard was trained, so they measure it unbiased.
+
+
+def crown() -> Drawing:
+    return [
+        _lines((0.05, 0.85), (0.05, 0.2), (0.3, 0.55), (0.5, 0.1), (0.7, 0.55), (0.95, 0.2), (0.95, 0.85), (0.05, 0.85))
+    ]
+
+
+def key() -> Drawing:
+    return [_arc(0.22, 0.5, 0.17, 0.17, 0, 360, 24), _lines((0.39, 0.5), (0.95, 0.5)),
+            _lines((0.8, 0.5), (0.8, 0.68)), _lines((0.92, 0.5), (0.92, 0.65))]  # fmt: skip
+
+
+def glasses() -> Drawing:
+    lenses = [_arc(0.25, 0.55, 0.18, 0.15, 0, 360, 24), _arc(0.75, 0.55, 0.18, 0.15, 0, 360, 24)]
+    return [
+        *lenses,
+        _arc(0.5, 0.55, 0.07, 0.05, 180, 360, 8),
+        _lines((0.07, 0.55), (0.0, 0.4)),
+        _lines((0.93, 0.55), (1.0, 0.4)),
+    ]
+
+
+def sailboat() -> Drawing:
+    hull = _lines((0.05, 0.7), (0.95, 0.7), (0.8, 0.9), (0.2, 0.9), (0.05, 0.7))
+    return [hull, _lines((0.5, 0.7), (0.5, 0.05)), _lines((0.5, 0.1), (0.85, 0.62), (0.5, 0.62))]
+
+
+def leaf() -> Drawing:
+    outline = np.vstack([_arc(0.5, 0.85, 0.45, 0.8, 200, 340, 20), _arc(0.5, 0.15, 0.45, 0.8, 20, 160, 20)])
+    return [
+        outline,
+        _lines((0.12, 0.6), (0.88, 0.4)),
+        _lines((0.4, 0.52), (0.5, 0.3)),
+        _lines((0.6, 0.47), (0.55, 0.65)),
+    ]
+
+
+def eye() -> Drawing:
+    upper, lower = _arc(0.5, 0.85, 0.5, 0.55, 200, 340, 20), _arc(0.5, 0.15, 0.5, 0.55, 20, 160, 20)
+    return [np.vstack([upper, lower]), _arc(0.5, 0.5, 0.14, 0.14, 0, 360, 16), _lines((0.5, 0.5), (0.51, 0.5))]
+
+
+def cup() -> Drawing:
+    body = _lines((0.1, 0.2), (0.2, 0.9), (0.7, 0.9), (0.8, 0.2), (0.1, 0.2))
+    return [
+        body,
+        _arc(0.8, 0.5, 0.15, 0.18, -80, 80, 12),
+        _lines((0.35, 0.15), (0.4, 0.0)),
+        _lines((0.55, 0.15), (0.6, 0.0)),
+    ]
+
+
+def bowtie() -> Drawing:
+    return [_lines((0.5, 0.5), (0.05, 0.2), (0.05, 0.8), (0.5, 0.5), (0.95, 0.2), (0.95, 0.8), (0.5, 0.5)),
+            _arc(0.5, 0.5, 0.06, 0.08, 0, 360, 10)]  # fmt: skip
+
+
+def kite() -> Drawing:
+    diamond = _lines((0.4, 0.0), (0.7, 0.3), (0.4, 0.65), (0.1, 0.3), (0.4, 0.0))
+    return [diamond, _lines((0.4, 0.0), (0.4, 0.65)), _lines((0.1, 0.3), (0.7, 0.3)),
+            _lines((0.4, 0.65), (0.5, 0.75), (0.4, 0.85), (0.5, 0.95))]  # fmt: skip
+
+
+def candle() -> Drawing:
+    flame = np.vstack(
+        [_arc(0.5, 0.15, 0.1, 0.12, 90, 270, 10), _lines((0.5, 0.0)), _arc(0.5, 0.15, 0.1, 0.12, -90, 90, 10)]
+    )
+    return [
+        _lines((0.3, 0.35), (0.3, 0.98), (0.7, 0.98), (0.7, 0.35), (0.3, 0.35)),
+        _lines((0.5, 0.35), (0.5, 0.25)),
+        flame,
+    ]
+
+
+def car() -> Drawing:
+    body = _lines(
+        (0.02, 0.7),
+        (0.02, 0.5),
+        (0.25, 0.45),
+        (0.35, 0.25),
+        (0.7, 0.25),
+        (0.8, 0.45),
+        (0.98, 0.5),
+        (0.98, 0.7),
+        (0.02, 0.7),
+    )
+    return [body, _arc(0.25, 0.72, 0.1, 0.1, 0, 360, 16), _arc(0.75, 0.72, 0.1, 0.1, 0, 360, 16)]
+
+
+def butterfly() -> Drawing:
+    left = np.vstack(
+        [_lines((0.5, 0.5)), _arc(0.28, 0.3, 0.22, 0.2, 0, -200, 16), _arc(0.3, 0.72, 0.18, 0.16, 160, 20, 14)]
+    )
+    right = np.vstack(
+        [_lines((0.5, 0.5)), _arc(0.72, 0.3, 0.22, 0.2, 180, 380, 16), _arc(0.7, 0.72, 0.18, 0.16, 20, 160, 14)]
+    )
+    return [
+        left,
+        right,
+        _lines((0.5, 0.2), (0.5, 0.85)),
+        _lines((0.5, 0.2), (0.42, 0.05)),
+        _lines((0.5, 0.2), (0.58, 0.05)),
+    ]
+
+
+FRESH_DOODLES = {
+    "crown": crown, "key": key, "glasses": glasses, "sailboat": sailboat, "leaf": leaf, "eye": eye, "cup": cup,
+    "bowtie": bowtie, "kite": kite, "candle": candle, "car": car, "butterfly": butterfly,
+}  # fmt: skip
+
+
+def doodle_drawings(per_doodle: int, seed: int = 0, doodles: dict | None = None) -> list[tuple[str, Drawing]]:
+    """Each doodle (of `doodles`, by default DOODLES) `per_doodle` times, the first as drawn here, the others
+    jittered: (name, strokes) pairs."""
     rng = np.random.default_rng(seed)
     return [
         (name, jitter(make(), rng, amount=0.0 if k == 0 else 1.0))
-        for name, make in DOODLES.items()
+        for name, make in (DOODLES if doodles is None else doodles).items()
         for k in range(per_doodle)
     ]

@@ -6,7 +6,8 @@ the renderer (`ink.strokes.strokes_to_mnist`) fits the ink into MNIST's box what
 
 Two kinds of source, kept apart so that the benchmark can measure on drawings the guard never saw:
 - trained on: the Latin fonts in TRAIN_FONTS, and the generated shapes of `SHAPES` (polygons, stars,
-  crosses, hatches, zigzags, waves, bars) and random scribbles;
+  crosses, hatches, zigzags, waves, bars, bumpy closed curves, loops with marks inside, drawings composed
+  of 3 or 4 such parts) and random scribbles;
 - held out: the sans-serif fonts in HELD_OUT_FONTS (the style closest to hand printing) and the hand-made
   doodles of `synth.doodles`.
 
@@ -135,9 +136,69 @@ def scribble(rng: np.random.Generator) -> Drawing:
     return strokes
 
 
+def _ellipse(centre, rx: float, ry: float, points: int = 40) -> np.ndarray:
+    t = np.linspace(0, 2 * math.pi, points)
+    return np.stack([centre[0] + rx * np.cos(t), centre[1] + ry * np.sin(t)], 1)
+
+
+def lobed(rng: np.random.Generator) -> Drawing:
+    """A closed curve with 3 to 6 bumps (r = 1 + a cos(k t)), a little irregular: a blob, a cloud, a flower's
+    outline. Two bumps would be an 8's outline, none a 0: never those."""
+    t = np.linspace(0, 2 * math.pi, 120)
+    k, phase = int(rng.integers(3, 7)), rng.uniform(0, 2 * math.pi)
+    r = 1 + rng.uniform(0.15, 0.4) * np.cos(k * t + phase) + rng.uniform(0, 0.1) * np.cos((k + 1) * t)
+    return [np.stack([r * np.cos(t) * rng.uniform(0.7, 1.3), r * np.sin(t)], 1)]
+
+
+def ring_with_marks(rng: np.random.Generator) -> Drawing:
+    """A closed loop (an ellipse or a polygon) with 1 to 4 marks inside it (dots, dashes, small arcs): no digit
+    has marks inside a loop."""
+    outline = _ellipse((0, 0), rng.uniform(0.7, 1.0), rng.uniform(0.7, 1.0)) if rng.random() < 0.6 else polygon(rng)[0]
+    marks = []
+    for _ in range(int(rng.integers(1, 5))):
+        centre = rng.uniform(-0.4, 0.4, 2)
+        kind = rng.integers(3)
+        if kind == 0:  # a dot
+            marks.append(np.array([centre, centre + 0.01]))
+        elif kind == 1:  # a dash
+            angle = rng.uniform(0, math.pi)
+            half = 0.15 * np.array([math.cos(angle), math.sin(angle)])
+            marks.append(np.array([centre - half, centre + half]))
+        else:  # a small arc
+            start = rng.uniform(0, 2 * math.pi)
+            t = np.linspace(start, start + rng.uniform(1.5, 3), 12)
+            marks.append(centre + 0.2 * np.stack([np.cos(t), np.sin(t)], 1))
+    return [outline, *marks]
+
+
+def composite(rng: np.random.Generator) -> Drawing:
+    """3 or 4 primitives (polygons, ellipses, lines, zigzags, stars) of random sizes at random places: the
+    many things drawn from parts."""
+    parts = []
+    for _ in range(int(rng.integers(3, 5))):
+        kind = rng.integers(5)
+        if kind == 0:
+            part = polygon(rng)
+        elif kind == 1:
+            part = [_ellipse((0, 0), 1, rng.uniform(0.4, 1.0))]
+        elif kind == 2:
+            part = [np.array([[-1.0, 0.0], [1.0, 0.0]]) @ _rotation(rng.uniform(0, math.pi))]
+        elif kind == 3:
+            part = zigzag(rng)
+        else:
+            part = star(rng)
+        size, centre = rng.uniform(0.25, 0.6), rng.uniform(-0.6, 0.6, 2)
+        parts += [centre + size * stroke for stroke in part]
+    return parts
+
+
+def _rotation(angle: float) -> np.ndarray:
+    return np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
+
+
 SHAPES: dict[str, Callable[[np.random.Generator], Drawing]] = {
     "polygon": polygon, "star": star, "cross": cross, "hatch": hatch, "zigzag": zigzag, "wave": wave,
-    "bars": bars, "scribble": scribble,
+    "bars": bars, "scribble": scribble, "lobed": lobed, "ring_with_marks": ring_with_marks, "composite": composite,
 }  # fmt: skip
 
 
@@ -166,7 +227,7 @@ def jitter(drawing: Drawing, rng: np.random.Generator, amount: float = 1.0) -> D
 
 
 def non_digit_drawings(
-    count: int, rng: np.random.Generator, fonts: tuple[str, ...] = TRAIN_FONTS, shape_share: float = 0.35
+    count: int, rng: np.random.Generator, fonts: tuple[str, ...] = TRAIN_FONTS, shape_share: float = 0.45
 ) -> list[tuple[str, Drawing]]:
     """`count` jittered drawings that are not digits: font characters, and (a `shape_share` of them) generated
     shapes and scribbles. Returns (name, strokes) pairs; the name says the source ("timesr:A", "shape:star")."""
