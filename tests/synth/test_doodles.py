@@ -19,3 +19,12 @@ def test_each_doodle_is_drawn_as_is_then_jittered():
 
 def test_doodles_are_not_the_training_shapes():
     assert not set(DOODLES) & set(SHAPES)
+
+
+def test_the_fresh_doodles_are_another_set():
+    from digitpad.synth.doodles import FRESH_DOODLES
+
+    assert not set(FRESH_DOODLES) & set(DOODLES) and not set(FRESH_DOODLES) & set(SHAPES)
+    drawings = doodle_drawings(2, seed=0, doodles=FRESH_DOODLES)
+    assert [name for name, _ in drawings] == [name for name in FRESH_DOODLES for _ in range(2)]
+    assert all(np.isfinite(s).all() for _, strokes in drawings for s in strokes)
