@@ -487,7 +487,10 @@ def add_model_commands(sub, fmt) -> None:
     g.add_argument("--output", default="weights/digit-guard.safetensors", help="weights file")
     g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    g.add_argument("--threads", type=int, default=None, help="CPU threads (default: the physical cores)")
+    g.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
+    )  # fmt: skip
     g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     g.set_defaults(func=cmd_train_guard)
 
@@ -526,7 +529,10 @@ def add_gan_commands(sub, fmt) -> None:
     g.add_argument("--samples", default=None, metavar="DIR", help="write a sample grid (a row per digit) per epoch")
     g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    g.add_argument("--threads", type=int, default=None, help="CPU threads (default: the physical cores)")
+    g.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
+    )  # fmt: skip
     g.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
     g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     g.set_defaults(func=cmd_train_gan)
