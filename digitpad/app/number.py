@@ -16,8 +16,8 @@ from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded
-from digitpad.app.stroke_pad import StrokePad
-from digitpad.ink.preprocess import DrawingError
+from digitpad.app.stroke_pad import StrokePad, is_picture
+from digitpad.ink.preprocess import DrawingError, as_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
@@ -39,6 +39,16 @@ def pad_picture(value: object) -> np.ndarray | None:
         return None
     ink = strokes_to_ink(parsed, 1.0, PAD_PEN * parsed.height)
     return np.round(255 * (1 - ink)).astype(np.uint8)
+
+
+def picture_shown(value: dict) -> np.ndarray | None:
+    """A picture sent for the pad (the sketchpad-style dict; see `stroke_pad.uploaded_picture`) as the boxes are
+    drawn on: its composite (else background) as uint8 grey or RGB(A); None when it has neither."""
+    for key in ("composite", "background"):
+        array = as_array(value.get(key))
+        if array is not None:
+            return np.round(255 * array).astype(np.uint8)
+    return None
 
 
 def status_text(reading: NumberReading) -> str:
@@ -100,7 +110,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
 
     def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         try:
-            shown = pad_picture(pad_value)
+            shown = picture_shown(pad_value) if is_picture(pad_value) else pad_picture(pad_value)
         except DrawingError as e:
             return None, "", "", f"Can't read this drawing: {e}"
         return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")

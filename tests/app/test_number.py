@@ -10,7 +10,7 @@ from digitpad.app.number import EMPTY_STATUS, number_answer, pad_picture, status
 from digitpad.read.number import DigitReading, NumberReading
 from digitpad.synth.number_set import number_set
 from digitpad.synth.pen_digits import number_pad_value
-from tests.support.drawing_helpers import marked_number_pad_value
+from tests.support.drawing_helpers import marked_number_pad_value, pad_value, render_strokes, uploaded_picture
 
 
 def reading_of(digits: list[int], confidences: list[float]) -> NumberReading:
@@ -95,6 +95,14 @@ def test_read_number_api_empty_and_bad_pads(client):
     _, text, _, status = client.predict({"strokes": [[["x", 1]]], "width": 960, "height": 320}, api_name="/read_number")
     assert text == "" and status.startswith("Can't read this drawing")
     assert client.predict(number_pad_value("58"), api_name="/read_number")[1] == "58"  # it goes on serving
+
+
+def test_read_number_api_takes_a_picture_as_well(client, tmp_path):
+    """The sketchpad-style dict `/predict` takes: read as a photo, the boxes drawn on it."""
+    strokes = marked_number_pad_value("#12")["strokes"]
+    picture = uploaded_picture(pad_value(render_strokes(strokes, (960, 320), width=22)), tmp_path / "number.png")
+    boxes, text, _, status = client.predict(picture, "bundled", api_name="/read_number")
+    assert text == "12" and Image.open(boxes).size == (960, 320) and "not a digit" in status
 
 
 def test_read_number_photo_api(client, tmp_path, mnist):
