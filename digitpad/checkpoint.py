@@ -27,6 +27,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 BUNDLED_WEIGHTS = WEIGHTS_DIR / "digitnet.safetensors"  # the default classifier (recipe `best`)
 ROBUST_WEIGHTS = WEIGHTS_DIR / "digitnet-robust.safetensors"  # adversarially trained (recipe `robust`)
 VERIFIER_WEIGHTS = WEIGHTS_DIR / "digit-verifier.safetensors"  # the number reader's "one whole digit?" network
+GUARD_WEIGHTS = WEIGHTS_DIR / "digit-guard.safetensors"  # "a digit at all?" (`training.digit_guard`)
 BUNDLED_GENERATOR = WEIGHTS_DIR / "generator.safetensors"  # the conditional GAN's generator (recipe `cgan`)
 JUDGE_WEIGHTS = WEIGHTS_DIR / "lenet5-judge.safetensors"  # generated digits' independent judge (recipe `judge`)
 FORMAT = "digitpad/1"

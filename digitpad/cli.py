@@ -1,4 +1,4 @@
-"""`python -m digitpad train|eval|predict|read|train-verifier|attack|corrections|train-gan|generate`."""
+"""`python -m digitpad train|eval|predict|read|train-verifier|train-guard|attack|corrections|train-gan|generate`."""
 
 from __future__ import annotations
 
@@ -235,6 +235,64 @@ def cmd_train_verifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_guard(args: argparse.Namespace) -> int:
+    import time
+    from dataclasses import replace
+
+    from digitpad.checkpoint import save_checkpoint
+    from digitpad.read.classifier import Classifier
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+    from digitpad.training.digit_guard import (
+        FALSE_REJECTIONS,
+        NOT_A_DIGIT,
+        RECIPE,
+        choose_threshold,
+        guard_data,
+        likeness,
+    )
+    from digitpad.training.engine import train
+
+    start = time.perf_counter()
+    device = pick_device(args.device)
+    mnist = load_mnist(args.data_dir)
+    print("drawing the training data: digits re-drawn as strokes, letters, signs, shapes (about 2 minutes)")
+    data = guard_data(mnist, args.redrawn, args.non_digits, seed=args.seed)
+    print(
+        f"images: {len(data.train_labels):,} train, {len(data.val_labels):,} validation, {len(data.test_labels):,} test"
+    )
+    final = None
+    recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
+    for event in train(recipe, data, device, seed=args.seed, threads=args.threads):
+        if event.kind == "eval":
+            print(
+                f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
+                f"{event.elapsed_s:.1f}s"
+            )
+        elif event.kind in ("done", "stopped"):
+            final = event
+    if final is None or final.model is None:
+        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+        return 1
+    # the threshold, on validation digits: MNIST's validation images as they are, and re-drawn as strokes
+    guard = Classifier(final.model, final.metadata)
+    scores = likeness(guard.predict_proba(data.val_images.numpy()))
+    raw = len(mnist.val_images)
+    digits = data.val_labels.numpy() != NOT_A_DIGIT
+    threshold = choose_threshold(scores[:raw], scores[raw:][digits[raw:]])
+    rejected = (scores[~digits] < threshold).mean()
+    seconds = time.perf_counter() - start
+    save_checkpoint(
+        final.model, args.output, **final.metadata, task="a digit at all?", threshold=threshold,
+        false_rejections=FALSE_REJECTIONS, redrawn=args.redrawn, non_digits=args.non_digits, seconds=round(seconds),
+    )  # fmt: skip
+    print(
+        f"guard: threshold {threshold:.4f} (validation digits wrongly rejected at most {FALSE_REJECTIONS:.1%}); "
+        f"validation non-digits rejected {rejected:.1%}; {seconds:.0f} s in all; saved {args.output}"
+    )
+    return 0
+
+
 def cmd_corrections(args: argparse.Namespace) -> int:
     from digitpad.teach.store import CorrectionStore, default_store
 
@@ -422,6 +480,20 @@ def add_model_commands(sub, fmt) -> None:
     v.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     v.set_defaults(func=cmd_train_verifier)
 
+    g = sub.add_parser("train-guard", help="train the check that a drawing is a digit at all", formatter_class=fmt)
+    g.add_argument("--redrawn", type=int, default=10_000, help="MNIST training digits also re-drawn as strokes")
+    g.add_argument("--non-digits", type=int, default=24_000, help="letters, signs, shapes drawn to train on")
+    g.add_argument("--epochs", type=float, default=None, help="override the recipe's epochs (a quick try)")
+    g.add_argument("--output", default="weights/digit-guard.safetensors", help="weights file")
+    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    g.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
+    )  # fmt: skip
+    g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    g.set_defaults(func=cmd_train_guard)
+
     a = sub.add_parser("attack", help="accuracy under a PGD attack on the MNIST test set", formatter_class=fmt)
     a.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
     a.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.2, 0.3], help="L∞ budgets on [0, 1] pixels")
@@ -457,6 +529,10 @@ def add_gan_commands(sub, fmt) -> None:
     g.add_argument("--samples", default=None, metavar="DIR", help="write a sample grid (a row per digit) per epoch")
     g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    g.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
+    )  # fmt: skip
     g.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
     g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     g.set_defaults(func=cmd_train_gan)

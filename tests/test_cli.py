@@ -45,6 +45,17 @@ def test_train_json_and_tensorboard(tmp_path):
     assert filters.width > 40 and filters.height > 40  # 16 kernels of 5x5, 8x, in a grid
 
 
+@pytest.mark.slow
+def test_train_guard_saves_weights_with_their_threshold(tmp_path):
+    """A tiny run: the recipe, the data drawn (validation digits re-drawn in full: about 30 s), a threshold."""
+    out = tmp_path / "guard.safetensors"
+    result = cli("train-guard", "--redrawn", "20", "--non-digits", "120", "--epochs", "0.05", "--output", str(out))
+    assert "validation non-digits rejected" in result.stdout
+    model, meta = load_checkpoint(out)
+    assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
+    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
+
+
 def test_train_rejects_bad_arguments():
     result = cli("train", "--recipe", "nope", check=False)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr

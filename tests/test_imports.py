@@ -12,7 +12,7 @@ PACKAGE = ROOT / "digitpad"
 
 # lowest first: a module may import its own layer and those below it, never one above
 LAYERS = [
-    {"digitpad.synth"},  # synthetic handwriting: numpy and PIL only
+    {"digitpad.synth"},  # synthetic handwriting: numpy, PIL, scikit-image and hershey-fonts only
     {"digitpad.mnist_format", "digitpad.model", "digitpad.checkpoint", "digitpad.scratch", "digitpad.home"},
     {"digitpad.ink"},
     {"digitpad.read"},

@@ -12,7 +12,9 @@ Value (JSON; `answer_view_value` builds it)::
      "heading": null,                                       # a hint or "Can't read this drawing" instead of guesses
      "top": [["7", 0.98], ["1", 0.01], ["9", 0.004]],       # the three best guesses, best first
      "preview": "data:image/png;base64,...",                # the 28x28 picture the network read (None: nothing)
-     "about": "pad"}                                        # what the answer is about: "pad" or "photo"
+     "about": "pad",                                        # what the answer is about: "pad" or "photo"
+     "digit_like": true}                                    # false: not a digit at all; the guesses, greyed
+                                                            # under "Not a digit", are only the closest digits
 
 `about` tells the other views (Why?, corrections) which picture the answer is about, and it lives in
 the page: a live answer makes it "pad" without a round trip.
@@ -40,9 +42,11 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HTML_TEMPLATE = """
 <div class="answer">
   <div class="verdict" id="verdict" role="status" aria-live="polite">${(value && value.verdict) || ''}</div>
-  <div class="guesses" id="prediction" aria-label="Top guesses">
+  <div class="guesses${value && value.digit_like === false ? ' not-digit' : ''}" id="prediction"
+    aria-label="Top guesses">
     <div class="top-label">${(value && (value.heading || (value.top && value.top.length && value.top[0][0])))
       || ''}</div>
+    ${value && value.digit_like === false ? '<div class="closest">The closest digits:</div>' : ''}
     ${((value && value.top) || []).map(([digit, p], k) => `
       <div class="guess${k === 0 ? ' first' : ''}">
         <span class="digit">${digit}</span>
@@ -70,6 +74,10 @@ _CSS_TEMPLATE = """
 .bar { display: block; height: 100%; background: #93c5fd; }
 .guess.first .bar { background: var(--color-accent, #f97316); }
 .pct { text-align: right; }
+.not-digit .top-label { font-size: 1.6rem; }
+.not-digit .closest { font-size: 0.85em; color: var(--body-text-color-subdued, #6b7280); margin-bottom: 4px; }
+.not-digit .guess { color: var(--body-text-color-subdued, #6b7280); }
+.not-digit .bar, .not-digit .guess.first .bar { background: #d1d5db; }
 .model-input { margin: 0; }
 .model-input img, .model-input .blank { display: block; max-width: 100%; height: auto; image-rendering: pixelated;
   background: #000; border-radius: 4px; }
@@ -98,15 +106,19 @@ def png_data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def answer_view_value(label: dict | str, image: np.ndarray | None, verdict: str, about: str) -> dict[str, Any]:
-    """(top-3 label {digit: p} or a heading, the 28x28 image read or None, verdict line) -> the view's value."""
+def answer_view_value(
+    label: dict | str, image: np.ndarray | None, verdict: str, about: str, digit_like: bool = True
+) -> dict[str, Any]:
+    """(top-3 label {digit: p} or a heading, the 28x28 image read or None, verdict line) -> the view's value.
+    `digit_like` False: the drawing is not a digit at all; the guesses are shown greyed, under "Not a digit"."""
     top = sorted(label.items(), key=lambda item: -item[1]) if isinstance(label, dict) else []
     return {
         "verdict": verdict_html(verdict),
-        "heading": None if top else str(label),
+        "heading": None if top and digit_like else "Not a digit" if top else str(label),
         "top": [[str(digit), round(float(p), 4)] for digit, p in top],
         "preview": None if image is None else png_data_uri(image),
         "about": about,
+        "digit_like": digit_like,
     }
 
 

@@ -4,12 +4,18 @@ Wiring only. The stroke pad (`StrokePad`) sends the strokes themselves while you
 `read_strokes` renders them straight into MNIST's format and reads them. A photo (upload or
 paste) goes through `read_drawing`, the picture path of `to_mnist`. Both answer with the
 same three things: the top-3 label, the 28x28 image the model read, a verdict line.
+
+A drawing that is not a digit at all (`Classifier.is_digit`: a letter, a sign, a doodle) gets the verdict
+"That doesn't look like a digit (closest: 4, 91%)"; its top-3 guesses stay, greyed under "Not a digit".
+While the pen is down (the pad's value says `"pen_down": true`) a drawing is never called that: a digit
+half drawn is not a digit yet, and the verdict waits for pen-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -19,7 +25,7 @@ from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corre
 from digitpad.app.inputs import Models, chosen_model, photo_given, same_photo, shown_picture
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
-from digitpad.app.stroke_pad import StrokePad
+from digitpad.app.stroke_pad import StrokePad, is_picture
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import UNSURE_BELOW
 from digitpad.teach.store import CorrectionStore
@@ -29,15 +35,26 @@ LIVE_PATH = "/live"  # the pad's live WebSocket (see `app.live`)
 BRUSH = 22  # px: MNIST's stroke-to-height ratio for a ~180 px digit (the model draws at MNIST's width anyway)
 EMPTY_HINT = "Draw a digit (0-9)"
 EMPTY_VERDICT = "The pad is empty: draw a digit and I'll read it as you go."
+NOT_A_DIGIT = "That doesn't look like a digit"
 
-Reading = tuple[dict | str, np.ndarray | None, str]  # (top-3 label or hint, the 28x28 image read, verdict line)
+
+class Reading(NamedTuple):
+    label: dict | str  # top-3 {digit: probability}, or a hint / "Can't read this drawing"
+    image: np.ndarray | None  # the 28x28 image read
+    verdict: str  # one line, markdown **bold** only
+    digit_like: bool = True  # False: not a digit at all (the guesses are only the closest digits)
+
+
 Answer = tuple[dict | str, str | None, str]  # the API's: (top-3 label or hint, preview file, verdict line)
 
 
-def verdict_text(probs: np.ndarray) -> str:
-    """One line about the top guess: confident, or unsure with the runners-up."""
+def verdict_text(probs: np.ndarray, digit_like: bool = True) -> str:
+    """One line about the top guess: confident, or unsure with the runners-up; or, for a drawing that is not
+    a digit at all, that it doesn't look like one, and the digit it is closest to."""
     order = np.argsort(probs)[::-1]
     top, second, third = (int(d) for d in order[:3])
+    if not digit_like:
+        return f"{NOT_A_DIGIT} (closest: **{top}**, {probs[top]:.0%})."
     if probs[top] >= UNSURE_BELOW:
         return f"It's a **{top}** ({probs[top]:.0%} sure)."
     return (
@@ -46,39 +63,60 @@ def verdict_text(probs: np.ndarray) -> str:
     )
 
 
-def reading(read: Callable[[], tuple], what: str) -> Reading:
-    """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash."""
-    found, error = guarded(read, what)
+def pen_down(value: object) -> bool:
+    """Whether the stroke pad's value was sent with the pen still down (a stroke in progress)."""
+    return isinstance(value, dict) and value.get("pen_down") is True
+
+
+def reading(read: Callable[[], tuple], what: str, classifier: Classifier, drawing: bool = False) -> Reading:
+    """Run `read()` -> (probs, image) and say what it found; bad input gets a message, never a crash.
+    `drawing`: the pen is still down, so nothing is called "not a digit" yet."""
+
+    def read_and_judge() -> tuple:
+        probs, image = read()
+        return probs, image, None if image is None or drawing else classifier.is_digit(image)
+
+    found, error = guarded(read_and_judge, what)
     return unreadable(what, error) if error else found_reading(*found)
 
 
-def found_reading(probs: np.ndarray | None, image: np.ndarray | None) -> Reading:
-    """(probabilities (10,), the 28x28 image read), both None for a blank drawing -> what the tab says."""
+def found_reading(probs: np.ndarray | None, image: np.ndarray | None, digit_like: bool | None = None) -> Reading:
+    """(probabilities (10,), the 28x28 image read), both None for a blank drawing, and whether it is a digit at
+    all (`Classifier.is_digit`; None: not asked, as while the pen is down) -> what the tab says."""
     if probs is None:
-        return EMPTY_HINT, None, EMPTY_VERDICT
+        return Reading(EMPTY_HINT, None, EMPTY_VERDICT)
     order = np.argsort(probs)[::-1][:3]
-    return {str(int(d)): float(probs[d]) for d in order}, image, verdict_text(probs)
+    like = digit_like is None or bool(digit_like)
+    return Reading({str(int(d)): float(probs[d]) for d in order}, image, verdict_text(probs, like), like)
 
 
 def unreadable(what: str, error: str) -> Reading:
     """What the tab says of input it cannot read (`error`: the sentence saying why)."""
-    return f"Can't read this {what}", None, error
+    return Reading(f"Can't read this {what}", None, error)
 
 
 def strokes_reading(value: object, classifier: Classifier) -> Reading:
-    """Stroke pad value -> (top-3 label or hint, the 28x28 model input, verdict line)."""
-    return reading(lambda: classifier.classify_strokes(value), "drawing")
+    """Stroke pad value -> (top-3 label or hint, the 28x28 model input, verdict line, a digit at all?).
+    A picture sent instead (the sketchpad-style dict `/predict` takes) is read as a picture."""
+    if is_picture(value):
+        return drawing_reading(value, classifier)
+    return reading(lambda: classifier.classify_strokes(value), "drawing", classifier, pen_down(value))
 
 
 def drawing_reading(drawing: object, classifier: Classifier) -> Reading:
-    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, the 28x28 model input, verdict)."""
-    return reading(lambda: classifier.classify_drawing(drawing), "picture")
+    """A picture (sketchpad-style dict, array, file) -> (top-3 label or hint, the 28x28 model input, verdict,
+    a digit at all?)."""
+    return reading(lambda: classifier.classify_drawing(drawing), "picture", classifier)
+
+
+def view_value(found: Reading, about: str) -> dict:
+    """A reading as the answer view's value (see `answer_view`)."""
+    return answer_view_value(found.label, found.image, found.verdict, about, digit_like=found.digit_like)
 
 
 def api_answer(found: Reading) -> Answer:
     """What `/predict` and `/predict_strokes` answer: the 28x28 image as an enlarged PNG file."""
-    label, image, verdict = found
-    return label, None if image is None else preview_file(image), verdict
+    return found.label, None if found.image is None else preview_file(found.image), found.verdict
 
 
 def read_strokes(value: object, classifier: Classifier) -> Answer:
@@ -178,7 +216,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
 
     def read_pad(pad_value, choice: str, mine: Classifier | None) -> dict:
         """The pad read through a Gradio event (the live WebSocket does the same without one)."""
-        return answer_view_value(*strokes_reading(pad_value, chosen_model(choice, mine, models)), about="pad")
+        return view_value(strokes_reading(pad_value, chosen_model(choice, mine, models)), about="pad")
 
     def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and
@@ -187,14 +225,14 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
         if not photo_given(photo_value) or same_photo(photo_value, read_before):
             return gr.skip(), gr.skip()
         found = drawing_reading(photo_value, chosen_model(choice, mine, models))
-        return answer_view_value(*found, about="photo"), photo_value
+        return view_value(found, about="photo"), photo_value
 
     def reread(shown: dict, answered_photo, pad_value, choice: str, mine: Classifier | None) -> dict:
         """Another model chosen: read again whatever the answer was about."""
         picture = shown_picture(pad_value, answered_photo, shown)
         if picture is pad_value:
             return read_pad(pad_value, choice, mine)
-        return answer_view_value(*drawing_reading(picture, chosen_model(choice, mine, models)), about="photo")
+        return view_value(drawing_reading(picture, chosen_model(choice, mine, models)), about="photo")
 
     def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
         return read_strokes(pad_value, chosen_model(choice, mine, models))

@@ -34,12 +34,12 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from digitpad.app.answer_view import answer_view_value
-from digitpad.app.draw import LIVE_PATH, found_reading, unreadable
+from digitpad.app.draw import LIVE_PATH, found_reading, pen_down, unreadable, view_value
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
 from digitpad.ink.strokes import pad_to_mnist
-from digitpad.read.classifier import Classifier
+from digitpad.read.classifier import NOT_A_DIGIT, Classifier, bundled_guard, guard_threshold
 
 MAX_MESSAGE = MAX_BODY  # characters: the same cap as an HTTP request body (20,000 points)
 SERVER_MODELS = ("bundled", "robust")  # the models this route can read with
@@ -106,15 +106,25 @@ class LiveReader:
             request = {"value": request}  # read as a pad value: the same sentence as /predict_strokes
         choice = request.get("model")
         classifier = chosen_model(choice if choice in SERVER_MODELS else "bundled", None, self.models)
-        image, error = guarded(lambda: pad_to_mnist(request.get("value")), "drawing")
+        pad = request.get("value")
+        image, error = guarded(lambda: pad_to_mnist(pad), "drawing")
         if error:
             found = unreadable("drawing", error)
         elif image is None:
             found = found_reading(None, None)
         else:
-            probs, error = await guarded_async(self.batcher.probabilities(classifier, image), "drawing")
-            found = unreadable("drawing", error) if error else found_reading(probs, image)
-        value = answer_view_value(*found, about="pad")
+            # the digit guard reads in the same batch as the model (`draw.reading` does the same, unbatched);
+            # not while the pen is down: a digit half drawn is not a digit yet
+            readers = [classifier] if pen_down(pad) else [classifier, bundled_guard()]
+            futures = [self.batcher.probabilities(reader, image) for reader in readers]
+            found_all, error = await guarded_async(asyncio.gather(*futures), "drawing")
+            if error:
+                found = unreadable("drawing", error)
+            else:
+                probs, *guard = found_all
+                digit_like = 1 - guard[0][NOT_A_DIGIT] >= guard_threshold() if guard else None
+                found = found_reading(probs, image, digit_like)
+        value = view_value(found, about="pad")
         seq = request.get("seq")
         if isinstance(seq, int) and not isinstance(seq, bool):
             value["seq"] = seq

@@ -2,7 +2,8 @@
 
 Wiring only. `Classifier.read_number` finds and reads the digits; this module shows the
 number in large type, the picture with a box and the digit over each detection, and each
-digit as the network saw it with its confidence (unsure ones marked, not hidden).
+digit as the network saw it with its confidence (unsure ones marked, not hidden). Marks that are not
+digits (a "#", a "$", a letter) are left out of the number and boxed in grey as "not a digit".
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded
-from digitpad.app.stroke_pad import StrokePad
-from digitpad.ink.preprocess import DrawingError
+from digitpad.app.stroke_pad import StrokePad, is_picture
+from digitpad.ink.preprocess import DrawingError, as_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
@@ -25,6 +26,7 @@ PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
 
 SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits read with less than 60%
+NOT_DIGIT_COLOUR, NOT_DIGIT_TAG = "#6b7280", "not a digit"  # grey boxes: marks left out of the number
 
 # (the picture with boxes, the number, its digits as read, a status line)
 NumberAnswer = tuple[np.ndarray | None, str, str, str]
@@ -39,8 +41,22 @@ def pad_picture(value: object) -> np.ndarray | None:
     return np.round(255 * (1 - ink)).astype(np.uint8)
 
 
+def picture_shown(value: dict) -> np.ndarray | None:
+    """A picture sent for the pad (the sketchpad-style dict; see `stroke_pad.uploaded_picture`) as the boxes are
+    drawn on: its composite (else background) as uint8 grey or RGB(A); None when it has neither."""
+    for key in ("composite", "background"):
+        array = as_array(value.get(key))
+        if array is not None:
+            return np.round(255 * array).astype(np.uint8)
+    return None
+
+
 def status_text(reading: NumberReading) -> str:
-    """One line: how many digits, which are unsure, and any note."""
+    """One line: how many digits, which are unsure, what was left out as no digit, and any note."""
+    left_out = len(reading.not_digits)
+    if left_out:
+        marks = f"{left_out} mark{'s' if left_out > 1 else ''} that {'are' if left_out > 1 else 'is'} not a digit"
+        reading = NumberReading(reading.digits, f"Left out {marks} (grey boxes). {reading.note}".strip())
     if not reading.digits:
         return reading.note or "No digits found: write a number on the pad, or try a sharper photo."
     count = len(reading.digits)
@@ -58,15 +74,17 @@ def ordinal(n: int) -> str:
 
 
 def boxes_picture(picture: np.ndarray, reading: NumberReading) -> np.ndarray:
-    """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure)."""
+    """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure), and
+    a grey box tagged "not a digit" round each mark left out of the number."""
     image = Image.fromarray(picture).convert("RGB")
     pen = ImageDraw.Draw(image)
     scale = max(1.0, max(image.size) / 960)  # lines and labels keep their size on large photos
     font = ImageFont.load_default(size=round(22 * scale))
-    for d in reading.digits:
-        colour = UNSURE_COLOUR if d.unsure else SURE_COLOUR
+    marked = [(d, False) for d in reading.digits] + [(d, True) for d in reading.not_digits]
+    for d, not_digit in marked:
+        colour = NOT_DIGIT_COLOUR if not_digit else UNSURE_COLOUR if d.unsure else SURE_COLOUR
         pen.rectangle(d.box, outline=colour, width=round(3 * scale))
-        label = f"{d.digit}?" if d.unsure else str(d.digit)
+        label = NOT_DIGIT_TAG if not_digit else f"{d.digit}?" if d.unsure else str(d.digit)
         left, top, right, bottom = pen.textbbox((d.box[0], d.box[1]), label, font=font)
         tag = (left, top - (bottom - top) - 6 * scale, right + 8 * scale, top)  # above the box, inside the picture
         shift = max(0.0, -tag[1])
@@ -92,7 +110,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
 
     def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         try:
-            shown = pad_picture(pad_value)
+            shown = picture_shown(pad_value) if is_picture(pad_value) else pad_picture(pad_value)
         except DrawingError as e:
             return None, "", "", f"Can't read this drawing: {e}"
         return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")

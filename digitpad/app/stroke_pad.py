@@ -14,6 +14,7 @@ given to the constructor, whatever size the pad is shown at)::
 Coordinates are rounded to 0.1 px and clamped to 0..W, 0..H (pointer capture lets a stroke leave
 the canvas; its points are kept on the edge). A point closer than 1.5 px to the previous one is
 skipped. An empty pad is `{"strokes": [], "width": W, "height": H}`; `empty_value(W, H)` builds it.
+A value sent while a stroke is still being drawn also has `"pen_down": true` (absent once the pen is up).
 
 How the value reaches Python
 ----------------------------
@@ -73,9 +74,11 @@ How gr.HTML works underneath (Gradio 6.31, read from its frontend code)
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, TypedDict
 
 import gradio as gr
+from gradio.utils import get_upload_folder, is_in_or_equal
 
 from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
 
@@ -91,6 +94,38 @@ class StrokePadValue(TypedDict):
     strokes: list[list[list[float]]]
     width: int
     height: int
+
+
+def is_picture(value: Any) -> bool:
+    """Whether a value sent for the pad is a picture (a sketchpad-style dict) rather than strokes."""
+    return (
+        isinstance(value, dict) and "strokes" not in value and bool({"background", "layers", "composite"} & set(value))
+    )
+
+
+def uploaded_picture(payload: Any) -> Any:
+    """An API client may send a picture instead of strokes: the sketchpad-style dict `/predict` takes,
+    {"background": ..., "layers": [...], "composite": ...}, whose images `gradio_client` uploads as files.
+    Those arrive as file objects ({"path": ..., "meta": {"_type": "gradio.FileData"}}) that Gradio has already
+    checked are in its upload folder; each becomes its path, which the picture reader (`ink.preprocess`)
+    opens. A path outside the upload folder, or a file object for a URL, is left as it is, and so is
+    anything else: the reader then says it cannot read it."""
+    if not is_picture(payload):
+        return payload
+
+    def as_path(item: Any) -> Any:
+        path = item.get("path") if isinstance(item, dict) else None
+        if isinstance(path, str) and Path(path).is_file() and is_in_or_equal(path, get_upload_folder()):
+            return path
+        return item
+
+    layers = payload.get("layers")
+    return {
+        **payload,
+        "background": as_path(payload.get("background")),
+        "composite": as_path(payload.get("composite")),
+        "layers": [as_path(layer) for layer in layers] if isinstance(layers, list) else layers,
+    }
 
 
 def empty_value(width: int = 320, height: int = 320) -> StrokePadValue:
@@ -265,6 +300,7 @@ function send() {
   lastSent = performance.now();
   const all = current ? strokes.concat([current]) : strokes;
   props.value = { strokes: all.map((s) => s.slice()), width: W, height: H };
+  if (current) props.value.pen_down = true;  // a stroke in progress: see `draw.pen_down`
   if (!(props.live_url && props.live_model && live.send(props.value))) trigger('input');
 }
 
@@ -496,9 +532,9 @@ class StrokePad(gr.HTML):
         )
 
     def preprocess(self, payload: Any) -> Any:  # type: ignore[override]
-        """Passes the payload through untouched: a dict from the browser, anything from an API
-        client. The event handler validates it."""
-        return payload
+        """Passes the payload through untouched (a dict from the browser, anything from an API client; the
+        event handler validates it), except a picture: see `uploaded_picture`."""
+        return uploaded_picture(payload)
 
     def postprocess(self, value: Any) -> Any:  # type: ignore[override]
         """None clears the pad; anything else is sent as is (the browser ignores malformed ink)."""

@@ -21,6 +21,7 @@ from digitpad.bench.generate import generate_section
 from digitpad.bench.harness import machine, markdown_table
 from digitpad.bench.insight import insight_section
 from digitpad.bench.latency import latency_section
+from digitpad.bench.not_digit import not_digit_section
 from digitpad.bench.numbers import number_section
 from digitpad.bench.teach import teach_section
 from digitpad.bench.throughput import throughput_section
@@ -35,6 +36,7 @@ SECTIONS: dict[str, Section] = {
     "training": lambda data, o: training_section(data, o.quick, o.steps),
     "latency": lambda data, o: latency_section(repeats=20 if o.steps else 200),
     "numbers": lambda data, o: number_section(data, per_kind=20 if o.steps else 300),
+    "not_digit": lambda data, o: not_digit_section(data, *((100, 1, 20) if o.steps else (5000, 5, 300))),
     "throughput": lambda data, o: throughput_section(data),
     "train_tab": lambda data, o: train_tab_overhead(data),
     "browser": lambda data, o: browser_section(drawings=4 if o.steps else 30),
@@ -50,8 +52,8 @@ SECTIONS: dict[str, Section] = {
 }
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
-    "training", "train_tab", "latency", "numbers", "insight", "teach", "generate", "throughput", "server", "browser",
-    "classroom",
+    "training", "train_tab", "latency", "numbers", "not_digit", "insight", "teach", "generate", "throughput",
+    "server", "browser", "classroom",
 )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitpad.checkpoint import BUNDLED_WEIGHTS, ROBUST_WEIGHTS, VERIFIER_WEIGHTS, load_checkpoint
+from digitpad.checkpoint import BUNDLED_WEIGHTS, GUARD_WEIGHTS, ROBUST_WEIGHTS, VERIFIER_WEIGHTS, load_checkpoint
 from digitpad.ink.preprocess import to_mnist
 from digitpad.ink.strokes import pad_to_mnist
 from digitpad.mnist_format import IMAGE_SIZE
@@ -17,7 +17,9 @@ from digitpad.model import to_input
 from digitpad.read.explain import explain
 from digitpad.read.number import NumberReading, is_stroke_value, read_number
 
-__all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_verifier", "load_classifier"]
+__all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_guard", "bundled_verifier", "load_classifier"]
+
+NOT_A_DIGIT = 10  # the guard's 11th class (see `training.digit_guard`)
 
 
 class Classifier:
@@ -70,14 +72,31 @@ class Classifier:
         the 28x28 image read); both None when blank."""
         return self.classify_strokes(picture) if is_stroke_value(picture) else self.classify_drawing(picture)
 
+    def digit_likeness(self, images: np.ndarray) -> float | np.ndarray:
+        """uint8 (28, 28) -> how much it looks like a digit at all, in [0, 1] (a float); (N, 28, 28) -> (N,).
+
+        1 - P(not a digit) by the bundled digit guard (`training.digit_guard`), whichever model reads the
+        digit: a letter, a sign or a doodle scores low, a digit high."""
+        images = np.asarray(images)
+        scores = 1.0 - bundled_guard().predict_proba(images)[:, NOT_A_DIGIT]
+        return float(scores[0]) if images.ndim == 2 else scores
+
+    def is_digit(self, images: np.ndarray) -> bool | np.ndarray:
+        """uint8 (28, 28) -> whether it is a digit at all (a bool); (N, 28, 28) -> bool (N,). The threshold was
+        chosen on validation digits (see `training.digit_guard`) and is stored beside the guard's weights."""
+        likeness = self.digit_likeness(images)
+        verdict = np.asarray(likeness) >= guard_threshold()
+        return bool(verdict) if verdict.ndim == 0 else verdict
+
     def explain(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
         """uint8 (28, 28) -> float (28, 28): how much each pixel pushed `target` (the digit it reads when
         None), by integrated gradients from a blank picture (see `digitpad.read.explain`)."""
         return explain(self.model, image, self.mean, self.std, target)
 
     def read_number(self, picture: object) -> NumberReading:
-        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`)."""
-        return read_number(self, picture, bundled_verifier())
+        """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`);
+        marks that are no digit at all (`is_digit`) are left out of the number, in `NumberReading.not_digits`."""
+        return read_number(self, picture, bundled_verifier(), self.is_digit)
 
     def __repr__(self) -> str:
         acc = self.metadata.get("test_acc")
@@ -94,3 +113,14 @@ def load_classifier(path: Path | str | None = None, device: torch.device | str =
 def bundled_verifier() -> Classifier:
     """The number reader's bundled verifier ("a whole 0-9, or not one digit"; see `training.number_verifier`)."""
     return load_classifier(VERIFIER_WEIGHTS)
+
+
+@functools.cache
+def bundled_guard() -> Classifier:
+    """The bundled digit guard: "a digit 0-9, or not a digit at all" (see `training.digit_guard`)."""
+    return load_classifier(GUARD_WEIGHTS)
+
+
+def guard_threshold() -> float:
+    """The digit likeness below which a drawing is not a digit: chosen on validation digits, stored with the guard."""
+    return float(bundled_guard().metadata["threshold"])

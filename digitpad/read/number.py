@@ -17,11 +17,14 @@ Steps of `read_number`:
      scored in one batch by the verifier (`training.number_verifier`): "a whole 0" ... "a whole 9" or
      "not one digit". Dynamic programming keeps the split of each group whose pieces are most
      surely whole digits (a piece implausibly wide or narrow for its digit counts against it).
-  6. the chosen pieces are read by the classifier, the whole number in one batch.
+  6. the chosen pieces are read by the classifier, the whole number in one batch; pieces that are not
+     digits at all (`Classifier.is_digit`: a "#", a "$", a "-", a letter) are left out of the number
+     and kept apart (`NumberReading.not_digits`), so "#12" reads "12".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -100,6 +103,7 @@ class DigitReading:
 class NumberReading:
     digits: list[DigitReading]
     note: str = ""  # said when something was left out (more than MAX_DIGITS digits)
+    not_digits: list[DigitReading] = field(default_factory=list)  # marks that are no digit, left out of the number
 
     @property
     def text(self) -> str:
@@ -120,6 +124,7 @@ class NumberReading:
                 }
                 for d in self.digits
             ],
+            "not_digits": [{"box": list(d.box), "closest": d.digit} for d in self.not_digits],
         }
 
 
@@ -453,12 +458,15 @@ def picture_box(box: tuple[int, int, int, int], candidates: Candidates) -> tuple
     return max(0, int(x0)), max(0, int(y0)), min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
 
 
-def read_number(classifier: Reader, picture: object, verifier: Reader) -> NumberReading:
+def read_number(
+    classifier: Reader, picture: object, verifier: Reader, is_digit: Callable[[np.ndarray], np.ndarray] | None = None
+) -> NumberReading:
     """A picture of a row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading`.
 
     `verifier` (the bundled one: `read.classifier.bundled_verifier()`; see `training.number_verifier`) scores
     every candidate piece in one batch; the pieces that make the best split are then read by `classifier`, in one batch.
-    Raises `DrawingError` for input that is not a picture; a blank one reads as "".
+    `is_digit` (uint8 (N, 28, 28) -> bool (N,), `Classifier.is_digit`) sorts out the pieces that are no digit at
+    all. Raises `DrawingError` for input that is not a picture; a blank one reads as "".
     """
     candidates = find_candidates(picture)
     pieces, note = candidates.pieces, candidates.note
@@ -487,7 +495,11 @@ def read_number(classifier: Reader, picture: object, verifier: Reader) -> Number
         )
         for piece, p in zip(chosen, probs, strict=True)
     ]
-    return NumberReading(digits, note)
+    if is_digit is None or not digits:
+        return NumberReading(digits, note)
+    keep = np.asarray(is_digit(np.stack([d.image for d in digits])), bool).reshape(-1)
+    return NumberReading([d for d, k in zip(digits, keep, strict=True) if k], note,
+                         [d for d, k in zip(digits, keep, strict=True) if not k])  # fmt: skip
 
 
 __all__ = ["DigitReading", "MAX_DIGITS", "NumberReading", "read_number"]

@@ -1,5 +1,6 @@
 """The app's functions directly, then the running server through gradio_client."""
 
+import re
 import threading
 import time
 
@@ -7,9 +8,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.app.draw import EMPTY_HINT, read_drawing, read_strokes, verdict_text
+from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT, read_drawing, read_strokes, verdict_text
 from tests.support.bad_inputs import BAD_STROKES
-from tests.support.drawing_helpers import drawn_digit, pad_value, stroke_pad_value
+from tests.support.drawing_helpers import (
+    doodle_pad_value,
+    drawn_digit,
+    letter_pad_value,
+    pad_value,
+    render_strokes,
+    stroke_pad_value,
+)
 
 
 def test_read_drawing_top_three(classifier):
@@ -53,6 +61,39 @@ def test_bad_strokes_get_a_clear_message(classifier, name):
     label, preview, verdict = read_strokes(BAD_STROKES[name], classifier)
     assert label == "Can't read this drawing" and preview is None, (name, verdict)
     assert verdict.startswith("Can't read this drawing: ") and len(verdict) > len("Can't read this drawing: ") + 10
+
+
+@pytest.mark.parametrize("value", [letter_pad_value("A"), letter_pad_value("W"), doodle_pad_value("heart")])
+def test_a_drawing_that_is_not_a_digit_gets_the_sentence_and_its_closest_digits(classifier, value):
+    label, preview, verdict = read_strokes(value, classifier)
+    closest = re.fullmatch(rf"{NOT_A_DIGIT} \(closest: \*\*(\d)\*\*, (\d+)%\)\.", verdict)
+    assert closest and len(label) == 3 and list(label)[0] == closest.group(1), verdict  # the top 3 stay
+    assert round(100 * label[closest.group(1)]) == int(closest.group(2)) and preview is not None
+
+
+def test_a_picture_that_is_not_a_digit_gets_the_sentence(classifier):
+    strokes = letter_pad_value("H")["strokes"]
+    _, _, verdict = read_drawing(pad_value(render_strokes(strokes, width=22)), classifier)
+    assert verdict.startswith(NOT_A_DIGIT)
+
+
+def test_while_the_pen_is_down_nothing_is_called_not_a_digit(classifier):
+    """A stroke in progress ("pen_down": true) is never nagged: the first strokes of a 4 or an A are not a
+    drawing yet. At pen-up the verdict comes."""
+    letter = letter_pad_value("A")
+    _, _, drawing = read_strokes({**letter, "pen_down": True}, classifier)
+    _, _, lifted = read_strokes(letter, classifier)
+    assert not drawing.startswith(NOT_A_DIGIT) and re.match(r"(It's a|Not sure)", drawing), drawing
+    assert lifted.startswith(NOT_A_DIGIT)
+    half_four = stroke_pad_value(4)
+    half_four["strokes"] = half_four["strokes"][:1]
+    assert not read_strokes({**half_four, "pen_down": True}, classifier)[2].startswith(NOT_A_DIGIT)
+    assert read_strokes({**stroke_pad_value(4), "pen_down": False}, classifier)[2].startswith("It's a **4**")
+
+
+def test_a_picture_sent_for_the_stroke_pad_is_read_as_a_picture(classifier):
+    label, _, verdict = read_strokes(drawn_digit(3), classifier)
+    assert list(label)[0] == "3" and verdict.startswith("It's a **3**")
 
 
 def test_unsure_verdict_names_the_runners_up():

@@ -9,6 +9,7 @@ import pytest
 from digitpad.app.corrections import save_correction
 from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
 from digitpad.teach.store import CorrectionStore
+from tests.support.drawing_helpers import drawn_digit, uploaded_picture
 
 
 def test_saved_says_how_many(tmp_path, classifier):
@@ -88,6 +89,16 @@ def test_bad_corrections_through_the_server_then_it_goes_on(visitors):
     assert me.predict(blank, 4, api_name="/correct").startswith("Not saved: The pad is empty")
     assert me.predict({"strokes": "nope"}, 4, api_name="/correct").startswith("Not saved:")
     assert top_guess(me, segment_pad_value(1, 3), "bundled") == "1"
+
+
+def test_correct_takes_a_picture_as_well(server_url, tmp_path):
+    """The sketchpad-style dict `/predict` takes, its PNG uploaded by gradio_client (a visitor of its own)."""
+    from gradio_client import Client
+
+    visitor = Client(server_url, verbose=False)
+    picture = uploaded_picture(drawn_digit(7), tmp_path / "seven.png")
+    assert visitor.predict(picture, 7, api_name="/correct").startswith("Saved as a 7: you have taught 1 drawing")
+    assert visitor.predict(api_name="/forget").startswith("Forgot your 1 drawing:")
 
 
 def test_a_damaged_database_leaves_the_demo_reading_drawings(tmp_path):

@@ -13,6 +13,7 @@ from digitpad.app.gallery import inside_html, map_mosaic
 from digitpad.app.inputs import Models
 from digitpad.app.insight import FOOL_HINT, WHY_HINT, fool_answer, inside_answer, why_answer
 from digitpad.synth.pen_digits import stroke_pad_value
+from tests.support.drawing_helpers import drawn_digit, uploaded_picture
 
 BLANK = {"strokes": [], "width": 320, "height": 320}
 
@@ -76,3 +77,15 @@ def test_bad_input_through_the_server_then_it_goes_on(client):
     assert client.predict(BLANK, "bundled", api_name="/attack") == (None, FOOL_HINT)
     assert client.predict({"strokes": "x"}, "bundled", api_name="/explain")[1].startswith("Can't read this drawing")
     assert client.predict(stroke_pad_value(1), "bundled", api_name="/predict_strokes")[0]["label"] == "1"
+
+
+def test_explain_and_attack_take_a_picture_as_well(client, tmp_path):
+    """The sketchpad-style dict `/predict` takes, its PNG uploaded by gradio_client."""
+    picture = uploaded_picture(drawn_digit(2), tmp_path / "two.png")
+    image, text = client.predict(picture, "bundled", api_name="/explain")
+    assert Image.open(image).size == (2 * 224 + 8, 224) and "made it a **2**" in text
+    image, text = client.predict(picture, "bundled", api_name="/attack")
+    assert Image.open(image).size == (224, 224) and "instead of 2" in text
+    path = {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}
+    _, text = client.predict({"background": None, "layers": [], "composite": path}, api_name="/explain")
+    assert text.startswith("Can't read this drawing") or "not in the cache" in text  # never read from outside

@@ -20,7 +20,7 @@ from digitpad.app.inputs import Models
 from digitpad.app.live import MAX_MESSAGE, Batcher, LiveReader
 from digitpad.ink.strokes import pad_to_mnist
 from tests.support.bad_inputs import BAD_STROKES
-from tests.support.drawing_helpers import stroke_pad_value
+from tests.support.drawing_helpers import doodle_pad_value, letter_pad_value, stroke_pad_value
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,32 @@ def test_reads_each_digit_with_its_picture(client, classifier, digit):
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pad_to_mnist(value))  # the picture read, exactly
     probs = classifier.predict_proba(pad_to_mnist(value))[0]
     assert answer["top"][0][1] == pytest.approx(probs.max(), abs=1e-4)
+
+
+def test_a_doodle_gets_the_sentence_after_pen_up_only(client, classifier):
+    """The same answer as `/predict_strokes`, the closest digits greyed (digit_like false); while the pen is
+    down the drawing is read as usual."""
+    heart = doodle_pad_value("heart")
+    with client.websocket_connect("/live") as socket:
+        drawing = ask(socket, {"model": "bundled", "value": {**heart, "pen_down": True}})
+        lifted = ask(socket, {"model": "bundled", "value": heart})
+    assert drawing["digit_like"] is True and drawing["heading"] is None
+    label, _, verdict = read_strokes(heart, classifier)
+    assert lifted["digit_like"] is False and lifted["heading"] == "Not a digit" and len(lifted["top"]) == 3
+    assert lifted["verdict"].startswith("That doesn&#x27;t look like a digit (closest: <strong>")
+    assert lifted == answer_view_value(label, pad_to_mnist(heart), verdict, "pad", digit_like=False)
+
+
+def test_letters_are_batched_with_the_guard(reader):
+    """Three letters at once: one forward pass of the model and one of the guard read them all."""
+
+    async def many():
+        return await asyncio.gather(*[reader.reply(json.dumps({"value": letter_pad_value(c)})) for c in "AHW"])
+
+    before = reader.batcher.batches
+    answers = asyncio.run(many())
+    assert [a["digit_like"] for a in answers] == [False, False, False]
+    assert reader.batcher.batches - before == 2  # one for the model, one for the guard
 
 
 def test_empty_pad_gets_the_hint(client):

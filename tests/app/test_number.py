@@ -10,6 +10,7 @@ from digitpad.app.number import EMPTY_STATUS, number_answer, pad_picture, status
 from digitpad.read.number import DigitReading, NumberReading
 from digitpad.synth.number_set import number_set
 from digitpad.synth.pen_digits import number_pad_value
+from tests.support.drawing_helpers import marked_number_pad_value, pad_value, render_strokes, uploaded_picture
 
 
 def reading_of(digits: list[int], confidences: list[float]) -> NumberReading:
@@ -50,6 +51,20 @@ def test_boxes_of_a_real_reading(classifier):
     assert columns.size and columns.min() < 480 < columns.max()  # boxes on both halves
 
 
+def test_marks_that_are_not_digits_are_left_out_and_boxed_in_grey(classifier):
+    value = marked_number_pad_value("#12")
+    reading = classifier.read_number(value)
+    image, text, digits, status = number_answer(pad_picture(value), reading)
+    assert text == "12" and len(reading.not_digits) == 1 and digits.count("<figure") == 2
+    assert "Left out 1 mark that is not a digit" in status and "**12**" in status
+    grey = (image == np.array([107, 114, 128])).all(2)
+    hash_box = reading.not_digits[0].box
+    assert hash_box[2] < reading.digits[0].box[0]  # the hash, left of the 1
+    assert grey[hash_box[1] : hash_box[3], hash_box[0]].sum() > 30  # the left edge of its box, grey
+    one = reading.digits[0].box
+    assert not grey[one[1] : one[3], one[0]].any()  # the 1's box is not
+
+
 def test_pad_picture_is_the_strokes_on_white():
     picture = pad_picture(number_pad_value("12"))
     assert picture.shape == (320, 960) and picture.dtype == np.uint8
@@ -80,6 +95,14 @@ def test_read_number_api_empty_and_bad_pads(client):
     _, text, _, status = client.predict({"strokes": [[["x", 1]]], "width": 960, "height": 320}, api_name="/read_number")
     assert text == "" and status.startswith("Can't read this drawing")
     assert client.predict(number_pad_value("58"), api_name="/read_number")[1] == "58"  # it goes on serving
+
+
+def test_read_number_api_takes_a_picture_as_well(client, tmp_path):
+    """The sketchpad-style dict `/predict` takes: read as a photo, the boxes drawn on it."""
+    strokes = marked_number_pad_value("#12")["strokes"]
+    picture = uploaded_picture(pad_value(render_strokes(strokes, (960, 320), width=22)), tmp_path / "number.png")
+    boxes, text, _, status = client.predict(picture, "bundled", api_name="/read_number")
+    assert text == "12" and Image.open(boxes).size == (960, 320) and "not a digit" in status
 
 
 def test_read_number_photo_api(client, tmp_path, mnist):

@@ -32,6 +32,8 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert {"separate", "touching", "photo", "all kinds: time per number"} <= set(numbers)
     assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
     assert numbers["all kinds: time per number"]["median_ms"] > 0
+    not_digit = {row["what"].split(" (")[0]: row for row in report["not_digit"]}
+    assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in result.stdout
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
     deletion, *timings = report["insight"]
     assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)

@@ -10,9 +10,12 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from digitpad.app.draw import EMPTY_HINT
+from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT
+from digitpad.synth.doodles import heart
+from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
 from digitpad.training.retrain import OVERFIT_GAP
 from tests.support.drawing_helpers import DIGITS
@@ -51,7 +54,12 @@ def pad_points(page, stroke, box, pad: str = "#pad"):
 
 def draw(page, digit: int, box: tuple[float, float, float, float], pad: str = "#pad") -> None:
     """Draw `digit` with the mouse."""
-    for stroke in DIGITS[digit]:
+    draw_strokes(page, DIGITS[digit], box, pad)
+
+
+def draw_strokes(page, strokes, box: tuple[float, float, float, float], pad: str = "#pad") -> None:
+    """Draw strokes in unit coordinates with the mouse."""
+    for stroke in strokes:
         points = pad_points(page, stroke, box, pad)
         page.mouse.move(*points[0])
         page.mouse.down()
@@ -131,6 +139,29 @@ def test_the_label_changes_while_the_first_stroke_is_drawn(page):
     page.mouse.up()
     assert seen_during_stroke and label_before_pen_up in "0123456789"
     assert settled_prediction(page, previous=EMPTY_HINT) == "0"
+
+
+def in_unit_box(strokes) -> list:
+    """Strokes in any units -> the same shape with its longer side 1, from (0, 0)."""
+    points = np.vstack(strokes)
+    return [(np.asarray(s) - points.min(0)) / np.ptp(points, 0).max() for s in strokes]
+
+
+def test_a_letter_and_a_heart_are_not_digits_a_seven_is(page, tmp_path):
+    """An A (in the held-out font style) and a heart (a doodle never trained on) get the sentence and the
+    closest digits under "Not a digit"; a 7 is read as a 7."""
+    drawings = [("A", in_unit_box(font_glyphs("futural")["A"])), ("heart", in_unit_box(heart())), ("7", DIGITS[7])]
+    for name, strokes in drawings:
+        draw_strokes(page, strokes, BOXES[0])
+        label = settled_prediction(page, previous=EMPTY_HINT)
+        verdict = page.locator("#verdict").inner_text()
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+        if name == "7":
+            assert label == "7" and verdict.startswith("It's a 7"), (label, verdict)
+        else:
+            assert label == "Not a digit" and re.match(rf"{NOT_A_DIGIT} \(closest: \d, \d+%\)\.", verdict), verdict
+            assert page.locator("#prediction.not-digit .guess").count() == 3  # the closest digits, greyed
+        clear(page)
 
 
 def test_undo_clear_and_the_pad_never_changes_size(page):

@@ -55,3 +55,34 @@ def test_classify_reads_a_stroke_pad_value_or_a_picture(classifier):
     picture = 255 - np.kron(image, np.ones((8, 8), np.uint8))  # the digit it read, dark on white
     assert classifier.classify(picture)[0].argmax() == 3
     assert classifier.classify({"strokes": [], "width": 320, "height": 320}) == (None, None)
+
+
+# ------------------------------------------------------------------ a digit at all?
+
+
+def test_digit_likeness_of_one_image_or_a_batch(classifier, mnist):
+    images = mnist.test_images[:64].numpy()
+    one, batch = classifier.digit_likeness(images[0]), classifier.digit_likeness(images)
+    assert isinstance(one, float) and 0 <= one <= 1 and batch.shape == (64,)
+    assert ((batch >= 0) & (batch <= 1)).all() and batch[0] == pytest.approx(one, abs=1e-6)
+    assert isinstance(classifier.is_digit(images[0]), bool) and classifier.is_digit(images).dtype == bool
+    assert classifier.is_digit(images).mean() >= 0.95  # MNIST test digits (0-63)
+
+
+def test_is_digit_tells_digits_from_letters_signs_and_doodles(classifier):
+    from digitpad.ink.strokes import pad_to_mnist
+    from digitpad.synth.pen_digits import stroke_pad_value
+    from tests.support.drawing_helpers import doodle_pad_value, letter_pad_value
+
+    digits = np.stack([pad_to_mnist(stroke_pad_value(d)) for d in range(10)])
+    others = np.stack(
+        [pad_to_mnist(letter_pad_value(c)) for c in "AHWKM#$"] + [pad_to_mnist(doodle_pad_value("heart"))]
+    )
+    assert classifier.is_digit(digits).all()
+    assert not classifier.is_digit(others).any(), classifier.digit_likeness(others)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((28, 28)), np.zeros((3, 28, 27), np.uint8), "image"])
+def test_digit_likeness_refuses_other_formats(classifier, bad):
+    with pytest.raises(ValueError, match="expected uint8 images"):
+        classifier.digit_likeness(bad)

@@ -150,3 +150,14 @@ def test_read_from_a_file(classifier, tmp_path, test_digits):
     assert reading.text == n.text
     w, h = Image.open(path).size
     assert all(0 <= d.box[0] < d.box[2] <= w and 0 <= d.box[1] < d.box[3] <= h for d in reading.digits)
+
+
+@pytest.mark.parametrize("written, read", [("#12", "12"), ("$12", "12"), ("12-3", "123"), ("A12", "12"), ("+12", "12")])
+def test_marks_that_are_not_digits_are_left_out_of_the_number(classifier, written, read):
+    from tests.support.drawing_helpers import marked_number_pad_value
+
+    reading = classifier.read_number(marked_number_pad_value(written))
+    assert reading.text == read and len(reading.not_digits) == 1
+    assert reading.as_dict()["not_digits"][0]["box"] == list(reading.not_digits[0].box)
+    plain = read_number(classifier, marked_number_pad_value(written), bundled_verifier())  # without is_digit
+    assert len(plain.text) == len(written) and not plain.not_digits  # every mark read as some digit

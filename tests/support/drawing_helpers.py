@@ -11,6 +11,7 @@ from scipy import ndimage
 from digitpad.bench.harness import pad_value  # noqa: F401 - the tests build pad values with it
 from digitpad.ink.strokes import Strokes, strokes_to_ink
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
+from digitpad.synth.redrawn import redrawn_strokes, skeleton_strokes  # noqa: F401 - MNIST digits as pen strokes
 
 
 def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
@@ -22,45 +23,6 @@ def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:
     box = box or (size * 0.25, size * 0.12, size * 0.5, size * 0.76)
     return pad_value(render_strokes(scaled_strokes(digit, box), (size, size), width))
-
-
-def redrawn_strokes(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> tuple[list, float]:
-    """An MNIST digit (uint8 (28, 28)) re-drawn as pen strokes at another scale, position and brush width.
-
-    Upsample 4x (smooth outlines keep loops open), threshold, skeletonise to a 1-px centre
-    line (the 112x112 skeleton frame), then re-stroke that line on a `canvas` px pad: every
-    skeleton pixel is a dot, joined to each 8-neighbour by a two-point stroke. Returns
-    (strokes: lists of (x, y) canvas px, brush width in canvas px, 1 to 4 MNIST pixels).
-    Draws four numbers from `rng` per digit, as the reference tests always have.
-    """
-    from skimage.morphology import skeletonize
-
-    smooth = np.asarray(Image.fromarray(image).resize((112, 112), Image.Resampling.BILINEAR))
-    skeleton = skeletonize(smooth > 127)
-    mnist_scale = rng.uniform(4, 13)  # canvas px per MNIST px: the digit is 80 to 360 px tall
-    scale = mnist_scale / 4  # canvas px per skeleton px
-    brush = max(2.0, mnist_scale * rng.uniform(1.0, 4.0))  # MNIST strokes are ~2-3 px wide
-    room = canvas - 28 * mnist_scale
-    left, top = rng.uniform(0, room), rng.uniform(0, room)
-    return skeleton_strokes(skeleton, scale, (left, top)), brush
-
-
-def skeleton_strokes(skeleton: np.ndarray, scale: float = 1.0, offset=(0.0, 0.0)) -> list:
-    """A 1-px skeleton (bool (H, W)) -> strokes: a dot per pixel plus a segment to each 8-neighbour.
-
-    Points are (offset + (column, row) * scale): pixel centres in skeleton px by default.
-    """
-    left, top = offset
-    ys, xs = np.nonzero(skeleton)
-    points = {(y, x) for y, x in zip(ys.tolist(), xs.tolist(), strict=True)}
-    strokes = []
-    for y, x in points:
-        here = (left + x * scale, top + y * scale)
-        strokes.append([here, here])
-        for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-            if (y + dy, x + dx) in points:
-                strokes.append([here, (left + (x + dx) * scale, top + (y + dy) * scale)])
-    return strokes
 
 
 def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
@@ -86,3 +48,61 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Correlation of the two images, blurred a little so a one-pixel shift does not count."""
     a, b = (ndimage.gaussian_filter(x.astype(np.float64), 1.0).ravel() for x in (a, b))
     return float(np.corrcoef(a, b)[0, 1])
+
+
+# ------------------------------------------------------------------ drawings that are not digits
+
+
+def strokes_pad_value(strokes, box=(60, 40, 200, 240), side: int = 320) -> dict:
+    """Strokes in any units, fitted (aspect kept, centred) into box = (left, top, width, height) -> a pad value."""
+    points = np.vstack(strokes)
+    lo, extent = points.min(0), np.ptp(points, 0)
+    left, top, width, height = box
+    scale = min(width / max(extent[0], 1e-9), height / max(extent[1], 1e-9))
+    offset = np.array([left + (width - extent[0] * scale) / 2, top + (height - extent[1] * scale) / 2])
+    return {
+        "strokes": [np.round((np.asarray(s) - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": side,
+        "height": side,
+    }
+
+
+def letter_pad_value(char: str, font: str = "futural") -> dict:
+    """A Hershey font's character drawn on the pad (futural: the style the guard never trained on)."""
+    from digitpad.synth.non_digits import font_glyphs
+
+    return strokes_pad_value(font_glyphs(font)[char])
+
+
+def doodle_pad_value(name: str) -> dict:
+    """A held-out doodle (`synth.doodles`: "heart", "smiley", ...) drawn on the pad."""
+    from digitpad.synth.doodles import DOODLES
+
+    return strokes_pad_value(DOODLES[name]())
+
+
+def uploaded_picture(value: dict, path) -> dict:
+    """A picture value (`pad_value`) saved as a PNG at `path` -> the sketchpad-style dict an API client sends
+    `/predict`, its composite uploaded by `gradio_client`."""
+    from gradio_client import handle_file
+
+    Image.fromarray(value["composite"]).save(path)
+    return {"background": None, "layers": [], "composite": handle_file(str(path))}
+
+
+def marked_number_pad_value(text: str, font: str = "futural", width: int = 960, height: int = 320) -> dict:
+    """Like `number_pad_value`, but any character that is not a digit ("#", "$", "A") is written too, in a
+    Hershey font, in its own digit-sized box: "#12" is a hash then a 1 and a 2."""
+    from digitpad.synth.non_digits import font_glyphs
+
+    digit_h = 0.6 * height
+    digit_w, step = 0.6 * digit_h, 0.85 * digit_h
+    left = (width - (len(text) - 1) * step - digit_w) / 2
+    strokes = []
+    for k, char in enumerate(text):
+        box = (left + k * step, 0.2 * height, digit_w, digit_h)
+        if char.isdigit():
+            strokes += [[[round(x, 1), round(y, 1)] for x, y in s] for s in scaled_strokes(int(char), box)]
+        else:
+            strokes += strokes_pad_value(font_glyphs(font)[char], box, width)["strokes"]
+    return {"strokes": strokes, "width": width, "height": height}
