@@ -2,8 +2,9 @@
 
 A simulated drawer behaves like the page (`app/stroke_pad.py`): it draws a digit in `draw_seconds`, sends the
 strokes so far at most every 60 ms with at most one message in flight (the newest strokes go when the
-answer comes back), lifts the pen and sends the final strokes at once (queued behind the one in flight),
-waits for the answer to them, pauses, and draws the next digit. It speaks the page's transport, the
+answer comes back; each marked `pen_down`, as the page marks a stroke in progress), lifts the pen and sends
+the final strokes at once (queued behind the one in flight), waits for the answer to them, pauses, and
+draws the next digit (the page also sends at each stroke's end: a pen-up, read by the digit guard too). It speaks the page's transport, the
 `/live` WebSocket, so the server does exactly what it does for a page. All drawers run in one asyncio
 loop in this process (a few per cent of a core for 60), and this process's CPU is reported beside the
 server's, which is read from /proc.
@@ -101,6 +102,8 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
                         await asyncio.sleep(max(0.001, min(pen_up, last_send + SEND_EVERY) - now))
                         continue
                     value = {"strokes": frames[shown], "width": PAD, "height": PAD}
+                    if not lifted:  # as the page marks a stroke in progress (the digit guard waits for pen-up)
+                        value["pen_down"] = True
                     await socket.send(json.dumps({"model": drawer.model, "value": value}))
                     last_send, sent = now, shown
                     answer = json.loads(await asyncio.wait_for(socket.recv(), ANSWER_TIMEOUT))
