@@ -4,10 +4,10 @@ A simulated drawer behaves like the page (`app/stroke_pad.py`): it draws a digit
 strokes so far at most every 60 ms with at most one message in flight (the newest strokes go when the
 answer comes back; each marked `pen_down`, as the page marks a stroke in progress), lifts the pen and sends
 the final strokes at once (queued behind the one in flight), waits for the answer to them, pauses, and
-draws the next digit (the page also sends at each stroke's end: a pen-up, read by the digit guard too). It speaks the page's transport, the
-`/live` WebSocket, so the server does exactly what it does for a page. All drawers run in one asyncio
-loop in this process (a few per cent of a core for 60), and this process's CPU is reported beside the
-server's, which is read from /proc.
+draws the next digit. (The page also sends at the end of each stroke of a digit: a pen-up, which the digit
+guard reads too.) It speaks the page's transport, the `/live` WebSocket, so the server does exactly what it
+does for a page. All drawers run in one asyncio loop in this process (a few per cent of a core for 60), and
+this process's CPU is reported beside the server's, which is read from /proc.
 
 What it reports, per crowd size: updates answered per second, the latency of each update and of the
 answer to the final strokes after pen-up (p50/p95), failures (no answer in 10 s, a closed connection, or
