@@ -202,6 +202,23 @@ def cmd_read(args: argparse.Namespace) -> int:
     return status
 
 
+def train_printing_epochs(events, with_test: bool):
+    """Run a training run's events, printing a line per evaluation: its final event with a model, or None
+    (said on stderr)."""
+    final = None
+    for event in events:
+        if event.kind == "eval":
+            test = f"test {event.test_acc:.2f}%  " if with_test else ""
+            print(f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
+                  f"{test}{event.elapsed_s:.1f}s")  # fmt: skip
+        elif event.kind in ("done", "stopped"):
+            final = event
+    if final is None or final.model is None:
+        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+        return None
+    return final
+
+
 def cmd_train_verifier(args: argparse.Namespace) -> int:
     from digitpad.checkpoint import save_checkpoint
     from digitpad.training.data import load_mnist
@@ -218,17 +235,8 @@ def cmd_train_verifier(args: argparse.Namespace) -> int:
         f"pieces: {len(data.train_labels):,} train ({whole:.0%} whole digits), "
         f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test"
     )
-    final = None
-    for event in train(RECIPE, data, device, seed=args.seed):
-        if event.kind == "eval":
-            print(
-                f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
-                f"test {event.test_acc:.2f}%  {event.elapsed_s:.1f}s"
-            )
-        elif event.kind in ("done", "stopped"):
-            final = event
-    if final is None or final.model is None:
-        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+    final = train_printing_epochs(train(RECIPE, data, device, seed=args.seed), with_test=True)
+    if final is None:
         return 1
     save_checkpoint(final.model, args.output, **final.metadata, numbers=args.numbers, task="one whole digit?")
     print(f"verifier: {final.test_acc:.2f}% right on test pieces (val {final.val_acc:.2f}%); saved {args.output}")
@@ -261,18 +269,9 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
     print(
         f"images: {len(data.train_labels):,} train, {len(data.val_labels):,} validation, {len(data.test_labels):,} test"
     )
-    final = None
     recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
-    for event in train(recipe, data, device, seed=args.seed, threads=args.threads):
-        if event.kind == "eval":
-            print(
-                f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
-                f"{event.elapsed_s:.1f}s"
-            )
-        elif event.kind in ("done", "stopped"):
-            final = event
-    if final is None or final.model is None:
-        print(f"error: {final.message if final else 'training produced no model'}", file=sys.stderr)
+    final = train_printing_epochs(train(recipe, data, device, seed=args.seed, threads=args.threads), with_test=False)
+    if final is None:
         return 1
     # the threshold, on validation digits: MNIST's validation images as they are, and re-drawn as strokes
     guard = Classifier(final.model, final.metadata)
