@@ -17,7 +17,7 @@ from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded
 from digitpad.app.stroke_pad import StrokePad, is_picture
-from digitpad.ink.preprocess import DrawingError, as_array
+from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
@@ -44,11 +44,8 @@ def pad_picture(value: object) -> np.ndarray | None:
 def picture_shown(value: dict) -> np.ndarray | None:
     """A picture sent for the pad (the sketchpad-style dict; see `stroke_pad.uploaded_picture`) as the boxes are
     drawn on: its composite (else background) as uint8 grey or RGB(A); None when it has neither."""
-    for key in ("composite", "background"):
-        array = as_array(value.get(key))
-        if array is not None:
-            return np.round(255 * array).astype(np.uint8)
-    return None
+    array = pad_picture_array(value)
+    return None if array is None else np.round(255 * array).astype(np.uint8)
 
 
 def status_text(reading: NumberReading) -> str:

@@ -192,10 +192,17 @@ def ink_from_pad(value: dict) -> np.ndarray | None:
         ink = alphas[0] if len(alphas) == 1 else np.max(alphas, axis=0)
         if ink.max() > 0:
             return ink
+    picture = pad_picture_array(value)
+    return None if picture is None else ink_from_array(picture)
+
+
+def pad_picture_array(value: dict) -> np.ndarray | None:
+    """A Gradio ImageEditor/Sketchpad value's picture: its composite, else its background, as `as_array` gives
+    it (float32 in [0, 1]); None when it has neither."""
     for key in ("composite", "background"):
         picture = as_array(value.get(key))
         if picture is not None:
-            return ink_from_array(picture)
+            return picture
     return None
 
 
