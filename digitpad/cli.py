@@ -248,17 +248,10 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.read.classifier import Classifier
+    from digitpad.read.classifier import NOT_A_DIGIT, Classifier, likeness
     from digitpad.training.data import load_mnist
     from digitpad.training.device import pick_device
-    from digitpad.training.digit_guard import (
-        FALSE_REJECTIONS,
-        NOT_A_DIGIT,
-        RECIPE,
-        choose_threshold,
-        guard_data,
-        likeness,
-    )
+    from digitpad.training.digit_guard import FALSE_REJECTIONS, RECIPE, choose_threshold, guard_data
     from digitpad.training.engine import train
 
     start = time.perf_counter()

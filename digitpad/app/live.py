@@ -39,7 +39,7 @@ from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
 from digitpad.ink.strokes import pad_to_mnist
-from digitpad.read.classifier import NOT_A_DIGIT, Classifier, bundled_guard, guard_threshold
+from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, likeness
 
 MAX_MESSAGE = MAX_BODY  # characters: the same cap as an HTTP request body (20,000 points)
 SERVER_MODELS = ("bundled", "robust")  # the models this route can read with
@@ -122,7 +122,7 @@ class LiveReader:
                 found = unreadable("drawing", error)
             else:
                 probs, *guard = found_all
-                digit_like = 1 - guard[0][NOT_A_DIGIT] >= guard_threshold() if guard else None
+                digit_like = likeness(guard[0]) >= guard_threshold() if guard else None
                 found = found_reading(probs, image, digit_like)
         value = view_value(found, about="pad")
         seq = request.get("seq")

@@ -19,7 +19,7 @@ from digitpad.read.number import NumberReading, is_stroke_value, read_number
 
 __all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_guard", "bundled_verifier", "load_classifier"]
 
-NOT_A_DIGIT = 10  # the guard's 11th class (see `training.digit_guard`)
+NOT_A_DIGIT = 10  # the guard's 11th class, "not a digit" (see `training.digit_guard`)
 
 
 class Classifier:
@@ -78,7 +78,7 @@ class Classifier:
         1 - P(not a digit) by the bundled digit guard (`training.digit_guard`), whichever model reads the
         digit: a letter, a sign or a doodle scores low, a digit high."""
         images = np.asarray(images)
-        scores = 1.0 - bundled_guard().predict_proba(images)[:, NOT_A_DIGIT]
+        scores = likeness(bundled_guard().predict_proba(images))
         return float(scores[0]) if images.ndim == 2 else scores
 
     def is_digit(self, images: np.ndarray) -> bool | np.ndarray:
@@ -119,6 +119,11 @@ def bundled_verifier() -> Classifier:
 def bundled_guard() -> Classifier:
     """The bundled digit guard: "a digit 0-9, or not a digit at all" (see `training.digit_guard`)."""
     return load_classifier(GUARD_WEIGHTS)
+
+
+def likeness(probs: np.ndarray) -> np.ndarray:
+    """The guard's probabilities (..., 11) -> how much each drawing looks like a digit: 1 - P(not a digit), (...)."""
+    return 1.0 - probs[..., NOT_A_DIGIT]
 
 
 def guard_threshold() -> float:

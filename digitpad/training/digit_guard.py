@@ -29,12 +29,12 @@ import torch
 
 from digitpad.ink.preprocess import ink_to_mnist
 from digitpad.ink.strokes import Strokes, strokes_to_ink, strokes_to_mnist
+from digitpad.read.classifier import NOT_A_DIGIT
 from digitpad.synth.non_digits import Drawing, non_digit_drawings
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
 from digitpad.training.recipes import Recipe
 
-NOT_A_DIGIT = 10  # the 11th class
 REDRAWN = 10_000  # MNIST training digits also drawn as pen strokes
 NON_DIGITS = 24_000  # training drawings that are not digits (about 1 in 4 training images)
 VAL_NON_DIGITS = 4_000
@@ -95,11 +95,6 @@ def guard_data(mnist: MNIST, redrawn: int = REDRAWN, non_digits: int = NON_DIGIT
         drawn = redrawn_digits(images.cpu().numpy(), count, seed + k) if count else np.zeros((0, 28, 28), np.uint8)
         splits += with_non_digits(images, labels, drawn, labels[:count], non_digit_images(others, seed + 10 + k))
     return MNIST(*splits, checksums=mnist.checksums)
-
-
-def likeness(probs: np.ndarray) -> np.ndarray:
-    """The guard's probabilities (N, 11) -> how much each drawing looks like a digit: 1 - P(not a digit), (N,)."""
-    return 1.0 - probs[:, NOT_A_DIGIT]
 
 
 def choose_threshold(*digit_likeness: np.ndarray, false_rejections: float = FALSE_REJECTIONS) -> float:
