@@ -13,8 +13,11 @@ Value (JSON; `answer_view_value` builds it)::
      "top": [["7", 0.98], ["1", 0.01], ["9", 0.004]],       # the three best guesses, best first
      "preview": "data:image/png;base64,...",                # the 28x28 picture the network read (None: nothing)
      "about": "pad",                                        # what the answer is about: "pad" or "photo"
-     "digit_like": true}                                    # false: not a digit at all; the guesses, greyed
+     "digit_like": true,                                    # false: not a digit at all; the guesses, greyed
                                                             # under "Not a digit", are only the closest digits
+     "pad_version": 12}                                     # an answer about the pad: the `version` of the pad
+                                                            # value read (see `stroke_pad`), shown as the view's
+                                                            # data-pad-version; absent or null otherwise
 
 `about` tells the other views (Why?, corrections) which picture the answer is about, and it lives in
 the page: a live answer makes it "pad" without a round trip.
@@ -40,7 +43,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 # `value` is "" before the first answer; every field is optional. `${...}` is JavaScript in a template literal.
 _HTML_TEMPLATE = """
-<div class="answer">
+<div class="answer" data-about="${(value && value.about) || ''}"
+  data-pad-version="${value && value.pad_version != null ? value.pad_version : ''}">
   <div class="verdict" id="verdict" role="status" aria-live="polite">${(value && value.verdict) || ''}</div>
   <div class="guesses${value && value.digit_like === false ? ' not-digit' : ''}" id="prediction"
     aria-label="Top guesses">

@@ -114,6 +114,16 @@ def view_value(found: Reading, about: str) -> dict:
     return answer_view_value(found.label, found.image, found.verdict, about, digit_like=found.digit_like)
 
 
+def pad_view_value(found: Reading, pad_value: object) -> dict:
+    """A reading of the pad's value as the answer view's value, with the value's `version` echoed (see
+    `stroke_pad`): the page then knows which drawing the answer is about."""
+    value = view_value(found, about="pad")
+    version = pad_value.get("version") if isinstance(pad_value, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        value["pad_version"] = version
+    return value
+
+
 def api_answer(found: Reading) -> Answer:
     """What `/predict` and `/predict_strokes` answer: the 28x28 image as an enlarged PNG file."""
     return found.label, None if found.image is None else preview_file(found.image), found.verdict
@@ -216,7 +226,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
 
     def read_pad(pad_value, choice: str, mine: Classifier | None) -> dict:
         """The pad read through a Gradio event (the live WebSocket does the same without one)."""
-        return view_value(strokes_reading(pad_value, chosen_model(choice, mine, models)), about="pad")
+        return pad_view_value(strokes_reading(pad_value, chosen_model(choice, mine, models)), pad_value)
 
     def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and

@@ -34,7 +34,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from digitpad.app.answer_view import answer_view_value
-from digitpad.app.draw import LIVE_PATH, found_reading, pen_down, unreadable, view_value
+from digitpad.app.draw import LIVE_PATH, found_reading, pad_view_value, pen_down, unreadable
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
@@ -124,7 +124,7 @@ class LiveReader:
                 probs, *guard = found_all
                 digit_like = likeness(guard[0]) >= guard_threshold() if guard else None
                 found = found_reading(probs, image, digit_like)
-        value = view_value(found, about="pad")
+        value = pad_view_value(found, pad)
         seq = request.get("seq")
         if isinstance(seq, int) and not isinstance(seq, bool):
             value["seq"] = seq

@@ -15,6 +15,10 @@ Coordinates are rounded to 0.1 px and clamped to 0..W, 0..H (pointer capture let
 the canvas; its points are kept on the edge). A point closer than 1.5 px to the previous one is
 skipped. An empty pad is `{"strokes": [], "width": W, "height": H}`; `empty_value(W, H)` builds it.
 A value sent while a stroke is still being drawn also has `"pen_down": true` (absent once the pen is up).
+Every value the pad sends is numbered, `"version": 1, 2, ...`, and the pad's root element carries the
+number of the latest in `data-version` (empty for a value set from Python): an answer that echoes it
+(the Draw tab's `AnswerView` does) says which drawing it is about, so the page, and a test, can tell
+the answer to the finished drawing from a late answer to strokes still in progress.
 
 How the value reaches Python
 ----------------------------
@@ -234,6 +238,7 @@ let pointerId = null;  // the pointer drawing it
 let points = 0;        // points in strokes and current together
 let timer = null;      // pending throttled send
 let lastSent = 0;
+let version = 0;       // numbers the values sent
 
 const canvas = () => element.querySelector('canvas');
 const round = (v) => Math.round(v * 10) / 10;
@@ -301,6 +306,8 @@ function send() {
   const all = current ? strokes.concat([current]) : strokes;
   props.value = { strokes: all.map((s) => s.slice()), width: W, height: H };
   if (current) props.value.pen_down = true;  // a stroke in progress: see `draw.pen_down`
+  props.value.version = ++version;
+  element.dataset.version = String(version);
   if (!(props.live_url && props.live_model && live.send(props.value))) trigger('input');
 }
 
@@ -434,6 +441,7 @@ function load(value) {
     try { value = JSON.parse(value); } catch (err) { value = null; }
   }
   const ok = value && typeof value === 'object' && Array.isArray(value.strokes);
+  element.dataset.version = ok && Number.isInteger(value.version) ? String(value.version) : '';
   const sx = ok && Number(value.width) > 0 ? W / Number(value.width) : 1;
   const sy = ok && Number(value.height) > 0 ? H / Number(value.height) : 1;
   strokes = [];

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT, read_drawing, read_strokes, verdict_text
+from digitpad.app.draw import (
+    EMPTY_HINT,
+    NOT_A_DIGIT,
+    pad_view_value,
+    read_drawing,
+    read_strokes,
+    strokes_reading,
+    verdict_text,
+)
 from tests.support.bad_inputs import BAD_STROKES
 from tests.support.drawing_helpers import (
     doodle_pad_value,
@@ -43,6 +51,13 @@ def test_read_strokes(classifier, digit):
     label, preview, verdict = read_strokes(stroke_pad_value(digit), classifier)
     assert list(label)[0] == str(digit) and verdict.startswith(f"It's a **{digit}**")
     assert Image.open(preview).size == (224, 224)
+
+
+@pytest.mark.parametrize("version, echoed", [(7, 7), (None, None), ("7", None), (True, None), (2.5, None)])
+def test_an_answer_about_the_pad_says_which_of_its_values_it_read(classifier, version, echoed):
+    value = {**stroke_pad_value(3), "version": version}
+    shown = pad_view_value(strokes_reading(value, classifier), value)
+    assert shown["top"][0][0] == "3" and shown["about"] == "pad" and shown.get("pad_version") == echoed
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,9 @@ def ask(socket, request) -> dict:
 def test_reads_each_digit_with_its_picture(client, classifier, digit):
     value = stroke_pad_value(digit)
     with client.websocket_connect("/live") as socket:
-        answer = ask(socket, {"model": "bundled", "value": value, "seq": 3})
+        answer = ask(socket, {"model": "bundled", "value": {**value, "version": 12}, "seq": 3})
     assert answer["top"][0][0] == str(digit) and answer["seq"] == 3 and answer["about"] == "pad"
+    assert answer["pad_version"] == 12  # which of the pad's values it answers
     assert answer["verdict"].startswith(f"It&#x27;s a <strong>{digit}</strong>")
     png = base64.b64decode(answer["preview"].removeprefix("data:image/png;base64,"))
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pad_to_mnist(value))  # the picture read, exactly
