@@ -4,8 +4,8 @@ Metadata (all strings, as safetensors wants) says what the file is and how it wa
 architecture and config, normalisation, recipe and hyper-parameters, seed, date, device,
 training seconds, validation and test accuracy, and the MNIST checksums.
 
-The bundled weights files are named here, once: the classifier, its robust sibling, the number
-reader's verifier, the generator, and the benchmark's independent judge.
+The bundled weights files are named here, once: the classifier, its robust sibling, the digit
+guard, the Number tab's line reader, the generator, and the benchmark's independent judge.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from digitpad.model import MODELS, build_model
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 BUNDLED_WEIGHTS = WEIGHTS_DIR / "digitnet.safetensors"  # the default classifier (recipe `best`)
 ROBUST_WEIGHTS = WEIGHTS_DIR / "digitnet-robust.safetensors"  # adversarially trained (recipe `robust`)
-VERIFIER_WEIGHTS = WEIGHTS_DIR / "digit-verifier.safetensors"  # the number reader's "one whole digit?" network
+LINE_READER_WEIGHTS = WEIGHTS_DIR / "line-reader.safetensors"  # the Number tab's CTC line reader (`read.line_reader`)
 GUARD_WEIGHTS = WEIGHTS_DIR / "digit-guard.safetensors"  # "a digit at all?" (`training.digit_guard`)
 BUNDLED_GENERATOR = WEIGHTS_DIR / "generator.safetensors"  # the conditional GAN's generator (recipe `cgan`)
 JUDGE_WEIGHTS = WEIGHTS_DIR / "lenet5-judge.safetensors"  # generated digits' independent judge (recipe `judge`)

@@ -1,4 +1,4 @@
-"""`python -m digitpad train|eval|predict|read|train-verifier|train-guard|attack|corrections|train-gan|generate`."""
+"""`python -m digitpad train|eval|predict|read|train-reader|train-guard|attack|corrections|train-gan|generate`."""
 
 from __future__ import annotations
 
@@ -219,27 +219,40 @@ def train_printing_epochs(events, with_test: bool):
     return final
 
 
-def cmd_train_verifier(args: argparse.Namespace) -> int:
-    from digitpad.checkpoint import save_checkpoint
-    from digitpad.training.data import load_mnist
-    from digitpad.training.device import pick_device
-    from digitpad.training.engine import train
-    from digitpad.training.number_verifier import NOT_ONE_DIGIT, RECIPE, verifier_data
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from dataclasses import replace
 
-    device = pick_device(args.device)
-    mnist = load_mnist(args.data_dir)
-    print(f"cutting {args.numbers} composed numbers into candidate pieces (takes about {args.numbers // 5} s)")
-    data = verifier_data(mnist, args.numbers, seed=args.seed)
-    whole = (data.train_labels != NOT_ONE_DIGIT).float().mean()
-    print(
-        f"pieces: {len(data.train_labels):,} train ({whole:.0%} whole digits), "
-        f"{len(data.val_labels):,} validation, {len(data.test_labels):,} test"
-    )
-    final = train_printing_epochs(train(RECIPE, data, device, seed=args.seed), with_test=True)
-    if final is None:
+    from digitpad.checkpoint import save_checkpoint
+    from digitpad.read.line_reader import ARCHITECTURE, LineNet
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import physical_cores
+    from digitpad.training.line_reader import ReaderRecipe, train_line_reader
+
+    given = {"lines": args.lines, "epochs": args.epochs, "val_lines": args.val_lines, "val_numbers": args.val_numbers}
+    recipe = replace(ReaderRecipe(), seed=args.seed, workers=args.workers, **{k: v for k, v in given.items() if v})
+    mnist = load_mnist(args.data_dir, log=(lambda *a: print(*a, file=sys.stderr)) if args.json else print)
+    out = sys.stderr if args.json else sys.stdout
+    minutes = recipe.lines // 40 // recipe.workers // 60 + 1  # ~25 ms a line
+    print(f"drawing {recipe.lines:,} training lines and {recipe.val_lines:,} validation lines from MNIST digits "
+          f"({recipe.workers} processes, about {minutes} minutes)", file=out)  # fmt: skip
+    events = train_line_reader(mnist, recipe, threads=args.threads or physical_cores())
+    final = follow(
+        events, "line reader", lambda e: {"ctc loss": f"{e.train_loss:.3f}"},
+        lambda e: f"epoch {e.epoch}  ctc loss {e.train_loss:.4f}  validation lines: strings {e.val_strings:.2f}%  "
+        f"digit counts {e.val_counts:.2f}%  {e.elapsed_s:.0f}s",
+        quiet=args.json,
+    )  # fmt: skip
+    if final is None or final.model is None:
+        print("error: training produced no model", file=sys.stderr)
         return 1
-    save_checkpoint(final.model, args.output, **final.metadata, numbers=args.numbers, task="one whole digit?")
-    print(f"verifier: {final.test_acc:.2f}% right on test pieces (val {final.val_acc:.2f}%); saved {args.output}")
+    save_checkpoint(final.model, args.output, architectures={ARCHITECTURE: LineNet}, **final.metadata)
+    summary = {"val_strings": round(final.val_strings, 2), "val_counts": round(final.val_counts, 2),
+               "train_seconds": round(final.elapsed_s, 1), "output": str(args.output)}  # fmt: skip
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"line reader: {final.val_strings:.2f}% of validation lines read right ({final.val_counts:.2f}% digit "
+              f"counts) after {final.elapsed_s:.0f}s; saved {args.output}")  # fmt: skip
     return 0
 
 
@@ -424,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_model_commands(sub, fmt) -> None:
-    """train, eval, predict, read, train-verifier, attack: the classifier's commands."""
+    """train, eval, predict, read, train-reader, attack: the classifier's commands."""
     from digitpad.model import MODELS
     from digitpad.training.recipes import RECIPES
 
@@ -464,13 +477,19 @@ def add_model_commands(sub, fmt) -> None:
     r.add_argument("--json", action="store_true", help="one JSON object per file: text, note and the digits")
     r.set_defaults(func=cmd_read)
 
-    v = sub.add_parser("train-verifier", help="train the number reader's one-whole-digit check", formatter_class=fmt)
-    v.add_argument("--numbers", type=int, default=2500, help="composed numbers to cut into training pieces")
-    v.add_argument("--output", default="weights/digit-verifier.safetensors", help="weights file")
-    v.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
-    v.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    v.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
-    v.set_defaults(func=cmd_train_verifier)
+    n = sub.add_parser("train-reader", help="train the Number tab's line reader (CTC)", formatter_class=fmt)
+    n.add_argument("--lines", type=int, default=None, help="training lines to compose (default: the recipe's, 45,000)")
+    n.add_argument("--epochs", type=int, default=None, help="passes over the training lines (default: the recipe's)")
+    n.add_argument("--val-lines", type=int, default=None, help="validation lines (default: the recipe's, 1,000)")
+    tuned = "validation numbers of each kind to tune the reading on (the line reader's weight, the unsure"
+    n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 100)")
+    n.add_argument("--workers", type=int, default=2, help="processes composing the lines")
+    n.add_argument("--threads", type=int, default=None, help="torch threads (default: the physical cores)")
+    n.add_argument("--output", default="weights/line-reader.safetensors", help="weights file")
+    n.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    n.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
+    n.set_defaults(func=cmd_train_reader)
 
     g = sub.add_parser("train-guard", help="train the check that a drawing is a digit at all", formatter_class=fmt)
     g.add_argument("--redrawn", type=int, default=10_000, help="MNIST training digits also re-drawn as strokes")

@@ -30,7 +30,7 @@ def to_input(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
 @dataclass
 class LeNet5Config:
     dropout: float = 0.0  # the seed has none; the Train tab can add some before each hidden FC layer
-    classes: int = NUM_CLASSES  # 11 for the number reader's verifier (a whole 0-9, or not one digit)
+    classes: int = NUM_CLASSES
 
 
 class LeNet5(nn.Module):

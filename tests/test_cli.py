@@ -8,6 +8,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from digitpad.checkpoint import load_checkpoint
+from digitpad.read.line_reader import load_line_reader
 from digitpad.training.recipes import RECIPES
 
 
@@ -54,6 +55,17 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
     model, meta = load_checkpoint(out)
     assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
     assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
+
+
+def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
+    """A tiny run: 64 lines, one epoch; the weights file says what it is and how much to trust it."""
+    out = tmp_path / "reader.safetensors"
+    result = cli("train-reader", "--lines", "64", "--epochs", "1", "--val-lines", "16", "--val-numbers", "2",
+                 "--workers", "1", "--output", str(out), "--json")  # fmt: skip
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["output"] == str(out) and 0 <= summary["val_strings"] <= 100
+    reader = load_line_reader(out)
+    assert reader.metadata["recipe"]["lines"] == 64 and 0 <= reader.weight <= 1
 
 
 def test_train_rejects_bad_arguments():

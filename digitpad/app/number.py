@@ -25,7 +25,7 @@ from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
 PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
 
-SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits read with less than 60%
+SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits marked unsure
 NOT_DIGIT_COLOUR, NOT_DIGIT_TAG = "#6b7280", "not a digit"  # grey boxes: marks left out of the number
 
 # (the picture with boxes, the number, its digits as read, a status line)
@@ -122,7 +122,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
         return read_number_photo(photo, choice, mine)
 
     with gr.Tab("Number", id="number"):
-        gr.Markdown("Write a whole number, digit by digit, left to right. Each digit is found, cut out and read.")
+        gr.Markdown("Write a whole number, left to right. The whole line is read at once, so digits may touch.")
         pad = StrokePad(
             elem_id="number-pad",
             width=PAD_WIDTH,

@@ -9,15 +9,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitpad.checkpoint import BUNDLED_WEIGHTS, GUARD_WEIGHTS, ROBUST_WEIGHTS, VERIFIER_WEIGHTS, load_checkpoint
+from digitpad.checkpoint import BUNDLED_WEIGHTS, GUARD_WEIGHTS, ROBUST_WEIGHTS, load_checkpoint
 from digitpad.ink.preprocess import to_mnist
 from digitpad.ink.strokes import pad_to_mnist
 from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.model import to_input
 from digitpad.read.explain import explain
+from digitpad.read.line_reader import bundled_line_reader
 from digitpad.read.number import NumberReading, is_stroke_value, read_number
 
-__all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_guard", "bundled_verifier", "load_classifier"]
+__all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_guard", "load_classifier"]
 
 NOT_A_DIGIT = 10  # the guard's 11th class, "not a digit" (see `training.digit_guard`)
 
@@ -96,7 +97,7 @@ class Classifier:
     def read_number(self, picture: object) -> NumberReading:
         """A row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading` (see `number`);
         marks that are no digit at all (`is_digit`) are left out of the number, in `NumberReading.not_digits`."""
-        return read_number(self, picture, bundled_verifier(), self.is_digit)
+        return read_number(self, picture, bundled_line_reader(), self.is_digit)
 
     def __repr__(self) -> str:
         acc = self.metadata.get("test_acc")
@@ -107,12 +108,6 @@ def load_classifier(path: Path | str | None = None, device: torch.device | str =
     """The bundled default model, or the safetensors file at `path`."""
     model, metadata = load_checkpoint(path or BUNDLED_WEIGHTS)
     return Classifier(model, metadata, device)
-
-
-@functools.cache
-def bundled_verifier() -> Classifier:
-    """The number reader's bundled verifier ("a whole 0-9, or not one digit"; see `training.number_verifier`)."""
-    return load_classifier(VERIFIER_WEIGHTS)
 
 
 @functools.cache

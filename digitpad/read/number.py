@@ -6,20 +6,19 @@ Steps of `read_number`:
      shows it. Strokes are brought to MNIST's width (at the 4x working size, as `to_mnist`
      does for one digit), then the line is scaled to LINE_HEIGHT px.
   2. blobs: connected ink. Specks (little ink next to the largest blob, and short) are dropped.
-  3. digits: blobs over each other (sharing most columns, or some columns one above the
-     other) are one digit, so a "5" whose bar was lifted or a "4" in two strokes stays whole.
+  3. groups: blobs over each other (sharing most columns, or some columns one above the
+     other) are one mark, so a "5" whose bar was lifted or a "4" in two strokes stays whole.
      The line height is the median height of the groups holding a fair share of the ink.
-  4. touching neighbours: a group wider than a line height may hold several digits. Candidate
-     cuts start at its emptiest columns and on a fine grid; each follows the path through
-     least ink from top to bottom (seam carving), round a digit that leans into its neighbour.
-     Every piece between two cuts, of a plausible width, is a candidate digit.
-  5. every candidate piece is framed as MNIST frames a digit (`preprocess.mnist_frame`) and
-     scored in one batch by the verifier (`training.number_verifier`): "a whole 0" ... "a whole 9" or
-     "not one digit". Dynamic programming keeps the split of each group whose pieces are most
-     surely whole digits (a piece implausibly wide or narrow for its digit counts against it).
-  6. the chosen pieces are read by the classifier, the whole number in one batch; pieces that are not
-     digits at all (`Classifier.is_digit`: a "#", a "$", a "-", a letter) are left out of the number
-     and kept apart (`NumberReading.not_digits`), so "#12" reads "12".
+  4. the line: a straight line through the groups' middles levels the baseline, and the ink
+     becomes a strip STRIP_HEIGHT px high with the median digit STRIP_LINE px high.
+  5. the line reader (`line_reader`, CTC) reads the whole strip: how many digits, which, and
+     where (each digit's peak). Touching digits need no cut to be read.
+  6. boxes and a second opinion: each digit gets its piece of ink (its group; a group holding
+     several digits is cut between neighbouring peaks, along the path through least ink), the
+     digit classifier reads every piece in one batch, and the two opinions are combined (the
+     line reader's share was chosen on validation numbers). Pieces that are not digits at all
+     (`Classifier.is_digit`: a "#", a "$", a letter), and marks the line reader read no digit
+     in, are left out of the number and kept apart (`NumberReading.not_digits`): "#12" reads "12".
 """
 
 from __future__ import annotations
@@ -45,14 +44,24 @@ from digitpad.ink.preprocess import (
     resize,
 )
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
-from digitpad.mnist_format import NUM_CLASSES
+from digitpad.read.line_reader import FRAME, STRIP_HEIGHT, STRIP_LINE, FoundDigit, greedy_decode
 
 
 class Reader(Protocol):
-    """What reads pieces here: a `Classifier` (the digits' reader, and the verifier), or anything with its
-    `predict_proba`. This module does not import the classifier: the classifier imports it."""
+    """What reads pieces here: a `Classifier`, or anything with its `predict_proba`. This module does not
+    import the classifier: the classifier imports it."""
 
-    def predict_proba(self, images: np.ndarray) -> np.ndarray: ...  # uint8 (N, 28, 28) -> (N, classes)
+    def predict_proba(self, images: np.ndarray) -> np.ndarray: ...  # uint8 (N, 28, 28) -> (N, 10)
+
+
+class LineReading(Protocol):
+    """What reads the line: a `line_reader.LineReader`."""
+
+    weight: float  # its share when combined with the classifier
+    peak_at: float  # where across its digit a peak sits (0: the left edge, 1: the right)
+    unsure_below: float  # the combined confidence under which a digit is marked unsure
+
+    def log_probs(self, strip: np.ndarray) -> np.ndarray: ...  # float (32, W) -> (W/2, 11)
 
 
 MAX_DIGITS = 32  # digits read from one picture; more are left out, with a note
@@ -66,24 +75,13 @@ PART_SHARED, PART_ROWS = 0.2, 0.3  # sharing a fifth of them, one above the othe
 PART_GAP = 0.5  # if the gap between them is under half the taller one's height
 MIN_DIGIT_HEIGHT = 0.04  # of the picture's height: shorter groups are specks (paper dirt, noise)
 SUBSTANTIAL = 0.25  # groups with at least 25% of the largest group's ink set the line height
-MIN_PIECE, MAX_PIECE = 0.1, 1.3  # a digit's width, in line heights ("1" to a wide "0")
-CUT_ABOVE = 1.0  # groups narrower than this (line heights) are one digit, never cut
-CUT_SPACING = 0.05  # line heights between candidate cuts: the columns with least ink, ...
-CUT_GRID = 0.1  # ... and a grid this fine, for digits that touch where they have much ink
-MAX_CUTS = 150  # per group, of each kind: bounds the work on a group wider than any number
-SEAM_INK = 0.6  # line heights of ink a cut may cross (a stroke is ~0.15 wide): more, and it is inside a digit
 SEAM_REACH = 0.2  # line heights a cut may wander sideways from its column, round a leaning digit
-MAX_ASPECT = 1.8  # no digit is wider than this (width/height): such a piece is one digit only if nothing else fits
-TOO_WIDE = 20.0  # log units against such a piece
-SPLIT_BONUS = 0.3  # log-probability each extra digit earns: the verifier is warier of narrow pieces than of wide ones
-SHAPE_WEIGHT = 1.0  # how much a piece's implausible width for the digit read counts against it
-LINE_HEIGHT = 40  # px: pieces are cut at twice MNIST's 20 px box (as good as the 4x size, 4x fewer pixels)
+CUT_WINDOW = 0.2  # a cut between two peaks starts within this share of their distance from where it is expected
+MISSED_HEIGHT = 0.6  # line heights: a mark this tall that the line reader read no digit in (no peak over it) may be
+# a digit it missed
+MAX_SLOPE = 0.2  # the levelled baseline's steepest slope (about 11 degrees)
+LINE_HEIGHT = 40  # px: the working picture's line height (twice MNIST's 20 px box)
 MAX_WORK_PIXELS = 2_000_000  # the working picture's limit (a stroke across a whole pad is 1 line high)
-# width/height of each digit's ink, 2nd and 98th percentiles over MNIST's training digits
-ASPECT_RANGE = np.array(
-    [(0.6, 1.25), (0.2, 0.95), (0.6, 1.43), (0.5, 1.11), (0.5, 1.11),
-     (0.6, 1.43), (0.5, 1.05), (0.5, 1.11), (0.5, 1.11), (0.5, 1.0)]
-)  # fmt: skip
 
 
 @dataclass
@@ -93,10 +91,11 @@ class DigitReading:
     confidence: float
     probs: np.ndarray  # float (10,)
     image: np.ndarray = field(repr=False)  # uint8 (28, 28): what the network read
+    unsure_below: float = UNSURE_BELOW  # the confidence under which it is marked unsure
 
     @property
     def unsure(self) -> bool:
-        return self.confidence < UNSURE_BELOW
+        return self.confidence < self.unsure_below
 
 
 @dataclass
@@ -244,29 +243,84 @@ def line_height(groups: list[Group]) -> float:
     return float(np.median([g.height for g in groups if g.ink >= SUBSTANTIAL * most]))
 
 
-# ----------------------------------------------------------------- 4. cuts between digits
+# ------------------------------------------------------------------ 4. the line as a strip
 
 
-def candidate_cuts(profile: np.ndarray, height: float) -> list[int]:
-    """Columns of a group (its ink per column) where a cut is worth trying: local minima, emptiest first."""
-    edge = max(1, int(MIN_PIECE * height))
-    if len(profile) <= 2 * edge:
-        return []
-    smooth = ndimage.uniform_filter1d(profile.astype(np.float32), size=max(1, int(0.05 * height)))
-    spacing = max(1, int(CUT_SPACING * height))
-    lowest_near = ndimage.minimum_filter1d(smooth, size=2 * spacing + 1)
-    minima = np.flatnonzero(smooth <= lowest_near)
-    minima = minima[(minima >= edge) & (minima <= len(profile) - edge)]
-    # a grid this fine, coarser in a group too wide to be a number (a line across the pad): MAX_CUTS at most
-    step = max(1, int(CUT_GRID * height), -(-len(profile) // MAX_CUTS))
-    grid = np.arange(edge, len(profile) - edge + 1, step)
-    taken = np.zeros(len(profile) + spacing, bool)  # columns within `spacing` of a cut already chosen
-    cuts: list[int] = []
-    for column in [*minima[np.argsort(smooth[minima], kind="stable")][:MAX_CUTS], *grid]:
-        if not taken[column] and len(cuts) < 2 * MAX_CUTS:
-            cuts.append(int(column))
-            taken[max(0, column - spacing + 1) : column + spacing] = True
-    return sorted(cuts)
+def working_size(ink: np.ndarray, height: float) -> tuple[np.ndarray, float]:
+    """The ink with its strokes brought to MNIST's width (at the 4x size, as `to_mnist` does for one digit),
+    then scaled so that the line is LINE_HEIGHT px high (within MAX_WORK_PIXELS); and that scale."""
+    zoom = min(WORK_BOX / height, np.sqrt(MAX_WORK_PIXELS / ink.size))
+    work = resize(ink, max(1, round(ink.shape[0] * zoom)), max(1, round(ink.shape[1] * zoom)))
+    thick = normalise_stroke_width(work)
+    pad = (thick.shape[0] - work.shape[0]) // 2  # thickening pads the picture: crop back to its frame
+    work = thick[pad : pad + work.shape[0], pad : pad + work.shape[1]]
+    shrink = LINE_HEIGHT / WORK_BOX
+    work = resize(work, max(1, round(work.shape[0] * shrink)), max(1, round(work.shape[1] * shrink)))
+    return work, zoom * shrink
+
+
+@dataclass
+class Line:
+    """A picture's row of marks at the working size (steps 1-3)."""
+
+    ink: np.ndarray  # float (h, w): line height ~LINE_HEIGHT px, strokes at MNIST's width, the groups' ink only
+    labels: np.ndarray  # int (h, w): its blobs
+    groups: list[Group]  # left to right
+    height: float  # the line height, working px
+    scale: float  # working px per picture px
+    size: tuple[int, int]  # the picture's (width, height), px
+    note: str = ""  # said when marks were left out (more than MAX_DIGITS)
+
+
+def find_line(picture: object) -> Line | None:
+    """Steps 1-3: a picture (anything `to_mnist` takes, or a stroke pad value) -> its marks at the working size;
+    None for a blank one. Raises `DrawingError` for input that is not a picture."""
+    ink, scale = number_ink(picture)
+    if ink is None:
+        return None
+    size = round(ink.shape[1] / scale), round(ink.shape[0] / scale)
+    labels, groups = digit_groups(ink)
+    if not groups:
+        return None
+    ink, zoom = working_size(ink, line_height(groups))
+    labels, groups = digit_groups(ink)
+    if not groups:
+        return None
+    note = ""
+    if len(groups) > MAX_DIGITS:
+        note = f"This picture has {len(groups)} separate marks: read the first {MAX_DIGITS} from the left."
+        groups = groups[:MAX_DIGITS]
+    kept = np.isin(labels, [label for g in groups for label in g.labels])
+    ink = ink * ndimage.binary_dilation(kept, structure=WITHIN_2_STEPS)  # specks go; the strokes' soft edges stay
+    return Line(ink, labels, groups, line_height(groups), scale * zoom, size, note)
+
+
+def baseline(line: Line) -> np.ndarray:
+    """The line's middle row at each working column: a straight line through the middles of the groups holding
+    a fair share of the ink, weighted by their ink, no steeper than MAX_SLOPE."""
+    most = max(g.ink for g in line.groups)
+    big = [g for g in line.groups if g.ink >= SUBSTANTIAL * most]
+    x = np.array([(g.x0 + g.x1) / 2 for g in big])
+    y = np.array([(g.y0 + g.y1) / 2 for g in big])
+    weight = np.array([g.ink for g in big])
+    x_mean, y_mean = np.average(x, weights=weight), np.average(y, weights=weight)
+    spread = np.sum(weight * (x - x_mean) ** 2)
+    slope = np.sum(weight * (x - x_mean) * (y - y_mean)) / spread if spread > 0 else 0.0
+    return y_mean + np.clip(slope, -MAX_SLOPE, MAX_SLOPE) * (np.arange(line.ink.shape[1]) - x_mean)
+
+
+def line_strip(line: Line) -> np.ndarray:
+    """Step 4: the line levelled and scaled -> float32 (STRIP_HEIGHT, W) ink in [0, 1], the median digit
+    STRIP_LINE px high and the baseline's middle on the strip's middle row. What the line reader reads."""
+    zoom = STRIP_LINE / line.height
+    reach = int(np.ceil(STRIP_HEIGHT / 2 / zoom))  # working rows kept above and below the middle
+    h, w = line.ink.shape
+    rows = np.round(baseline(line)).astype(int)[None, :] + np.arange(-reach, reach)[:, None] + reach
+    band = np.pad(line.ink, ((reach, reach), (0, 0)))[np.clip(rows, 0, h + 2 * reach - 1), np.arange(w)[None, :]]
+    return resize(band, STRIP_HEIGHT, max(FRAME, round(w * zoom)))
+
+
+# ---------------------------------------------------------------- 5, 6. read, cut, combine
 
 
 def seams(ink: np.ndarray, columns: list[int], reach: int) -> tuple[np.ndarray, np.ndarray]:
@@ -298,208 +352,154 @@ def seams(ink: np.ndarray, columns: list[int], reach: int) -> tuple[np.ndarray, 
     return np.clip(path + np.array(columns)[:, None] - reach, 0, w), total.min(1)
 
 
-def cuts_of(group: Group, group_ink: np.ndarray, mask: np.ndarray, cut_above: float, height: float):
-    """A group's candidate cuts, left to right, as paths (k, h) (the group's edges included), and
-    the (i, j) pairs of cuts whose piece is worth reading."""
-    h, w = mask.shape
-    edges = [np.zeros(h, np.intp), np.full(h, w, np.intp)]
-    columns = candidate_cuts(mask.sum(0), height) if w > cut_above else []
-    if not columns:
-        return np.stack(edges), [(0, 1)]
-    paths, cost = seams(group_ink, columns, max(1, int(SEAM_REACH * height)))
-    keep = cost <= SEAM_INK * height  # a cut through much ink is inside a digit, not between two
-    # neighbouring columns often find the same path round a stroke: keep it once
-    keep[1:] &= np.abs(np.diff(paths, axis=0)).mean(1) >= 1
-    paths = np.concatenate([edges[:1], paths[keep], edges[1:]])
-    centre = np.array([0, *np.array(columns)[keep], w])
-    pairs = [
-        (i, j)
-        for i in range(len(centre))
-        for j in range(i + 1, len(centre))
-        if MIN_PIECE * height <= centre[j] - centre[i] <= MAX_PIECE * height or (i, j) == (0, len(centre) - 1)
-    ]
-    return paths, pairs
-
-
-def shape_penalty(digit: np.ndarray, aspect: np.ndarray) -> np.ndarray:
-    """How far each piece's width/height lies outside what MNIST's writers give its digit (log units, >= 0)."""
-    lo, hi = ASPECT_RANGE[digit].T
-    outside = np.maximum(0.0, np.maximum(np.log(lo / aspect), np.log(aspect / hi)))
-    return np.where(aspect > MAX_ASPECT, TOO_WIDE + outside, outside)
-
-
-def best_split(pairs: list[tuple[int, int]], score: np.ndarray, last: int) -> list[int]:
-    """The pieces (indices into `pairs` of cuts) that go from cut 0 to cut `last` with the highest total
-    score, plus SPLIT_BONUS per extra digit."""
-    best: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
-    for position in sorted({i for i, _ in pairs}):
-        if position not in best:
-            continue
-        total, path = best[position]
-        for k, (start, end) in enumerate(pairs):
-            if start != position:
-                continue
-            candidate = total + float(score[k]) + (SPLIT_BONUS if path else 0.0)
-            if end not in best or candidate > best[end][0]:
-                best[end] = (candidate, [*path, k])
-    return best[last][1] if last in best else []
-
-
-# ---------------------------------------------------------------------------- the reader
-
-
 @dataclass
 class Piece:
-    group: int
-    cuts: tuple[int, int]  # between which of its group's cuts (0: the group's left edge)
+    """One digit's ink, cut from the line."""
+
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of its ink in the working picture
-    image: np.ndarray  # uint8 (28, 28)
-    last_cut: int  # its group's right edge, as a cut index
-    region: np.ndarray | None = None  # bool (h, w) in its group's box: its pixels (kept only when asked)
+    image: np.ndarray | None  # uint8 (28, 28) as MNIST frames a digit; None: no ink of its own
+    whole: bool = True  # its whole group (not cut from digits that touch)
+    digit_sized: bool = True  # as tall as a digit (a "-" or a "." is not)
+    middle: float = 0.0  # its middle column, working px
 
 
-def working_size(ink: np.ndarray, height: float) -> tuple[np.ndarray, float]:
-    """The ink with its strokes brought to MNIST's width (at the 4x size, as `to_mnist` does for one digit),
-    then scaled so that the line is LINE_HEIGHT px high (within MAX_WORK_PIXELS); and that scale."""
-    zoom = min(WORK_BOX / height, np.sqrt(MAX_WORK_PIXELS / ink.size))
-    work = resize(ink, max(1, round(ink.shape[0] * zoom)), max(1, round(ink.shape[1] * zoom)))
-    thick = normalise_stroke_width(work)
-    pad = (thick.shape[0] - work.shape[0]) // 2  # thickening pads the picture: crop back to its frame
-    work = thick[pad : pad + work.shape[0], pad : pad + work.shape[1]]
-    shrink = LINE_HEIGHT / WORK_BOX
-    work = resize(work, max(1, round(work.shape[0] * shrink)), max(1, round(work.shape[1] * shrink)))
-    return work, zoom * shrink
+def owning_group(groups: list[Group], column: float) -> int:
+    """The group a peak at `column` belongs to: the one under it, else the nearest."""
+    distance = [max(g.x0 - column, column - g.x1, 0.0) for g in groups]
+    return int(np.argmin(distance))
 
 
-def cut_pieces(
-    groups: list[Group], labels: np.ndarray, ink: np.ndarray, cut_above: float, height: float, regions: bool = False
-) -> list[Piece]:
-    """Every candidate piece of every group (cut when wider than `cut_above` px), as the 28x28 image read."""
+def group_pieces(line: Line, g: int, columns: np.ndarray, peak_at: float = 0.5) -> list[Piece]:
+    """Group `g`'s ink as one piece per peak (working `columns`, left to right): cut between neighbouring peaks
+    along the path through least ink (round a leaning digit), from the column with least ink near where the
+    digit before should end. The line reader's peaks sit `peak_at` of the way across their digits (0.5: the
+    middle), so two touching digits part `1 - peak_at` of the way from one peak to the next."""
+    group = line.groups[g]
+    mask = np.isin(line.labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+    near = ndimage.binary_dilation(mask, structure=WITHIN_2_STEPS)  # the strokes' soft edges, not the neighbours'
+    group_ink = line.ink[group.y0 : group.y1, group.x0 : group.x1] * near
+    h, w = mask.shape
+    x = np.clip(np.asarray(columns) - group.x0, 0, w - 1)
+    profile = ndimage.uniform_filter1d(mask.sum(0).astype(np.float32), size=max(1, int(0.05 * line.height)))
+    cuts = []
+    for left, right in zip(x[:-1], x[1:], strict=True):
+        expected = left + (1 - peak_at) * (right - left)
+        lo, hi = int(expected - CUT_WINDOW * (right - left)), int(np.ceil(expected + CUT_WINDOW * (right - left)))
+        lo, hi = max(lo, int(left) + 1), min(hi, int(right))
+        cuts.append(lo + int(np.argmin(profile[lo : hi + 1])) if hi > lo else int(round(expected)))
+    paths = [np.zeros(h, np.intp)]
+    if cuts:
+        paths += list(seams(group_ink, cuts, max(1, int(SEAM_REACH * line.height)))[0])
+    paths.append(np.full(h, w, np.intp))
+    xs = np.arange(w)
     pieces = []
-    for g, group in enumerate(groups):
-        mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
-        near = ndimage.binary_dilation(mask, structure=WITHIN_2_STEPS)  # the strokes' soft edges, not the neighbours'
-        group_ink = ink[group.y0 : group.y1, group.x0 : group.x1] * near
-        paths, pairs = cuts_of(group, group_ink, mask, cut_above, height)
-        x = np.arange(mask.shape[1])
-        for i, j in pairs:
-            inside = (x >= paths[i][:, None]) & (x < paths[j][:, None])  # between the two cuts
-            left, right = int(paths[i].min()), int(paths[j].max())
-            image = mnist_frame((group_ink * inside)[:, left:right])
-            piece_mask = mask & inside
-            if image is None or not piece_mask.any():
-                continue
-            rows, cols = np.flatnonzero(piece_mask.any(1)), np.flatnonzero(piece_mask.any(0))
-            box = (
-                group.x0 + int(cols[0]),
-                group.y0 + int(rows[0]),
-                group.x0 + int(cols[-1]) + 1,
-                group.y0 + int(rows[-1]) + 1,
-            )
-            pieces.append(Piece(g, (i, j), box, image, len(paths) - 1, piece_mask if regions else None))
+    for k in range(len(columns)):
+        inside = (xs >= paths[k][:, None]) & (xs < paths[k + 1][:, None])
+        left, right = int(paths[k].min()), int(paths[k + 1].max())
+        piece_mask = mask & inside
+        image = mnist_frame((group_ink * inside)[:, left:right]) if piece_mask.any() else None
+        if image is None:  # no ink between these cuts: their columns, the group's rows, no picture
+            box = (group.x0 + left, group.y0, group.x0 + max(right, left + 1), group.y1)
+            pieces.append(Piece(box, None, len(columns) == 1))
+            continue
+        rows, cols = np.flatnonzero(piece_mask.any(1)), np.flatnonzero(piece_mask.any(0))
+        x0, y0 = group.x0 + int(cols[0]), group.y0 + int(rows[0])
+        box = (x0, y0, group.x0 + int(cols[-1]) + 1, group.y0 + int(rows[-1]) + 1)
+        pieces.append(Piece(box, image, len(columns) == 1))
     return pieces
 
 
-@dataclass
-class Candidates:
-    """A picture cut into groups and candidate pieces, in the working picture's px."""
-
-    groups: list[Group]
-    pieces: list[Piece]
-    scale: float  # working px per picture px
-    height: float  # the line height, working px
-    size: tuple[int, int] = (0, 0)  # the picture's (width, height), px
-    note: str = ""
-    shape: tuple[int, int] = (0, 0)  # the working picture's (height, width)
+def combine(line_probs: np.ndarray, digit_probs: np.ndarray, weight: float) -> np.ndarray:
+    """Two opinions (N, 10) -> one: a weighted geometric mean, renormalised."""
+    log = weight * np.log(np.maximum(line_probs, 1e-9)) + (1 - weight) * np.log(np.maximum(digit_probs, 1e-9))
+    combined = np.exp(log - log.max(1, keepdims=True))
+    return combined / combined.sum(1, keepdims=True)
 
 
-def find_candidates(picture: object, cut_every_group: bool = False, regions: bool = False) -> Candidates:
-    """Steps 1-4: the picture's digit groups and every piece of them worth reading.
-
-    `cut_every_group` tries cuts in narrow groups too and `regions` keeps each piece's pixels
-    (to show the verifier what halves look like, and to label its training pieces).
-    """
-    ink, scale = number_ink(picture)
-    if ink is None:
-        return Candidates([], [], scale, 0.0)
-    size = round(ink.shape[1] / scale), round(ink.shape[0] / scale)
-    labels, groups = digit_groups(ink)
-    if not groups:
-        return Candidates([], [], scale, 0.0)
-    ink, zoom = working_size(ink, line_height(groups))
-    labels, groups = digit_groups(ink)
-    if not groups:
-        return Candidates([], [], scale * zoom, 0.0)
-    height = line_height(groups)
-    note = ""
-    if len(groups) > MAX_DIGITS:
-        note = f"This picture has {len(groups)} separate marks: read the first {MAX_DIGITS} from the left."
-        groups = groups[:MAX_DIGITS]
-    pieces = cut_pieces(groups, labels, ink, 0.0 if cut_every_group else CUT_ABOVE * height, height, regions)
-    return Candidates(groups, pieces, scale * zoom, height, size, note, ink.shape)
-
-
-def piece_scores(candidates: Candidates, verdicts: np.ndarray) -> np.ndarray:
-    """How good each piece is as one digit: log P(one whole digit, and which) - shape penalty.
-
-    `verdicts` (N, 11): the verifier's probabilities for "a whole 0" ... "a whole 9", "not one digit".
-    """
-    digit = verdicts[:, :NUM_CLASSES].argmax(1)
-    boxes = np.array([p.box for p in candidates.pieces], dtype=np.float64)
-    aspect = np.maximum(boxes[:, 2] - boxes[:, 0], 1) / np.maximum(boxes[:, 3] - boxes[:, 1], 1)
-    whole_digit = verdicts[np.arange(len(digit)), digit]
-    return np.log(np.maximum(whole_digit, 1e-9)) - SHAPE_WEIGHT * shape_penalty(digit, aspect)
-
-
-def picture_box(box: tuple[int, int, int, int], candidates: Candidates) -> tuple[int, int, int, int]:
+def picture_box(box: tuple[int, int, int, int], line: Line) -> tuple[int, int, int, int]:
     """A piece's ink box in working px -> in the picture's px, one working px wider all round (soft edges)."""
-    x0, y0, x1, y1 = (v / candidates.scale for v in (box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1))
-    width, height = candidates.size
+    x0, y0, x1, y1 = (v / line.scale for v in (box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1))
+    width, height = line.size
     return max(0, int(x0)), max(0, int(y0)), min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
 
 
+def read_line(line: Line, line_reader: LineReading) -> tuple[list[FoundDigit], np.ndarray]:
+    """Step 5: the digits the line reader finds in the line, and their peaks as working columns."""
+    strip = line_strip(line)
+    found = greedy_decode(line_reader.log_probs(strip))
+    peaks = np.array([(f.frame + 0.5) * FRAME for f in found], np.float64) * line.ink.shape[1] / strip.shape[1]
+    return found, peaks
+
+
 def read_number(
-    classifier: Reader, picture: object, verifier: Reader, is_digit: Callable[[np.ndarray], np.ndarray] | None = None
+    classifier: Reader,
+    picture: object,
+    line_reader: LineReading,
+    is_digit: Callable[[np.ndarray], np.ndarray] | None = None,
+    weight: float | None = None,
 ) -> NumberReading:
     """A picture of a row of digits (anything `to_mnist` takes, or a stroke pad value) -> `NumberReading`.
 
-    `verifier` (the bundled one: `read.classifier.bundled_verifier()`; see `training.number_verifier`) scores
-    every candidate piece in one batch; the pieces that make the best split are then read by `classifier`, in one batch.
-    `is_digit` (uint8 (N, 28, 28) -> bool (N,), `Classifier.is_digit`) sorts out the pieces that are no digit at
-    all. Raises `DrawingError` for input that is not a picture; a blank one reads as "".
+    `line_reader` (the bundled one: `line_reader.bundled_line_reader()`) reads the line: how many digits, which,
+    where. Each digit's piece is then read by `classifier` (the whole number in one batch) and the two opinions
+    combined, `weight` the line reader's share (default: the share stored with it, `line_reader.weight`).
+    `is_digit` (uint8 (N, 28, 28) -> bool (N,), `Classifier.is_digit`) sorts out pieces, and marks the line reader
+    read nothing in, that are no digit at all. Raises `DrawingError` for input that is not a picture; a blank one
+    reads as "".
     """
-    candidates = find_candidates(picture)
-    pieces, note = candidates.pieces, candidates.note
-    if not pieces:
-        return NumberReading([], note)
-    verdicts = verifier.predict_proba(np.stack([p.image for p in pieces]))
-    score = piece_scores(candidates, verdicts)
-    by_group: dict[int, list[int]] = {}  # a group's pieces, as indices (a group with none held nothing readable)
-    for k, piece in enumerate(pieces):
-        by_group.setdefault(piece.group, []).append(k)
-    chosen: list[Piece] = []
-    for mine in by_group.values():  # groups left to right, as the pieces were cut
-        split = best_split([pieces[k].cuts for k in mine], score[mine], pieces[mine[0]].last_cut)
-        chosen += [pieces[mine[i]] for i in split]
-    if len(chosen) > MAX_DIGITS:
+    weight = line_reader.weight if weight is None else weight
+    line = find_line(picture)
+    if line is None:
+        return NumberReading([])
+    found, peaks = read_line(line, line_reader)
+    note = line.note
+    if len(found) > MAX_DIGITS:
         note = f"More than {MAX_DIGITS} digits: read the first {MAX_DIGITS} from the left."
-        chosen = chosen[:MAX_DIGITS]
-    probs = classifier.predict_proba(np.stack([p.image for p in chosen]))  # the whole number in one batch
-    digits = [
-        DigitReading(
-            box=picture_box(piece.box, candidates),
-            digit=int(p.argmax()),
-            confidence=float(p.max()),
-            probs=p,
-            image=piece.image,
-        )
-        for piece, p in zip(chosen, probs, strict=True)
-    ]
-    if is_digit is None or not digits:
+        found, peaks = found[:MAX_DIGITS], peaks[:MAX_DIGITS]
+    pieces, unread = digit_pieces(line, peaks, line_reader.peak_at)
+    if is_digit is None:
+        unread = []
+    framed = [p.image for p in pieces + unread if p.image is not None]
+    read = iter(classifier.predict_proba(np.stack(framed)) if framed else [])  # one batch for the whole number
+    digits = []
+    for f, piece in zip(found, pieces, strict=True):
+        probs = f.probs if piece.image is None else combine(f.probs[None], next(read)[None], weight)[0]
+        image = piece.image if piece.image is not None else np.zeros((28, 28), np.uint8)
+        box, unsure_below = picture_box(piece.box, line), line_reader.unsure_below
+        digits.append(DigitReading(box, int(probs.argmax()), float(probs.max()), probs, image, unsure_below))
+    marks = [DigitReading(picture_box(p.box, line), int(q.argmax()), float(q.max()), q, p.image)
+             for p, q in zip(unread, read, strict=True)]  # fmt: skip
+    if is_digit is None:
         return NumberReading(digits, note)
-    keep = np.asarray(is_digit(np.stack([d.image for d in digits])), bool).reshape(-1)
-    return NumberReading([d for d, k in zip(digits, keep, strict=True) if k], note,
-                         [d for d, k in zip(digits, keep, strict=True) if not k])  # fmt: skip
+    # the guard sees whole marks only: a piece cut from touching digits holds bits of its neighbours
+    checked = [d for d, p in zip(digits, pieces, strict=True) if p.whole and p.image is not None] + marks
+    verdicts = np.asarray(is_digit(np.stack([d.image for d in checked])), bool).reshape(-1) if checked else []
+    rejected = {id(d) for d, ok in zip(checked, verdicts, strict=True) if not ok}
+    # a digit-sized mark the line reader passed over that the guard takes for a digit: a digit it missed
+    missed = [(p.middle, d) for d, p in zip(marks, unread, strict=True) if id(d) not in rejected and p.digit_sized]
+    placed = [(column, d) for column, d in zip(peaks, digits, strict=True) if id(d) not in rejected]
+    kept = [d for _, d in sorted(placed + missed, key=lambda item: item[0])][:MAX_DIGITS]  # left to right
+    return NumberReading(kept, note, sorted([d for d in digits + marks if id(d) in rejected], key=lambda d: d.box[0]))
 
 
-__all__ = ["DigitReading", "MAX_DIGITS", "NumberReading", "read_number"]
+def digit_pieces(line: Line, peaks: np.ndarray, peak_at: float = 0.5) -> tuple[list[Piece], list[Piece]]:
+    """Step 6's pieces: each digit's (peaks: working columns, left to right), and one for each group the line
+    reader found no digit in (a "-" or a "+" it passes over, or a digit it missed: the guard judges them)."""
+    owners = np.array([owning_group(line.groups, p) for p in peaks], int)
+    pieces: list[Piece] = [Piece((0, 0, 0, 0), None)] * len(peaks)
+    for g in np.unique(owners):
+        mine = np.flatnonzero(owners == g)
+        for k, piece in zip(mine, group_pieces(line, int(g), peaks[mine], peak_at), strict=True):
+            pieces[k] = piece
+    unread = []
+    for g, group in enumerate(line.groups):
+        if g not in owners:
+            piece = group_pieces(line, g, np.array([(group.x0 + group.x1) / 2]))[0]
+            over = (peaks >= group.x0) & (peaks < group.x1)  # a peak given to another mark over the same columns
+            piece.digit_sized = group.height >= MISSED_HEIGHT * line.height and not over.any()
+            piece.middle = (group.x0 + group.x1) / 2
+            unread.append(piece)
+    return pieces, [p for p in unread if p.image is not None]
+
+
+__all__ = ["DigitReading", "MAX_DIGITS", "NumberReading", "find_line", "line_strip", "read_number"]

@@ -33,6 +33,24 @@ class ComposedNumber:
     kind: str
     owner: np.ndarray | None  # int8 (H, W): which digit (1, 2, ...) each ink pixel is, 0 for paper; None for photos
 
+    def ink_boxes(self) -> list[tuple[int, int, int, int]] | None:
+        """Each digit's ink box (x0, y0, x1, y1), px, left to right; None for photos (rotated: no owner map)."""
+        if self.owner is None:
+            return None
+        boxes = []
+        for k in range(1, len(self.text) + 1):
+            rows, cols = np.nonzero(self.owner == k)
+            boxes.append((int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1))
+        return boxes
+
+
+def iou(a: tuple, b: tuple) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
+    w = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union else 0.0
+
 
 def crop_ink(image: np.ndarray) -> np.ndarray:
     """An MNIST image uint8 (28, 28) -> its ink's bounding box."""

@@ -19,7 +19,7 @@ Validation non-digits come from the training fonts and shapes with other random 
 pieces from MNIST test digits 0-4999 and other variations again. The benchmark's held-out fonts and
 hand-made doodles (`bench.not_digit`) are never used here.
 
-It is trained by the classifier's engine (`training.engine.train`), like the number reader's verifier.
+It is trained by the classifier's engine (`training.engine.train`).
 """
 
 from __future__ import annotations

@@ -393,6 +393,17 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
     assert page.locator(NUMBER_TEXT).input_value() == ""
 
 
+def test_digits_that_touch_on_the_wide_pad_are_read(page, tmp_path):
+    """Write 4 7 0 with the mouse, each digit's box overlapping the next, so their strokes touch."""
+    page.get_by_role("tab", name="Number").click()
+    page.locator("#number-pad canvas").wait_for(state="visible")
+    for k, digit in enumerate((4, 7, 0)):
+        draw(page, digit, (0.3 + 0.1 * k, 0.15, 0.13, 0.7), pad="#number-pad")
+    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "470"
+    assert "Read 3 digits: 470" in page.locator("#number-status").inner_text()
+    page.screenshot(path=str(tmp_path / "touching.png"), full_page=True)
+
+
 def test_a_photo_of_a_number_is_read(page, tmp_path, mnist):
     from PIL import Image
 

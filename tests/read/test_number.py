@@ -9,9 +9,9 @@ from scipy import ndimage
 
 from digitpad.bench.numbers import bad_number_pictures
 from digitpad.ink.preprocess import DrawingError
-from digitpad.read.classifier import bundled_verifier
-from digitpad.read.number import MAX_DIGITS, NumberReading, read_number
-from digitpad.synth.number_set import KINDS, number_set
+from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, bundled_line_reader
+from digitpad.read.number import MAX_DIGITS, NumberReading, find_line, line_strip, read_number
+from digitpad.synth.number_set import KINDS, compose, iou, number_set
 from digitpad.synth.pen_digits import DIGITS, number_pad_value
 from tests.support.drawing_helpers import render_strokes
 
@@ -118,7 +118,11 @@ def test_more_than_max_digits_is_capped_with_a_note(classifier):
 
 @pytest.mark.slow
 def test_bad_pictures_get_an_answer_or_a_clear_error(classifier):
-    for picture in bad_number_pictures().values():  # 200 specks, a 10,000 px strip, a stroke across, no digits
+    for name, picture in bad_number_pictures().items():  # specks, a 10,000 px strip, 40 marks, no digits, ...
+        if name.startswith("a broken picture"):
+            with pytest.raises(DrawingError, match="not a readable image"):
+                classifier.read_number(picture)
+            continue
         reading = classifier.read_number(picture)
         assert isinstance(reading, NumberReading)
         assert len(reading.digits) <= MAX_DIGITS
@@ -128,18 +132,56 @@ def test_bad_pictures_get_an_answer_or_a_clear_error(classifier):
         classifier.read_number(np.zeros((0, 5)))
 
 
-def test_one_verifier_batch_and_one_classifier_batch_per_number(classifier, monkeypatch):
-    calls = []
-    original = type(classifier).predict_proba
-
-    def counting(self, images):
-        calls.append((self.metadata["config"].get("classes", 10), len(images)))
-        return original(self, images)
-
-    monkeypatch.setattr(type(classifier), "predict_proba", counting)
-    reading = read_number(classifier, number_pad_value("4096"), bundled_verifier())
+def test_one_line_reading_and_one_classifier_batch_per_number(classifier, monkeypatch):
+    calls, strips = [], []
+    original, reader = type(classifier).predict_proba, bundled_line_reader()
+    read_line = reader.log_probs
+    monkeypatch.setattr(type(classifier), "predict_proba", lambda self, x: calls.append(len(x)) or original(self, x))
+    monkeypatch.setattr(reader, "log_probs", lambda strip: strips.append(strip.shape) or read_line(strip))
+    reading = read_number(classifier, number_pad_value("4096"), reader)
     assert reading.text == "4096"
-    assert calls == [(11, calls[0][1]), (10, 4)]  # every candidate piece, then the 4 digits chosen
+    assert calls == [4] and len(strips) == 1 and strips[0][0] == STRIP_HEIGHT  # the whole line, then its 4 pieces
+
+
+def test_the_strip_is_levelled_and_scaled(classifier):
+    """A number written on a slope: in the strip every digit sits on the middle row, the median one
+    STRIP_LINE px high."""
+    picture = ndimage.rotate(picture_of(number_pad_value("3862")), 8, reshape=True, order=1, mode="constant", cval=255)
+    strip = line_strip(find_line(picture))
+    assert strip.shape[0] == STRIP_HEIGHT and strip.dtype == np.float32 and 0 <= strip.min() and strip.max() <= 1
+    labels, count = ndimage.label(strip > 0.35)
+    sizes = np.bincount(labels.ravel())[1:]
+    digits = [s for k, s in enumerate(ndimage.find_objects(labels)) if sizes[k] >= 0.2 * sizes.max()]
+    assert len(digits) == 4
+    for rows, _ in digits:
+        assert abs((rows.start + rows.stop) / 2 - STRIP_HEIGHT / 2) <= 2  # levelled: the slope is gone
+        assert 0.8 * STRIP_LINE <= rows.stop - rows.start <= 1.2 * STRIP_LINE + 2
+
+
+def test_repeated_digits_that_touch_are_counted(classifier, test_digits):
+    """ "11", "00", "777": the line reader needs a blank between two peaks of one digit."""
+    images, labels = test_digits
+    rng = np.random.default_rng(12)
+    right = 0
+    for k in range(30):
+        digit, length = k % 10, 2 + k % 3
+        picks = rng.choice(np.flatnonzero(labels == digit), size=length, replace=False)
+        picture, _ = compose([images[i] for i in picks], "touching", rng)
+        right += classifier.read_number(picture).text == str(digit) * length
+    assert right >= 25, f"{right}/30 repeated touching numbers read right"
+
+
+def test_boxes_sit_on_their_digits(classifier, test_digits):
+    """Each correctly read digit's box overlaps its own ink's box (IoU >= 0.5), touching digits too."""
+    good = total = 0
+    for n in number_set(*test_digits, "touching", 30, seed=5) + number_set(*test_digits, "separate", 10, seed=5):
+        reading = classifier.read_number(n.picture)
+        if reading.text != n.text:
+            continue
+        for d, box in zip(reading.digits, n.ink_boxes(), strict=True):
+            total += 1
+            good += iou(d.box, box) >= 0.5
+    assert total >= 100 and good >= 0.95 * total, f"{good}/{total} boxes in place"
 
 
 def test_read_from_a_file(classifier, tmp_path, test_digits):
@@ -159,5 +201,5 @@ def test_marks_that_are_not_digits_are_left_out_of_the_number(classifier, writte
     reading = classifier.read_number(marked_number_pad_value(written))
     assert reading.text == read and len(reading.not_digits) == 1
     assert reading.as_dict()["not_digits"][0]["box"] == list(reading.not_digits[0].box)
-    plain = read_number(classifier, marked_number_pad_value(written), bundled_verifier())  # without is_digit
-    assert len(plain.text) == len(written) and not plain.not_digits  # every mark read as some digit
+    plain = read_number(classifier, marked_number_pad_value(written), bundled_line_reader())  # without is_digit
+    assert not plain.not_digits and read in plain.text  # nothing is judged; the digits are read all the same
