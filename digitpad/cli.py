@@ -482,7 +482,7 @@ def add_model_commands(sub, fmt) -> None:
     n.add_argument("--epochs", type=int, default=None, help="passes over the training lines (default: the recipe's)")
     n.add_argument("--val-lines", type=int, default=None, help="validation lines (default: the recipe's, 1,000)")
     tuned = "validation numbers of each kind to tune the reading on (the line reader's weight, the unsure"
-    n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 100)")
+    n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 200)")
     n.add_argument("--workers", type=int, default=2, help="processes composing the lines")
     n.add_argument("--threads", type=int, default=None, help="torch threads (default: the physical cores)")
     n.add_argument("--output", default="weights/line-reader.safetensors", help="weights file")

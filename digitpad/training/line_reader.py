@@ -52,12 +52,12 @@ class ReaderRecipe:
     weight_decay: float = 1e-4
     seed: int = 0
     workers: int = 2  # processes drawing the lines
-    val_numbers: int = 100  # numbers of each `number_set` kind, from validation digits, to tune the reading (`tune`)
+    val_numbers: int = 200  # numbers of each `number_set` kind, from validation digits, to tune the reading (`tune`)
 
 
 WEIGHTS_TRIED = (0.0, 0.25, 0.5, 0.75, 1.0)  # the line reader's share when combined with the digit classifier
 UNSURE_TRIED = tuple(round(0.6 + 0.01 * k, 2) for k in range(40))  # confidences under which digits are unsure
-MARKED_WRONG = 0.75  # the share of wrong digits the unsure mark should catch, on validation numbers
+MARKED_WRONG = 0.85  # the share of wrong digits the unsure mark should catch, on validation numbers
 
 
 @dataclass
@@ -213,8 +213,8 @@ def tune(model: LineNet, data: MNIST, per_kind: int) -> dict:
       ink boxes are known), so that touching digits are parted where one ends;
     - `ctc_weight`: its share in the combined reading (`number.combine`): the one of WEIGHTS_TRIED reading most
       whole strings right (ties go to the middle), and every weight's rate (%);
-    - `unsure_below`: the lowest confidence (0.6, 0.61, ...) under which MARKED_WRONG of the wrong digits fall
-      (in numbers read with the right count), so that most mistakes are marked."""
+    - `unsure_below`: the lowest confidence (0.6, 0.61, ...) that marks MARKED_WRONG of the wrong digits (in
+      numbers read with the right count) unsure, with those the two readers dispute, so most mistakes are marked."""
     classifier, reader = load_classifier(), LineReader(model.eval(), {})
     images, labels = data.val_images.numpy(), data.val_labels.numpy()
     numbers = [n for kind in KINDS for n in number_set(images, labels, kind, per_kind)]
@@ -229,12 +229,14 @@ def tune(model: LineNet, data: MNIST, per_kind: int) -> dict:
                 for w in WEIGHTS_TRIED}  # fmt: skip
     right = {w: sum(r.text == n.text for r, n in zip(readings[w], numbers, strict=True)) for w in WEIGHTS_TRIED}
     weight = max(WEIGHTS_TRIED, key=lambda w: (right[w], -abs(w - 0.5)))
-    wrong = np.array([d.confidence for r, n in zip(readings[weight], numbers, strict=True) if len(r.text) == len(n.text)
-                      for d, char in zip(r.digits, n.text, strict=True) if str(d.digit) != char])  # fmt: skip
-    marked = [t for t in UNSURE_TRIED if wrong.size and np.mean(wrong < t) >= MARKED_WRONG]
+    wrong = [d for r, n in zip(readings[weight], numbers, strict=True) if len(r.text) == len(n.text)
+             for d, char in zip(r.digits, n.text, strict=True) if str(d.digit) != char]  # fmt: skip
+    marked = [
+        t for t in UNSURE_TRIED if wrong and np.mean([d.disputed or d.confidence < t for d in wrong]) >= MARKED_WRONG
+    ]
     return {
         "peak_at": round(reader.peak_at, 3),
         "ctc_weight": weight,
         "ctc_weights_tried": {str(w): round(100 * right[w] / len(numbers), 2) for w in WEIGHTS_TRIED},
-        "unsure_below": marked[0] if marked else UNSURE_TRIED[-1] if wrong.size else UNSURE_TRIED[0],
+        "unsure_below": marked[0] if marked else UNSURE_TRIED[-1] if wrong else UNSURE_TRIED[0],
     }

@@ -15,12 +15,10 @@ from digitpad.synth.number_set import KINDS, compose, iou, number_set
 from digitpad.synth.pen_digits import DIGITS, number_pad_value
 from tests.support.drawing_helpers import render_strokes
 
-# Whole strings and digit counts right on numbers composed from MNIST test digits 0-4999, as
-# measured (README): the goals are 95% / 85% / 90% of strings and 98% of counts. Touching
-# digits fall short of theirs (72% of strings here, 62% on the benchmark's 300), and photo counts
-# (96% here); these floors keep what is reached from slipping back.
-GOALS = {"separate": 0.95, "touching": 0.65, "photo": 0.90}
-COUNT_GOALS = {"separate": 0.98, "touching": 0.78, "photo": 0.95}
+# Whole strings and digit counts right on numbers composed from MNIST test digits 0-4999, a little under what
+# the benchmark measures on all 10,000 (README): 96.7% / 91.0% / 96.7% of strings, 99.3% / 95.0% / 99.3% of counts.
+GOALS = {"separate": 0.94, "touching": 0.87, "photo": 0.93}
+COUNT_GOALS = {"separate": 0.97, "touching": 0.92, "photo": 0.97}
 NUMBERS_PER_KIND = 100
 
 
