@@ -47,7 +47,7 @@ def kind_rows(classifier, numbers, kind: str) -> tuple[list[dict], dict]:
     """Rows for one kind, and the per-digit tallies (boxes, unsure marks, per length) it adds to."""
     reader = bundled_line_reader()
     tally = {"lengths": {}, "iou_good": 0, "iou_all": 0, "wrong": 0, "wrong_marked": 0, "unmarked": 0,
-             "unmarked_wrong": 0}  # fmt: skip
+             "unmarked_wrong": 0, "right": 0, "right_marked": 0}  # fmt: skip
     right = ctc_right = count = 0
     times = []
     for n in numbers:
@@ -71,6 +71,8 @@ def kind_rows(classifier, numbers, kind: str) -> tuple[list[dict], dict]:
             tally["wrong_marked"] += wrong and d.unsure
             tally["unmarked"] += not d.unsure
             tally["unmarked_wrong"] += wrong and not d.unsure
+            tally["right"] += not wrong
+            tally["right_marked"] += not wrong and d.unsure
             if not wrong and box is not None:
                 tally["iou_all"] += 1
                 tally["iou_good"] += iou(d.box, box) >= IOU_GOOD
@@ -117,6 +119,7 @@ def number_section(data: MNIST, per_kind: int) -> list[dict]:
         {"what": "wrong digits marked unsure", "pct": share("wrong_marked", "wrong"), "wrong": summed["wrong"]},
         {"what": "errors among digits not marked unsure", "pct": share("unmarked_wrong", "unmarked", 2),
          "unmarked": summed["unmarked"]},
+        {"what": "correctly read digits marked unsure all the same", "pct": share("right_marked", "right")},
     ]  # fmt: skip
     pads = pad_numbers(max(20, per_kind // 3), seed=2026)
     classifier.read_number(pads[0])
