@@ -7,18 +7,22 @@ to slid together until the ink touches and a little past, or a mix; runs of one 
 "777") more often than chance gives them; strokes thinner or thicker, a slope, specks of dirt;
 and a third of them as phone photos (`number_set.photo`: paper, light, noise, blur, JPEG). One line in
 six has a mark that is no digit among its digits (a letter, a sign such as "#", "$", "+" or "-", a
-shape: `synth.non_digits`, the digit guard's training fonts and shapes), not in its text, so the line
-reader learns to pass over it; the digit guard then says what it is.
+shape: `synth.non_digits`, the digit guard's training fonts and shapes, drawn by the caller), not in its
+text, so the line reader learns to pass over it; the digit guard then says what it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import ndimage
 
-from digitpad.ink.strokes import Strokes, strokes_to_ink
-from digitpad.synth.non_digits import non_digit_drawings
 from digitpad.synth.number_set import crop_ink, photo, scaled, touching_offset
+
+# (height px, rng) -> the ink in [0, 1] of a mark that is no digit, its longer side up to that height: drawn by the
+# caller (`training.line_reader.mark_ink` draws `non_digits` with the pad's stroke renderer, a layer above this)
+MarkDrawer = Callable[[int, np.random.Generator], np.ndarray]
 
 LENGTHS = (1, 8)  # digits in most lines ...
 LONG_LENGTHS, LONG_SHARE = (9, 12), 0.1  # ... and in one line in ten
@@ -55,20 +59,11 @@ def slanted(ink: np.ndarray, shear: float) -> np.ndarray:
     return out[:, cols[0] : cols[-1] + 1] if cols.size else ink
 
 
-def mark_ink(height: int, rng: np.random.Generator) -> np.ndarray:
-    """A mark that is no digit (a letter, a sign, a shape), its longer side up to `height` px: ink in [0, 1]."""
-    _, drawing = non_digit_drawings(1, rng)[0]
-    points = np.vstack(drawing)
-    extent = max(float(np.ptp(points, 0).max()), 1e-6)
-    size, pen = height * rng.uniform(0.5, 1.0), max(1.5, height * rng.uniform(0.08, 0.14))
-    strokes = [(stroke - points.min(0)) / extent * size + pen for stroke in drawing]
-    width, tall = np.ptp(points, 0) / extent * size + 2 * pen
-    return strokes_to_ink(Strokes(strokes, float(width), float(tall)), 1.0, pen)
-
-
-def compose_line(digits: list[np.ndarray], rng: np.random.Generator, marks: int = 0) -> np.ndarray:
+def compose_line(
+    digits: list[np.ndarray], rng: np.random.Generator, marks: int = 0, draw_mark: MarkDrawer | None = None
+) -> np.ndarray:
     """MNIST images uint8 (28, 28) -> ink in [0, 1] of them in a row, in one of the spacings; `marks` marks that
-    are no digit go in at random places, apart from their neighbours."""
+    are no digit (drawn by `draw_mark`) go in at random places, apart from their neighbours."""
     height = int(rng.integers(HEIGHTS[0], HEIGHTS[1] + 1))
     spacing = rng.choice(SPACINGS, p=SPACING_SHARES)
     shear = rng.normal(0, 0.15)
@@ -77,9 +72,9 @@ def compose_line(digits: list[np.ndarray], rng: np.random.Generator, marks: int 
         for d in digits
     ]
     is_mark = [False] * len(inks)
-    for _ in range(marks):
+    for _ in range(marks if draw_mark else 0):
         at = int(rng.integers(len(inks) + 1))
-        inks.insert(at, mark_ink(height, rng))
+        inks.insert(at, draw_mark(height, rng))
         is_mark.insert(at, True)
     margin = height // 2
     jitter = max(1, round(rng.uniform(0, 0.1) * height))
@@ -121,10 +116,13 @@ def restyled(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(ink, 0, 1)
 
 
-def training_line(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    """One line: a picture uint8 (H, W, 3) of 1-12 digits from `images` (N, 28, 28), and its text."""
+def training_line(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, draw_mark: MarkDrawer | None = None
+) -> tuple[np.ndarray, str]:
+    """One line: a picture uint8 (H, W, 3) of 1-12 digits from `images` (N, 28, 28), and its text; one in six
+    has a mark that is no digit among them, drawn by `draw_mark` (none without it)."""
     picks = pick_digits(labels, rng)
-    ink = restyled(compose_line([images[i] for i in picks], rng, int(rng.random() < MARK_SHARE)), rng)
+    ink = restyled(compose_line([images[i] for i in picks], rng, int(rng.random() < MARK_SHARE), draw_mark), rng)
     if rng.random() < PHOTO_SHARE:
         picture = photo(ink, rng)
     else:

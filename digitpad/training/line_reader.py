@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from digitpad.ink.strokes import Strokes, strokes_to_ink
 from digitpad.read.classifier import load_classifier
 from digitpad.read.line_reader import (
     ARCHITECTURE,
@@ -37,6 +38,7 @@ from digitpad.read.line_reader import (
     line_net_config,
 )
 from digitpad.read.number import find_line, line_strip, read_line, read_number
+from digitpad.synth.non_digits import non_digit_drawings
 from digitpad.synth.number_lines import training_line
 from digitpad.synth.number_set import KINDS, number_set
 from digitpad.training.data import MNIST
@@ -80,13 +82,25 @@ class ReaderEvent:
     metadata: dict = field(default_factory=dict, repr=False)
 
 
+def mark_ink(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A mark that is no digit (a letter, a sign, a shape: `synth.non_digits`), drawn with a round pen like the
+    pad's, its longer side up to `height` px: ink in [0, 1]. What `number_lines` puts among the digits."""
+    _, drawing = non_digit_drawings(1, rng)[0]
+    points = np.vstack(drawing)
+    extent = max(float(np.ptp(points, 0).max()), 1e-6)
+    size, pen = height * rng.uniform(0.5, 1.0), max(1.5, height * rng.uniform(0.08, 0.14))
+    strokes = [(stroke - points.min(0)) / extent * size + pen for stroke in drawing]
+    width, tall = np.ptp(points, 0) / extent * size + 2 * pen
+    return strokes_to_ink(Strokes(strokes, float(width), float(tall)), 1.0, pen)
+
+
 def draw_lines(job: tuple[np.ndarray, np.ndarray, int, int]) -> Lines:
     """`count` lines from (images, labels), seeded: as strips, with their texts (one worker's share)."""
     images, labels, count, seed = job
     rng = np.random.default_rng(seed)
     strips, texts = [], []
     while len(strips) < count:
-        picture, text = training_line(images, labels, rng)
+        picture, text = training_line(images, labels, rng, mark_ink)
         line = find_line(picture)
         if line is None:
             continue

@@ -29,9 +29,10 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
         row["train_tab_s"] > row["train_tab_train_s"] > 0 for row in report["train_tab"]
     )
     numbers = {row["what"].split(" (")[0]: row for row in report["numbers"]}
-    assert {"separate", "touching", "photo", "all kinds: time per number"} <= set(numbers)
-    assert 0 <= numbers["separate"]["strings_right_pct"] <= 100
-    assert numbers["all kinds: time per number"]["median_ms"] > 0
+    assert {"separate", "touching", "photo", "time per number, 960x320 pad, 2 threads"} <= set(numbers)
+    assert 0 <= numbers["separate"]["strings_right_pct"] <= 100 and 0 <= numbers["touching"]["ctc_alone_pct"] <= 100
+    assert numbers["time per number, 960x320 pad, 2 threads"]["median_ms"] > 0
+    assert [what for what in numbers if what.startswith("length ")] == [f"length {n}" for n in range(1, 9)]
     not_digit = {row["what"].split(" (")[0]: row for row in report["not_digit"]}
     assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in result.stdout
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitpad.read.line_reader import FRAME, STRIP_HEIGHT
-from digitpad.training.line_reader import ReaderRecipe, batches, collate, make_lines, train_line_reader
+from digitpad.training.line_reader import ReaderRecipe, batches, collate, make_lines, mark_ink, train_line_reader
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,14 @@ def test_lines_are_strips_with_their_texts(lines, mnist):
     again = make_lines(mnist.val_images[:2000].numpy(), mnist.val_labels[:2000].numpy(), 40, seed=3, workers=1)
     assert again.texts == lines.texts
     assert all(np.array_equal(a, b) for a, b in zip(again.strips, lines.strips, strict=True))
+
+
+def test_marks_that_are_no_digit_are_drawn_at_the_line_height():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        ink = mark_ink(80, rng)
+        assert ink.dtype == np.float32 and ink.max() == 1.0 and 0.01 < ink.mean() < 0.7
+        assert max(ink.shape) <= 80 * (1 + 2 * 0.14) + 2  # the longer side up to the height, plus the pen
 
 
 def test_batches_hold_every_line_once_with_similar_widths():
