@@ -43,8 +43,8 @@ def pad_numbers(count: int, seed: int) -> list[dict]:
     return [number_pad_value(text, gap=float(rng.uniform(0.05, 0.4))) for text in texts]
 
 
-def kind_rows(classifier, numbers, kind: str) -> tuple[list[dict], dict]:
-    """Rows for one kind, and the per-digit tallies (boxes, unsure marks, per length) it adds to."""
+def kind_row(classifier, numbers, kind: str) -> tuple[dict, dict]:
+    """The row for one kind, and the per-digit tallies (boxes, unsure marks, per length) it adds to."""
     reader = bundled_line_reader()
     tally = {"lengths": {}, "iou_good": 0, "iou_all": 0, "wrong": 0, "wrong_marked": 0, "unmarked": 0,
              "unmarked_wrong": 0, "right": 0, "right_marked": 0}  # fmt: skip
@@ -84,7 +84,7 @@ def kind_rows(classifier, numbers, kind: str) -> tuple[list[dict], dict]:
         "count_right_pct": round(100 * count / total, 1),
         **percentiles(times),
     }
-    return [row], tally
+    return row, tally
 
 
 def number_section(data: MNIST, per_kind: int) -> list[dict]:
@@ -95,8 +95,8 @@ def number_section(data: MNIST, per_kind: int) -> list[dict]:
     for kind in KINDS:
         numbers = number_set(images, labels, kind, per_kind, seed=2026)
         classifier.read_number(numbers[0].picture)  # warm-up
-        kind_row, tally = kind_rows(classifier, numbers, kind)
-        rows += kind_row
+        row, tally = kind_row(classifier, numbers, kind)
+        rows.append(row)
         tallies.append(tally)
     touching = rows[KINDS.index("touching")]["strings_right_pct"]
     repeated = repeated_numbers(images, labels, max(20, per_kind // 3), seed=2026)

@@ -326,9 +326,8 @@ def line_strip(line: Line) -> np.ndarray:
 # ---------------------------------------------------------------- 5, 6. read, cut, combine
 
 
-def seams(ink: np.ndarray, columns: list[int], reach: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each column, the top-to-bottom path through least ink within `reach` px of it: int (n, h),
-    and the ink each path crosses (n,).
+def seams(ink: np.ndarray, columns: list[int], reach: int) -> np.ndarray:
+    """For each column, the top-to-bottom path through least ink within `reach` px of it: int (n, h).
 
     Touching digits lean into each other, so a straight cut slices one of them; the path
     (dynamic programming over rows, one px sideways at most per row, as in seam carving) goes
@@ -352,7 +351,7 @@ def seams(ink: np.ndarray, columns: list[int], reach: int) -> tuple[np.ndarray, 
     path[:, -1] = total.argmin(1)
     for y in range(h - 1, 0, -1):
         path[:, y - 1] = path[:, y] + step[np.arange(len(columns)), y, path[:, y]]
-    return np.clip(path + np.array(columns)[:, None] - reach, 0, w), total.min(1)
+    return np.clip(path + np.array(columns)[:, None] - reach, 0, w)
 
 
 @dataclass
@@ -363,7 +362,6 @@ class Piece:
     image: np.ndarray | None  # uint8 (28, 28) as MNIST frames a digit; None: no ink of its own
     whole: bool = True  # its whole group (not cut from digits that touch)
     digit_sized: bool = True  # as tall as a digit (a "-" or a "." is not)
-    middle: float = 0.0  # its middle column, working px
 
 
 def owning_group(groups: list[Group], column: float) -> int:
@@ -392,7 +390,7 @@ def group_pieces(line: Line, g: int, columns: np.ndarray, peak_at: float = 0.5) 
         cuts.append(lo + int(np.argmin(profile[lo : hi + 1])) if hi > lo else int(round(expected)))
     paths = [np.zeros(h, np.intp)]
     if cuts:
-        paths += list(seams(group_ink, cuts, max(1, int(SEAM_REACH * line.height)))[0])
+        paths += list(seams(group_ink, cuts, max(1, int(SEAM_REACH * line.height))))
     paths.append(np.full(h, w, np.intp))
     xs = np.arange(w)
     pieces = []
@@ -483,7 +481,8 @@ def read_number(
     verdicts = np.asarray(is_digit(np.stack([d.image for d in checked])), bool).reshape(-1) if checked else []
     rejected = {id(d) for d, ok in zip(checked, verdicts, strict=True) if not ok}
     # a digit-sized mark the line reader passed over that the guard takes for a digit: a digit it missed
-    missed = [(p.middle, d) for d, p in zip(marks, unread, strict=True) if id(d) not in rejected and p.digit_sized]
+    missed = [((p.box[0] + p.box[2]) / 2, d) for d, p in zip(marks, unread, strict=True)
+              if id(d) not in rejected and p.digit_sized]  # fmt: skip
     placed = [(column, d) for column, d in zip(peaks, digits, strict=True) if id(d) not in rejected]
     kept = [d for _, d in sorted(placed + missed, key=lambda item: item[0])][:MAX_DIGITS]  # left to right
     return NumberReading(kept, note, sorted([d for d in digits + marks if id(d) in rejected], key=lambda d: d.box[0]))
@@ -504,7 +503,6 @@ def digit_pieces(line: Line, peaks: np.ndarray, peak_at: float = 0.5) -> tuple[l
             piece = group_pieces(line, g, np.array([(group.x0 + group.x1) / 2]))[0]
             over = (peaks >= group.x0) & (peaks < group.x1)  # a peak given to another mark over the same columns
             piece.digit_sized = group.height >= MISSED_HEIGHT * line.height and not over.any()
-            piece.middle = (group.x0 + group.x1) / 2
             unread.append(piece)
     return pieces, [p for p in unread if p.image is not None]
 
