@@ -25,7 +25,7 @@ from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corre
 from digitpad.app.inputs import Models, chosen_model, photo_given, same_photo, shown_picture
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
-from digitpad.app.stroke_pad import StrokePad, is_picture
+from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture, sent_version
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import UNSURE_BELOW
 from digitpad.teach.store import CorrectionStore
@@ -118,8 +118,8 @@ def pad_view_value(found: Reading, pad_value: object) -> dict:
     """A reading of the pad's value as the answer view's value, with the value's `version` echoed (see
     `stroke_pad`): the page then knows which drawing the answer is about."""
     value = view_value(found, about="pad")
-    version = pad_value.get("version") if isinstance(pad_value, dict) else None
-    if isinstance(version, int) and not isinstance(version, bool):
+    version = sent_version(pad_value)
+    if version is not None:
         value["pad_version"] = version
     return value
 
@@ -166,6 +166,7 @@ class DrawViews:
     model_choice: gr.Radio
     insight: InsightViews
     answered_photo: gr.State  # the last photo read; the answer's `about` says whether the answer is about it
+    pad_reads: gr.State  # PadReads: the newest pad value read for this visitor
     choice: gr.State  # the model choice, for endpoints whose API takes no model choice
     api_predict: gr.Button  # hidden: carries `/predict` (a picture, the model choice)
     api_strokes: gr.Button  # hidden: carries `/predict_strokes` (a pad value, the model choice)
@@ -213,8 +214,8 @@ def draw_layout(models: Models) -> DrawViews:
     # them, and they answer as before the answer view: a label, a picture file, a verdict line.
     api_outputs = [gr.Label(visible=False), gr.Image(visible=False, format="png"), gr.Markdown(visible=False)]
     return DrawViews(
-        pad, answer, corrections, photo, model_choice, insight, gr.State(None), gr.State("bundled"),
-        gr.Button(visible=False), gr.Button(visible=False), api_outputs,
+        pad, answer, corrections, photo, model_choice, insight, gr.State(None), gr.State(PadReads()),
+        gr.State("bundled"), gr.Button(visible=False), gr.Button(visible=False), api_outputs,
     )  # fmt: skip
 
 
@@ -227,6 +228,12 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     def read_pad(pad_value, choice: str, mine: Classifier | None) -> dict:
         """The pad read through a Gradio event (the live WebSocket does the same without one)."""
         return pad_view_value(strokes_reading(pad_value, chosen_model(choice, mine, models)), pad_value)
+
+    def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> dict:
+        """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
+        version = reads.begin(pad_value)
+        answer = read_pad(pad_value, choice, mine)
+        return gr.skip() if reads.overtaken(version) else answer
 
     def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and
@@ -252,7 +259,9 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
 
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
-    pad_read = pad.input(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
+    pad_read = pad.input(
+        read_sent, [pad, model_choice, my_model, views.pad_reads], answer, api_visibility="private", **live
+    )
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
     photo_read = [photo, views.answered_photo, model_choice, my_model]
     gr.on([photo.upload, photo.input], read_photo, photo_read, [answer, views.answered_photo],

@@ -16,7 +16,7 @@ from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded
-from digitpad.app.stroke_pad import StrokePad, is_picture
+from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
@@ -112,6 +112,12 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
             return None, "", "", f"Can't read this drawing: {e}"
         return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")
 
+    def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
+        """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
+        version = reads.begin(pad_value)
+        answer = read_number(pad_value, choice, mine)
+        return (gr.skip(),) * len(answer) if reads.overtaken(version) else answer
+
     def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         return read_number_answer(photo, photo, chosen_model(choice, mine, models), "photo")
 
@@ -150,8 +156,9 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
                     height=260,
                 )
         api_only = gr.Button(visible=False)  # `/read_number_photo` for API clients: a picture in, the answer out
+        pad_reads = gr.State(PadReads())  # the newest pad value read for this visitor
     outputs = [boxes, text, digits, status]
     live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
-    pad.input(read_number, [pad, model_choice, my_model], outputs, api_name="read_number", **live)
+    pad.input(read_sent, [pad, model_choice, my_model, pad_reads], outputs, api_name="read_number", **live)
     photo.change(read_photo_or_pad, [photo, pad, model_choice, my_model], outputs, api_visibility="private", **live)
     api_only.click(read_number_photo, [photo, model_choice, my_model], outputs, api_name="read_number_photo")

@@ -19,6 +19,8 @@ Every value the pad sends is numbered, `"version": 1, 2, ...`, and the pad's roo
 number of the latest in `data-version` (empty for a value set from Python): an answer that echoes it
 (the Draw tab's `AnswerView` does) says which drawing it is about, so the page, and a test, can tell
 the answer to the finished drawing from a late answer to strokes still in progress.
+The canvas is on the page a moment before its script runs; ink drawn then would be lost, so the root
+element gets `data-ready` once the script listens, and the hint ("Draw a digit here") shows only from then on.
 
 How the value reaches Python
 ----------------------------
@@ -41,8 +43,10 @@ the stroke in progress), once at pen-up, and after Undo or Clear canvas::
     pad.input(read, [pad], [answer], trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
 
 `trigger_mode="always_last"` makes the browser drop stale requests: while one answer is pending
-only the newest drawing is sent next. Returning a value for the pad from Python (for instance
-`empty_value(320, 320)`) redraws it; that does not fire `input` again. Listen to `input`, not
+only the newest drawing is sent next. Not quite always: two values sent a few ms apart can still be
+read at once, and the older answer can arrive last; `PadReads` (in a `gr.State`) lets the handler drop
+it. Returning a value for the pad from Python (for instance `empty_value(320, 320)`) redraws it; that
+does not fire `input` again. Listen to `input`, not
 `change`: Gradio fires `change` for every send as well and also when Python sets the value, so a
 `change` listener doubles the traffic.
 
@@ -78,6 +82,7 @@ How gr.HTML works underneath (Gradio 6.31, read from its frontend code)
 from __future__ import annotations
 
 import html
+import threading
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -86,7 +91,7 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 
 from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
 
-__all__ = ["StrokePad", "StrokePadValue", "empty_value"]
+__all__ = ["PadReads", "StrokePad", "StrokePadValue", "empty_value", "sent_version"]
 
 SEND_INTERVAL_MS = 60  # while drawing, send at most this often
 MIN_POINT_DISTANCE = 1.5  # canvas px; closer points are skipped
@@ -135,6 +140,42 @@ def uploaded_picture(payload: Any) -> Any:
 def empty_value(width: int = 320, height: int = 320) -> StrokePadValue:
     """The value of an empty pad; return it from a handler to clear the pad."""
     return {"strokes": [], "width": width, "height": height}
+
+
+def sent_version(value: Any) -> int | None:
+    """The number the page gave a value it sent (`"version"`), or None (a value set from Python, an API client's)."""
+    version = value.get("version") if isinstance(value, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+class PadReads:
+    """The newest of one pad's values read for a visitor: keep one per pad in a `gr.State(PadReads())`.
+
+    `trigger_mode="always_last"` is not quite one request at a time: Gradio 6.31's page registers an
+    event's request only after awaiting its inputs, so two values sent a few ms apart (the last points,
+    then pen-up) can be read at once, and the older answer can come back last and stay on the page. The
+    handler calls `version = reads.begin(value)` first and returns `gr.skip()` when
+    `reads.overtaken(version)`: an answer to a value older than one already being read is never sent.
+    """
+
+    def __init__(self) -> None:
+        self.newest = 0
+        self._lock = threading.Lock()  # concurrent reads for one visitor run in Gradio's worker threads
+
+    def __deepcopy__(self, memo: dict) -> PadReads:  # gr.State copies its default for each visitor
+        return PadReads()
+
+    def begin(self, value: Any) -> int | None:
+        """Note that `value` is being read; its version (None when the page did not number it)."""
+        version = sent_version(value)
+        if version is not None:
+            with self._lock:
+                self.newest = max(self.newest, version)
+        return version
+
+    def overtaken(self, version: int | None) -> bool:
+        """Whether a newer value than `version` has begun to be read since."""
+        return version is not None and self.newest > version
 
 
 # Only fixed props appear here, never ${value}: a changed value must not re-render the canvas.
@@ -205,7 +246,8 @@ canvas {
   font-size: 0.8rem;
   text-align: center;
 }
-&[data-drawn] .hint { display: none; }
+&:not([data-ready]) .hint, &[data-drawn] .hint { display: none; }
+&:not([data-ready]) canvas { cursor: progress; }
 &[data-capped] .cap { display: block; }
 .tools { display: flex; justify-content: flex-end; gap: 8px; margin-top: 8px; }
 .tools button {
@@ -464,6 +506,7 @@ watch('value', () => load(props.value));
 const refit = () => (element.isConnected ? context() : window.removeEventListener('resize', refit));
 window.addEventListener('resize', refit);
 load(props.value);
+element.toggleAttribute('data-ready', true);  // the pad takes ink from now on: the hint shows
 """
 
 

@@ -9,7 +9,7 @@ import statistics
 import time
 from pathlib import Path
 
-from digitpad.bench.harness import CHROMIUM_ARGS, Server, percentiles
+from digitpad.bench.harness import CHROMIUM_ARGS, PAD_TAKES_INK, Server, percentiles
 from digitpad.bench.latency import bad_input_latency
 from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
 
@@ -92,7 +92,7 @@ def browser_section(drawings: int) -> list[dict]:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(server.url)
         canvas = page.locator("#pad canvas")
-        canvas.wait_for(timeout=60_000)
+        page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=60_000)
         page.evaluate(RECORD_JS)
         box = canvas.bounding_box()
         after_up, during, right = [], [], 0

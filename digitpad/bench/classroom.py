@@ -36,7 +36,7 @@ from pathlib import Path
 import websockets
 
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
-from digitpad.bench.harness import CHROMIUM_ARGS, Server, percentiles
+from digitpad.bench.harness import CHROMIUM_ARGS, PAD_TAKES_INK, Server, percentiles
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes
 
 PAD = 320  # px, the Draw tab's pad
@@ -234,7 +234,7 @@ async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[li
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     await page.goto(url)
     canvas = page.locator("#pad canvas")
-    await canvas.wait_for(timeout=120_000)
+    await page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=120_000)
     await page.evaluate(RECORD_JS)  # the browser section's recorder: pen-down, pen-up, each new answer
     box = await canvas.bounding_box()
     rng, latencies, right = random.Random(seed), [], 0

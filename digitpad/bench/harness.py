@@ -117,6 +117,15 @@ class Server:
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking"]  # fmt: skip
 
+# `page.wait_for_function(PAD_TAKES_INK, arg="#pad")`: the pad's script listens (`data-ready`, see
+# `app.stroke_pad`) and nothing covers its canvas. Gradio's "Loading..." covers the whole page for a moment
+# after the components appear; a stroke drawn through it is lost, as a visitor's would be.
+PAD_TAKES_INK = """selector => {
+  const canvas = document.querySelector(selector + ' [data-ready] canvas');
+  const box = canvas && canvas.getBoundingClientRect();
+  return !!box && box.width > 0 && document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) === canvas;
+}"""
+
 
 def markdown_table(rows: list[dict]) -> str:
     keys = list(dict.fromkeys(k for row in rows for k in row))

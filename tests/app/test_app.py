@@ -1,9 +1,11 @@
 """The app's functions directly, then the running server through gradio_client."""
 
+import copy
 import re
 import threading
 import time
 
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,6 +19,7 @@ from digitpad.app.draw import (
     strokes_reading,
     verdict_text,
 )
+from digitpad.app.stroke_pad import PadReads
 from tests.support.bad_inputs import BAD_STROKES
 from tests.support.drawing_helpers import (
     doodle_pad_value,
@@ -58,6 +61,28 @@ def test_an_answer_about_the_pad_says_which_of_its_values_it_read(classifier, ve
     value = {**stroke_pad_value(3), "version": version}
     shown = pad_view_value(strokes_reading(value, classifier), value)
     assert shown["top"][0][0] == "3" and shown["about"] == "pad" and shown.get("pad_version") == echoed
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from digitpad.app import build_demo
+
+    return build_demo()
+
+
+@pytest.mark.parametrize("pad", ["pad", "number-pad"])
+def test_a_pads_answer_overtaken_by_a_newer_drawing_is_not_sent(demo, pad):
+    """Two values the pad sends a few ms apart can be read at once (see `PadReads`): the older answer, if it
+    comes back last, is skipped, so the page keeps the answer to the newer drawing."""
+    (event,) = [f for f in demo.fns.values() if f.name == "read_sent" and f.inputs[0].elem_id == pad]
+    (state,) = [block for block in event.inputs if isinstance(getattr(block, "value", None), PadReads)]
+    reads = copy.deepcopy(state.value)  # what each visitor gets
+    older, newer = ({**stroke_pad_value(3), "version": version} for version in (5, 6))
+    reads.begin(newer)  # the newer value's reading has begun
+    late = event.fn(older, "bundled", None, reads)
+    assert all(isinstance(output, type(gr.skip())) for output in (late if isinstance(late, tuple) else [late]))
+    answer = event.fn(newer, "bundled", None, reads)
+    assert (answer["top"][0][0] if pad == "pad" else answer[1]) == "3"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ DIGITPAD_REQUIRE_BROWSER=1 (CI). The gradio_client and unit tests run everywhere
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import socket
@@ -14,7 +15,8 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from digitpad.app.stroke_pad import StrokePad, empty_value
+from digitpad.app.stroke_pad import PadReads, StrokePad, empty_value, sent_version
+from digitpad.bench.harness import PAD_TAKES_INK
 
 WAIT_MS = 15_000  # an upper bound for waits in the browser, never a speed assertion
 ANSWER = re.compile(r"^strokes=(\d+) points=(\d+)(?: box=(\S+),(\S+),(\S+),(\S+))?$")
@@ -80,9 +82,9 @@ def app_url():
 def open_app(context, url: str):
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function(
-        "ids => ids.every(id => document.querySelector(`#${id} canvas`)?.width > 0)", arg=list(PADS), timeout=30_000
-    )
+    page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=30_000)  # the page has loaded
+    for pad in PADS:  # every pad's script listens (the others may be below the fold)
+        page.locator(f"#{pad} [data-ready] canvas").wait_for(timeout=30_000)
     return page
 
 
@@ -184,6 +186,17 @@ def test_mouse_stroke_is_sent_while_drawing_and_at_pen_up(page):
     assert page.eval_on_selector("#pad", "e => e.querySelector('[data-drawn] .hint') !== null")
     assert page.locator("#pad .hint").is_hidden()
     assert canvas_box(page, "pad")["width"] == box_at_load["width"]
+
+
+@pytest.mark.browser
+def test_the_hint_invites_drawing_only_once_the_pad_takes_ink(page):
+    """The canvas is on the page a moment before the script that keeps its ink runs; until then (no
+    `data-ready`) the hint is hidden and the cursor says the page is busy."""
+    assert page.locator("#pad .hint").is_visible()
+    assert page.eval_on_selector("#pad canvas", "c => getComputedStyle(c).cursor") == "crosshair"
+    page.eval_on_selector("#pad [data-ready]", "e => e.removeAttribute('data-ready')")
+    assert page.locator("#pad .hint").is_hidden()
+    assert page.eval_on_selector("#pad canvas", "c => getComputedStyle(c).cursor") == "progress"
 
 
 @pytest.mark.browser
@@ -322,3 +335,19 @@ def test_python_side_passes_payloads_through():
     config = pad.get_config()
     assert config["props"]["width"] == 960 and config["props"]["height"] == 320
     assert "${value}" not in config["html_template"] and "{{value}}" not in config["html_template"]
+
+
+@pytest.mark.parametrize("version, number", [(7, 7), (None, None), ("7", None), (True, None), (2.5, None)])
+def test_only_the_numbers_the_page_gives_count_as_versions(version, number):
+    assert sent_version({**empty_value(), "version": version}) == number
+    assert sent_version(empty_value()) is None and sent_version("garbage") is None
+
+
+def test_pad_reads_tell_an_answer_overtaken_by_a_newer_value():
+    reads = copy.deepcopy(PadReads())  # each visitor's gr.State gets a fresh copy
+    older = reads.begin({**empty_value(), "version": 5})
+    newer = reads.begin({**empty_value(), "version": 6})
+    assert reads.overtaken(older) and not reads.overtaken(newer)
+    assert reads.begin({**empty_value(), "version": 4}) == 4 and reads.overtaken(4)  # an old value read late
+    assert reads.begin(empty_value()) is None and not reads.overtaken(None)  # set from Python, or an API client's
+    assert copy.deepcopy(reads).newest == 0 and reads.newest == 6

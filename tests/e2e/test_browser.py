@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT
+from digitpad.bench.harness import PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
@@ -30,7 +31,7 @@ LABEL = "#prediction .top-label"
 def open_page(browser, server_url, **context):
     page = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **context}).new_page()
     page.goto(server_url)
-    page.locator("#pad canvas").wait_for(timeout=30_000)
+    page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=30_000)
     return page
 
 
@@ -231,7 +232,7 @@ def test_without_the_socket_the_pad_reads_through_gradio_events(browser, server_
         joins = []
         page.on("request", lambda r: joins.append(r) if "/queue/join" in r.url else None)
         page.goto(server_url)
-        page.locator("#pad canvas").wait_for(timeout=30_000)
+        page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=30_000)
         draw(page, 5, BOXES[0])
         assert settled_prediction(page, previous=EMPTY_HINT) == "5"
         assert joins and "It's a 5" in page.locator("#verdict").inner_text()
@@ -368,7 +369,7 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
     """Write 3 8 5 with the mouse on the Number tab's 3:1 pad: the number, its boxes and digits show."""
     page.get_by_role("tab", name="Number").click()
     canvas = page.locator("#number-pad canvas")
-    canvas.wait_for(state="visible")
+    page.wait_for_function(PAD_TAKES_INK, arg="#number-pad")
     size = canvas.bounding_box()
     assert size["width"] / size["height"] == pytest.approx(3, rel=0.02)
     for k, digit in enumerate((3, 8, 5)):
@@ -396,7 +397,7 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
 def test_digits_that_touch_on_the_wide_pad_are_read(page, tmp_path):
     """Write 4 7 0 with the mouse, each digit's box overlapping the next, so their strokes touch."""
     page.get_by_role("tab", name="Number").click()
-    page.locator("#number-pad canvas").wait_for(state="visible")
+    page.wait_for_function(PAD_TAKES_INK, arg="#number-pad")
     for k, digit in enumerate((4, 7, 0)):
         draw(page, digit, (0.3 + 0.1 * k, 0.15, 0.13, 0.7), pad="#number-pad")
     assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "470"
