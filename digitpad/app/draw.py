@@ -231,9 +231,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
 
     def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> dict:
         """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
-        version = reads.begin(pad_value)
-        answer = read_pad(pad_value, choice, mine)
-        return gr.skip() if reads.overtaken(version) else answer
+        return reads.unless_overtaken(pad_value, lambda: read_pad(pad_value, choice, mine), gr.skip())
 
     def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and

@@ -114,9 +114,8 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
 
     def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
         """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
-        version = reads.begin(pad_value)
-        answer = read_number(pad_value, choice, mine)
-        return (gr.skip(),) * len(answer) if reads.overtaken(version) else answer
+        skipped = (gr.skip(),) * len(outputs)
+        return reads.unless_overtaken(pad_value, lambda: read_number(pad_value, choice, mine), skipped)
 
     def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         return read_number_answer(photo, photo, chosen_model(choice, mine, models), "photo")

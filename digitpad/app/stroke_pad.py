@@ -46,9 +46,8 @@ the stroke in progress), once at pen-up, and after Undo or Clear canvas::
 only the newest drawing is sent next. Not quite always: two values sent a few ms apart can still be
 read at once, and the older answer can arrive last; `PadReads` (in a `gr.State`) lets the handler drop
 it. Returning a value for the pad from Python (for instance `empty_value(320, 320)`) redraws it; that
-does not fire `input` again. Listen to `input`, not
-`change`: Gradio fires `change` for every send as well and also when Python sets the value, so a
-`change` listener doubles the traffic.
+does not fire `input` again. Listen to `input`, not `change`: Gradio fires `change` for every send as
+well and also when Python sets the value, so a `change` listener doubles the traffic.
 
 Live reading without events: given `live_url` and `live_model`, the pad sends each update over one
 WebSocket instead (see `digitpad.app.live`), keeps at most one message in flight (the newest strokes
@@ -83,8 +82,9 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import gradio as gr
 from gradio.utils import get_upload_folder, is_in_or_equal
@@ -92,6 +92,8 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
 
 __all__ = ["PadReads", "StrokePad", "StrokePadValue", "empty_value", "sent_version"]
+
+T = TypeVar("T")
 
 SEND_INTERVAL_MS = 60  # while drawing, send at most this often
 MIN_POINT_DISTANCE = 1.5  # canvas px; closer points are skipped
@@ -154,8 +156,8 @@ class PadReads:
     `trigger_mode="always_last"` is not quite one request at a time: Gradio 6.31's page registers an
     event's request only after awaiting its inputs, so two values sent a few ms apart (the last points,
     then pen-up) can be read at once, and the older answer can come back last and stay on the page. The
-    handler calls `version = reads.begin(value)` first and returns `gr.skip()` when
-    `reads.overtaken(version)`: an answer to a value older than one already being read is never sent.
+    handler returns `reads.unless_overtaken(value, read, gr.skip())`: an answer to a value older than one
+    already being read is never sent.
     """
 
     def __init__(self) -> None:
@@ -176,6 +178,12 @@ class PadReads:
     def overtaken(self, version: int | None) -> bool:
         """Whether a newer value than `version` has begun to be read since."""
         return version is not None and self.newest > version
+
+    def unless_overtaken(self, value: Any, read: Callable[[], T], skipped: T) -> T:
+        """`read()`, the answer to `value`; `skipped` instead when a newer value began to be read meanwhile."""
+        version = self.begin(value)
+        answer = read()
+        return skipped if self.overtaken(version) else answer
 
 
 # Only fixed props appear here, never ${value}: a changed value must not re-render the canvas.

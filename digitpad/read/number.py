@@ -44,7 +44,7 @@ from digitpad.ink.preprocess import (
     resize,
 )
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
-from digitpad.read.line_reader import FRAME, STRIP_HEIGHT, STRIP_LINE, FoundDigit, greedy_decode
+from digitpad.read.line_reader import FRAME, STRIP_HEIGHT, STRIP_LINE, FoundDigit
 
 
 class Reader(Protocol):
@@ -61,7 +61,7 @@ class LineReading(Protocol):
     peak_at: float  # where across its digit a peak sits (0: the left edge, 1: the right)
     unsure_below: float  # the combined confidence under which a digit is marked unsure
 
-    def log_probs(self, strip: np.ndarray) -> np.ndarray: ...  # float (32, W) -> (W/2, 11)
+    def read(self, strip: np.ndarray) -> list[FoundDigit]: ...  # float (32, W) -> the digits found, left to right
 
 
 MAX_DIGITS = 32  # digits read from one picture; more are left out, with a note
@@ -427,7 +427,7 @@ def picture_box(box: tuple[int, int, int, int], line: Line) -> tuple[int, int, i
 def read_line(line: Line, line_reader: LineReading) -> tuple[list[FoundDigit], np.ndarray]:
     """Step 5: the digits the line reader finds in the line, and their peaks as working columns."""
     strip = line_strip(line)
-    found = greedy_decode(line_reader.log_probs(strip))
+    found = line_reader.read(strip)
     peaks = np.array([(f.frame + 0.5) * FRAME for f in found], np.float64) * line.ink.shape[1] / strip.shape[1]
     return found, peaks
 

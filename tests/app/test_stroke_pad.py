@@ -351,3 +351,5 @@ def test_pad_reads_tell_an_answer_overtaken_by_a_newer_value():
     assert reads.begin({**empty_value(), "version": 4}) == 4 and reads.overtaken(4)  # an old value read late
     assert reads.begin(empty_value()) is None and not reads.overtaken(None)  # set from Python, or an API client's
     assert copy.deepcopy(reads).newest == 0 and reads.newest == 6
+    assert reads.unless_overtaken({**empty_value(), "version": 5}, lambda: "late", "skipped") == "skipped"
+    assert reads.unless_overtaken({**empty_value(), "version": 7}, lambda: "answer", "skipped") == "answer"
