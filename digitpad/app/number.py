@@ -19,6 +19,7 @@ from digitpad.app.outputs import guarded
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
+from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
 
@@ -33,11 +34,13 @@ NumberAnswer = tuple[np.ndarray | None, str, str, str]
 
 
 def pad_picture(value: object) -> np.ndarray | None:
-    """The stroke pad's strokes as the visitor sees them: dark ink on white, uint8 (H, W), canvas px."""
+    """The stroke pad's strokes as the visitor sees them: dark ink on white, uint8 (H, W), canvas px (scaled
+    down to LIMITS.shown_pixels for a canvas larger than that: the boxes follow, see `boxes_picture`)."""
     parsed = parse_strokes(value)
     if not parsed.strokes:
         return None
-    ink = strokes_to_ink(parsed, 1.0, PAD_PEN * parsed.height)
+    scale = min(1.0, (LIMITS.shown_pixels / (parsed.width * parsed.height)) ** 0.5)
+    ink = strokes_to_ink(parsed, scale, PAD_PEN * parsed.height)
     return np.round(255 * (1 - ink)).astype(np.uint8)
 
 
@@ -70,36 +73,42 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def boxes_picture(picture: np.ndarray, reading: NumberReading) -> np.ndarray:
+def boxes_picture(picture: np.ndarray, reading: NumberReading, read_width: float | None = None) -> np.ndarray:
     """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure), and
-    a grey box tagged "not a digit" round each mark left out of the number."""
+    a grey box tagged "not a digit" round each mark left out of the number. `read_width`: the width of what was
+    read, in the px of the reading's boxes, when the picture is drawn at another size (None: the same)."""
     image = Image.fromarray(picture).convert("RGB")
     pen = ImageDraw.Draw(image)
+    box_scale = picture.shape[1] / read_width if read_width else 1.0  # the picture may be drawn smaller
     scale = max(1.0, max(image.size) / 960)  # lines and labels keep their size on large photos
     font = ImageFont.load_default(size=round(22 * scale))
     marked = [(d, False) for d in reading.digits] + [(d, True) for d in reading.not_digits]
     for d, not_digit in marked:
+        box = tuple(round(v * box_scale) for v in d.box)
         colour = NOT_DIGIT_COLOUR if not_digit else UNSURE_COLOUR if d.unsure else SURE_COLOUR
-        pen.rectangle(d.box, outline=colour, width=round(3 * scale))
+        pen.rectangle(box, outline=colour, width=round(3 * scale))
         label = NOT_DIGIT_TAG if not_digit else f"{d.digit}?" if d.unsure else str(d.digit)
-        left, top, right, bottom = pen.textbbox((d.box[0], d.box[1]), label, font=font)
+        left, top, right, bottom = pen.textbbox((box[0], box[1]), label, font=font)
         tag = (left, top - (bottom - top) - 6 * scale, right + 8 * scale, top)  # above the box, inside the picture
         shift = max(0.0, -tag[1])
         pen.rectangle((tag[0], tag[1] + shift, tag[2], tag[3] + shift), fill=colour)
-        pen.text((left + 4 * scale, tag[1] + shift + 2 * scale - (top - d.box[1])), label, fill="white", font=font)
+        pen.text((left + 4 * scale, tag[1] + shift + 2 * scale - (top - box[1])), label, fill="white", font=font)
     return np.asarray(image)
 
 
-def number_answer(picture: np.ndarray | None, reading: NumberReading) -> NumberAnswer:
-    """A reading -> what the tab shows (see `NumberAnswer`)."""
-    shown = None if picture is None else boxes_picture(picture, reading)
+def number_answer(picture: np.ndarray | None, reading: NumberReading, read_width: float | None = None) -> NumberAnswer:
+    """A reading -> what the tab shows (see `NumberAnswer`; `read_width`: see `boxes_picture`)."""
+    shown = None if picture is None else boxes_picture(picture, reading, read_width)
     return shown, reading.text, number_digits_html(reading.digits), status_text(reading)
 
 
 def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Classifier, what: str) -> NumberAnswer:
     """Read `picture`; bad input gets a message, never a crash."""
     reading, error = guarded(lambda: classifier.read_number(picture), what)
-    return (None, "", "", error) if error else number_answer(shown, reading)
+    if error:
+        return None, "", "", error
+    strokes = isinstance(picture, dict) and "strokes" in picture  # read in canvas px; `shown` may be smaller
+    return number_answer(shown, reading, picture.get("width") if strokes else None)
 
 
 def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio) -> None:

@@ -87,8 +87,10 @@ from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
 import gradio as gr
+import numpy as np
 from gradio.utils import get_upload_folder, is_in_or_equal
 
+from digitpad.ink.preprocess import Refused, Upload
 from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES  # the server's caps: the pad stops taking ink there too
 
 __all__ = ["PadReads", "StrokePad", "StrokePadValue", "empty_value", "sent_version"]
@@ -115,27 +117,34 @@ def is_picture(value: Any) -> bool:
 
 
 def uploaded_picture(payload: Any) -> Any:
-    """An API client may send a picture instead of strokes: the sketchpad-style dict `/predict` takes,
+    """The trust boundary of what a request sends for the pad: strokes (a dict or its JSON text) pass through
+    for the reader to check; nothing in it is ever opened as a path.
+
+    An API client may send a picture instead of strokes: the sketchpad-style dict `/predict` takes,
     {"background": ..., "layers": [...], "composite": ...}, whose images `gradio_client` uploads as files.
-    Those arrive as file objects ({"path": ..., "meta": {"_type": "gradio.FileData"}}) that Gradio has already
-    checked are in its upload folder; each becomes its path, which the picture reader (`ink.preprocess`)
-    opens. A path outside the upload folder, or a file object for a URL, is left as it is, and so is
-    anything else: the reader then says it cannot read it."""
+    Those arrive as file objects ({"path": ..., "meta": {"_type": "gradio.FileData"}}); one that lies in
+    Gradio's upload folder becomes an `Upload`, which the picture reader opens. A path string, a URL or a file
+    object for any other file becomes `Refused`: reading it answers with a sentence, the same one whether or not
+    the path exists. Other text than JSON is refused the same way."""
+    if isinstance(payload, (str, bytes)) and payload.lstrip()[:1] not in ("{", b"{"):
+        return Refused("the pad sends strokes or an uploaded picture; this text is neither")
     if not is_picture(payload):
         return payload
 
-    def as_path(item: Any) -> Any:
+    def slot(item: Any) -> Any:
+        if item is None or isinstance(item, (list, np.ndarray)):
+            return item  # no picture, or its pixels (`as_array` checks them)
         path = item.get("path") if isinstance(item, dict) else None
-        if isinstance(path, str) and Path(path).is_file() and is_in_or_equal(path, get_upload_folder()):
-            return path
-        return item
+        if isinstance(path, str) and is_in_or_equal(path, get_upload_folder()) and Path(path).is_file():
+            return Upload(path)
+        return Refused("a picture must be sent as an uploaded file, not named by a path or a link")
 
     layers = payload.get("layers")
     return {
         **payload,
-        "background": as_path(payload.get("background")),
-        "composite": as_path(payload.get("composite")),
-        "layers": [as_path(layer) for layer in layers] if isinstance(layers, list) else layers,
+        "background": slot(payload.get("background")),
+        "composite": slot(payload.get("composite")),
+        "layers": [slot(layer) for layer in layers] if isinstance(layers, list) else layers,
     }
 
 

@@ -17,12 +17,14 @@ Steps of `to_mnist`:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
 
+from digitpad.limits import LIMITS
 from digitpad.mnist_format import DIGIT_BOX, IMAGE_SIZE
 
 WORK_SCALE = 4  # stroke widths are adjusted at 4x the final resolution
@@ -34,7 +36,7 @@ STROKE_TOLERANCE = 0.25  # leave widths within +-25% of MNIST's alone
 INK_LEVEL = 0.35  # ink below this (anti-aliasing fringes, paper texture) does not count
 SPECK_FRACTION = 0.02  # connected ink blobs smaller than 2% of all ink are specks
 MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty pad
-MAX_PIXELS = 25_000_000  # refuse larger pictures before decoding them
+MAX_PIXELS = LIMITS.picture_pixels  # refuse larger pictures before decoding them
 WORKING_SIDE = 1024  # larger pictures are downscaled to this before anything else
 EIGHT_NEIGHBOURS = np.ones((3, 3), bool)  # ink touching at a corner is connected
 WITHIN_2_STEPS = ndimage.iterate_structure(ndimage.generate_binary_structure(2, 1), 2)  # a 5x5 diamond
@@ -42,6 +44,23 @@ WITHIN_2_STEPS = ndimage.iterate_structure(ndimage.generate_binary_structure(2, 
 
 class DrawingError(ValueError):
     """The input is not a picture we can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A picture file the server received as an upload (the caller checked it lies in the upload folder).
+    Pictures inside a request (the sketchpad-style dict) are read from arrays or from these, never from a
+    path the request names: a path string there is `Refused`."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Something a request sent where a picture goes that the server will not open (a path, a URL, a file
+    it did not receive); reading it raises DrawingError with `why`."""
+
+    why: str
 
 
 # ----------------------------------------------------------------------- 1. the ink map
@@ -65,7 +84,8 @@ def open_image(path: str | Path) -> Image.Image:
     except Image.DecompressionBombError as e:  # PIL refuses even to open the largest ones
         raise DrawingError(f"{path.name}: image too large (limit {MAX_PIXELS // 1_000_000} megapixels)") from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise DrawingError(f"{path.name}: not a readable image ({type(e).__name__})") from e
+        # the same words whatever went wrong: an error must not tell whether some path exists
+        raise DrawingError(f"{path.name}: not a readable image") from e
 
 
 def image_to_array(image: Image.Image) -> np.ndarray:
@@ -85,14 +105,17 @@ def image_to_array(image: Image.Image) -> np.ndarray:
 
 
 def as_array(drawing) -> np.ndarray | None:
-    """A path, PIL image or array -> float32 array (H, W) or (H, W, 3|4) in [0, 1]; None stays None."""
+    """A path, `Upload`, PIL image or array -> float32 array (H, W) or (H, W, 3|4) in [0, 1]; None stays None.
+    Arrays larger than WORKING_SIDE are shrunk before they are converted to float."""
     if drawing is None:
         return None
-    if isinstance(drawing, (str, Path)):
-        return image_to_array(open_image(drawing))
+    if isinstance(drawing, Refused):
+        raise DrawingError(drawing.why)
+    if isinstance(drawing, (str, Path, Upload)):
+        return image_to_array(open_image(drawing.path if isinstance(drawing, Upload) else drawing))
     if isinstance(drawing, Image.Image):
         return image_to_array(drawing)
-    array = np.asarray(drawing)
+    array = shrunk(np.asarray(drawing))
     if array.dtype == object or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
         raise DrawingError(f"expected an H×W, H×W×3 or H×W×4 image, got an array of shape {array.shape}")
     if array.size == 0:
@@ -107,6 +130,18 @@ def as_array(drawing) -> np.ndarray | None:
         top = 65535.0
     array = np.clip(array / top, 0, 1)
     return array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
+
+
+def shrunk(array: np.ndarray) -> np.ndarray:
+    """A uint8 picture whose longer side is over WORKING_SIDE, downscaled (area averaging) to it; anything
+    else as it is. A 16 MP photo would otherwise take 256 MB as float32 RGBA before being shrunk anyway."""
+    if array.dtype != np.uint8 or array.ndim not in (2, 3) or max(array.shape[:2]) <= WORKING_SIDE:
+        return array
+    if array.ndim == 3 and array.shape[2] not in (3, 4):
+        return array
+    image = Image.fromarray(array)
+    image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    return np.asarray(image)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -184,11 +219,10 @@ def ink_from_pad(value: dict) -> np.ndarray | None:
     without strokes, or over an uploaded or pasted photo, the composite (then the
     background) is read as a picture.
     """
-    alphas = [
-        a for a in (alpha_channel(layer) for layer in value.get("layers") or [] if layer is not None) if a is not None
-    ]
+    layers = [pad_slot(layer) for layer in value.get("layers") or [] if layer is not None]
+    alphas = [a for a in map(alpha_channel, layers) if a is not None]
     alphas = [a for a in alphas if a.shape == alphas[0].shape]
-    if alphas and is_plain(value.get("background")):
+    if alphas and is_plain(pad_slot(value.get("background"))):
         ink = alphas[0] if len(alphas) == 1 else np.max(alphas, axis=0)
         if ink.max() > 0:
             return ink
@@ -200,10 +234,18 @@ def pad_picture_array(value: dict) -> np.ndarray | None:
     """A Gradio ImageEditor/Sketchpad value's picture: its composite, else its background, as `as_array` gives
     it (float32 in [0, 1]); None when it has neither."""
     for key in ("composite", "background"):
-        picture = as_array(value.get(key))
+        picture = as_array(pad_slot(value.get(key)))
         if picture is not None:
             return picture
     return None
+
+
+def pad_slot(item: object) -> object:
+    """A picture inside a pad value, as it may be read: a path string there is never opened (pictures in a
+    request come as arrays or as uploaded files, see `Upload`)."""
+    if isinstance(item, (str, Path)):
+        raise DrawingError("a picture must be sent as an uploaded file, not named by a path")
+    return item
 
 
 def ink_map(drawing) -> np.ndarray | None:

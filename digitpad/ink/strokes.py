@@ -24,7 +24,14 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from digitpad.ink.preprocess import MNIST_STROKE_WIDTH, SPECK_FRACTION, WORK_SCALE, DrawingError, center_by_mass
+from digitpad.ink.preprocess import (
+    MNIST_STROKE_WIDTH,
+    SPECK_FRACTION,
+    WORK_SCALE,
+    DrawingError,
+    Refused,
+    center_by_mass,
+)
 from digitpad.mnist_format import DIGIT_BOX
 
 MAX_POINTS = 20_000  # points in all strokes together
@@ -66,6 +73,8 @@ def parse_strokes(value: object) -> Strokes:
     """
     if value is None:
         return Strokes()
+    if isinstance(value, Refused):
+        raise StrokeError(value.why)
     if isinstance(value, (str, bytes)):
         value = load_json(value)
     if not isinstance(value, dict):

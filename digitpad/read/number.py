@@ -38,6 +38,7 @@ from digitpad.ink.preprocess import (
     MIN_INK_PIXELS,
     WITHIN_2_STEPS,
     WORK_BOX,
+    Upload,
     ink_map,
     mnist_frame,
     normalise_stroke_width,
@@ -144,6 +145,10 @@ def picture_size(picture: object) -> tuple[int, int] | None:
     try:
         if isinstance(picture, Image.Image):
             return picture.size
+        if isinstance(picture, np.ndarray) and picture.ndim in (2, 3):  # `as_array` may shrink a large one
+            return picture.shape[1], picture.shape[0]
+        if isinstance(picture, Upload):
+            picture = picture.path
         if isinstance(picture, (str, Path)):
             with Image.open(picture) as image:
                 return image.size

@@ -7,6 +7,7 @@ DIGITPAD_REQUIRE_BROWSER=1 (CI). The gradio_client and unit tests run everywhere
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 import socket
@@ -15,8 +16,10 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from digitpad.app.draw import strokes_reading
 from digitpad.app.stroke_pad import PadReads, StrokePad, empty_value, sent_version
 from digitpad.bench.harness import PAD_TAKES_INK
+from digitpad.read.classifier import load_classifier
 
 WAIT_MS = 15_000  # an upper bound for waits in the browser, never a speed assertion
 ANSWER = re.compile(r"^strokes=(\d+) points=(\d+)(?: box=(\S+),(\S+),(\S+),(\S+))?$")
@@ -328,8 +331,8 @@ def test_gradio_client_sends_a_dict_and_garbage_goes_through(app_url):
 def test_python_side_passes_payloads_through():
     pad = StrokePad(width=960, height=320)
     assert pad.value == {"strokes": [], "width": 960, "height": 320}
-    for payload in ("garbage", None, [1], {"strokes": []}, {"strokes": [[[math.nan, 1.0]]]}):
-        assert pad.preprocess(payload) is payload
+    for payload in ('{"strokes": []}', None, [1], {"strokes": []}, {"strokes": [[[math.nan, 1.0]]]}):
+        assert pad.preprocess(payload) is payload  # the reader checks strokes and says what is wrong
     assert pad.postprocess(None) == empty_value(960, 320)
     assert pad.api_info()["required"] == ["strokes", "width", "height"]
     config = pad.get_config()
@@ -353,3 +356,29 @@ def test_pad_reads_tell_an_answer_overtaken_by_a_newer_value():
     assert copy.deepcopy(reads).newest == 0 and reads.newest == 6
     assert reads.unless_overtaken({**empty_value(), "version": 5}, lambda: "late", "skipped") == "skipped"
     assert reads.unless_overtaken({**empty_value(), "version": 7}, lambda: "answer", "skipped") == "answer"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "/etc/hostname",
+        {"background": None, "layers": [], "composite": "/etc/hostname"},
+        {"background": "/etc/hostname", "layers": [], "composite": None},
+        {"background": None, "layers": ["/etc/hostname"], "composite": None},
+        {
+            "background": None,
+            "layers": [],
+            "composite": {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}},
+        },
+        {"background": None, "layers": [], "composite": {"url": "http://127.0.0.1/x.png"}},
+    ],
+)
+def test_no_path_in_a_payload_is_opened(payload):
+    """A path string (or a file the server did not receive as an upload) is refused with a sentence, and the
+    sentence is the same whether or not the path exists."""
+    pad = StrokePad(width=960, height=320)
+    missing = json.loads(json.dumps(payload).replace("/etc/hostname", "/no/such/file"))
+    readings = [strokes_reading(pad.preprocess(p), load_classifier()) for p in (payload, missing)]
+    assert readings[0].image is None and readings[0].verdict.startswith("Can't read this")
+    assert readings[0].verdict == readings[1].verdict
+    assert "hostname" not in readings[0].verdict and "Error" not in readings[0].verdict

@@ -180,9 +180,10 @@ def test_bad_files_give_none_an_image_or_a_clear_error(tmp_path):
 
 
 def test_decompression_bomb_is_refused_before_decoding(tmp_path):
+    from digitpad.ink.preprocess import MAX_PIXELS
     from tests.support.bad_inputs import png_bomb
 
-    with pytest.raises(DrawingError, match=r"bomb.png: .*too large \(limit 25 megapixels\)"):
+    with pytest.raises(DrawingError, match=rf"bomb.png: .*too large \(limit {MAX_PIXELS // 1_000_000} megapixels\)"):
         to_mnist(str(png_bomb(tmp_path / "bomb.png")))
 
 
