@@ -37,6 +37,7 @@ class PublicLimits:
     corrections_per_visitor: int = 500
     corrections_per_address: int = 2_000  # all the cookies of one address together
     corrections_total: int = 100_000  # in the database (~2 KB each: ~200 MB at most)
+    pooled_corrections_per_visitor: int = 50  # with DIGITPAD_POOL_CORRECTIONS=1: one visitor's share of everyone's
     # who the client is
     trusted_proxies: int = 0  # proxy hops in front of the server whose X-Forwarded-For is believed
 

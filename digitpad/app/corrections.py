@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from digitpad.app.clients import Client, client_of
 from digitpad.app.inputs import Models, chosen_model, shown_picture
 from digitpad.read.classifier import Classifier
 from digitpad.teach.finetune import teach
@@ -60,13 +61,14 @@ def model_name(choice: str, classifier: Classifier) -> str:
 
 
 def save_correction(
-    store: CorrectionStore, session: str, classifier: Classifier, choice: str, picture: object, label: object
+    store: CorrectionStore, client: Client, classifier: Classifier, choice: str, picture: object, label: object
 ) -> str:
     """Store one correction; the status line (saved, or why not). Never raises: bad input gets a sentence."""
     try:
         digit = as_label(label)
         image, probs, png = read_for_correction(classifier, picture)
-        count = store.add(session, image, digit, probs, model_name(choice, classifier), png)
+        name = model_name(choice, classifier)
+        count = store.add(client.visitor, image, digit, probs, name, png, address=client.address)
     except (ValueError, CorrectionsError) as e:  # DrawingError is a ValueError
         return f"Not saved: {e}"
     except Exception:  # a bug must not take the page down: say so, log it
@@ -100,18 +102,19 @@ def wire_corrections(
     def correct_shown(label, pad_value, photo, answer, choice_, mine, request: gr.Request) -> str:
         picture = shown_picture(pad_value, photo, answer)
         classifier = chosen_model(choice_, mine, models)
-        return save_correction(store, request.session_hash or "api", classifier, choice_, picture, label)
+        return save_correction(store, client_of(request), classifier, choice_, picture, label)
 
     def correct(pad_value, label, choice_: str, mine: Classifier | None, request: gr.Request) -> str:
         classifier = chosen_model(choice_, mine, models)
-        return save_correction(store, request.session_hash or "api", classifier, choice_, pad_value, label)
+        return save_correction(store, client_of(request), classifier, choice_, pad_value, label)
 
     def run_teach(choice_: str, mine: Classifier | None, request: gr.Request):
         keep = gr.skip()
         try:
-            images, labels = store.examples(request.session_hash or "api")
+            client = client_of(request)
+            images, labels = store.examples(client.visitor)
             base = chosen_model(choice_, mine, models)
-            for update in teach(base, images, labels, threading.Event(), owner=request.session_hash or "api"):
+            for update in teach(base, images, labels, threading.Event(), client.keys()):
                 if update.classifier is None:
                     yield teach_status(update, len(images)), keep, keep
                 else:
@@ -121,7 +124,7 @@ def wire_corrections(
 
     def forget(request: gr.Request) -> str:
         try:
-            count = store.forget(request.session_hash or "api")
+            count = store.forget(client_of(request).visitor)
         except CorrectionsError as e:
             return f"Not forgotten: {e}"
         return (

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from digitpad.app.clients import client_of
 from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
 from digitpad.model import MODELS
 from digitpad.teach.store import CorrectionsError, CorrectionStore, pooled
@@ -196,7 +197,7 @@ def wire_train_tab(view: TrainTab, my_model: gr.State, model_choice: gr.Radio, s
     def count_corrections(request: gr.Request) -> dict:
         """The checkbox's label, refreshed when the visitor opens this tab: how many corrections it adds."""
         try:
-            count = store.count(None if pooled() else request.session_hash or "api")
+            count = store.count(None if pooled() else client_of(request).visitor)
         except CorrectionsError:
             count = 0
         return gr.update(label=corrections_label(count))
@@ -204,7 +205,7 @@ def wire_train_tab(view: TrainTab, my_model: gr.State, model_choice: gr.Radio, s
     view.tab.select(count_corrections, None, view.include, api_visibility="private", show_progress="hidden")
 
     def stop_training(request: gr.Request) -> str:
-        stop = stop_events.get(request.session_hash or "api")
+        stop = stop_events.get(client_of(request).visitor)  # the cookie's: no one else can stop this run
         if stop is None:
             return "Nothing to stop."
         stop.set()
@@ -230,7 +231,8 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
         model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, include_, mine,
         request: gr.Request,
     ):  # fmt: skip
-        session = request.session_hash or "api"
+        client = client_of(request)
+        session = client.visitor
         keep = gr.skip()
         try:
             corrections = store.examples(None if pooled() else session) if include_ else None
@@ -246,7 +248,7 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
         ended = ("", "", "", None)  # the previous run's confusion matrix, filters, mistakes, file: cleared
         points_sent = 0
         try:
-            for update in retrain(settings, stop, owner=session, corrections=corrections):
+            for update in retrain(settings, stop, client.keys(), corrections=corrections):
                 # Charts and guesses are sent only when an evaluation added points: the browser rebuilds
                 # a chart for every value it gets. And no chart before its first point: Gradio 6.31
                 # fixes the colour legend on the first value it gets.

@@ -35,7 +35,7 @@ def teach(
     images: np.ndarray,
     labels: np.ndarray,
     stop: threading.Event,
-    owner: str = "run",
+    client: tuple[str, ...] = (),
     max_seconds: float | None = None,
 ) -> Iterator[RunUpdate]:
     """Fine-tune a copy of `base` on corrections (uint8 (N, 28, 28), labels (N,)); yields updates, the last
@@ -51,4 +51,4 @@ def teach(
         what="Teaching your model",
         metadata={"finetuned_from": base.metadata.get("recipe", base.name), "corrections": len(images)},
     )
-    yield from run_job(job, stop, owner, max_seconds)
+    yield from run_job(job, stop, client, max_seconds)

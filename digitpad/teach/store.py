@@ -36,15 +36,15 @@ import numpy as np
 from PIL import Image
 
 from digitpad.home import home_dir
+from digitpad.limits import LIMITS
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
 from digitpad.read.number import number_ink
 
 DATABASE_NAME = "digitpad.sqlite"
-MAX_PER_VISITOR = 500  # corrections one session may store: a flood gets a message, not rows
 MAX_DRAWING_SIDE = 256  # px: the stored drawing is scaled down to fit
 MAX_DRAWING_BYTES = 64 * 1024  # a drawing PNG larger than this (after scaling) is not kept
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another one before giving up
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS = {  # user_version -> the statements that bring the schema to the next version
     0: [
@@ -61,6 +61,10 @@ MIGRATIONS = {  # user_version -> the statements that bring the schema to the ne
         )""",
         "CREATE INDEX corrections_visitor ON corrections (visitor)",
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+    1: [
+        "ALTER TABLE corrections ADD COLUMN address TEXT NOT NULL DEFAULT ''",  # a salted hash of the client's address
+        "CREATE INDEX corrections_address ON corrections (address)",
     ],
 }
 
@@ -222,27 +226,30 @@ class CorrectionStore:
         return hashlib.sha256(self._salt + session.encode()).hexdigest()[:32]
 
     def add(
-        self, session: str, image: np.ndarray, label: int, probs: np.ndarray, model: str, drawing: bytes | None = None
+        self,
+        session: str,
+        image: np.ndarray,
+        label: int,
+        probs: np.ndarray,
+        model: str,
+        drawing: bytes | None = None,
+        address: str = "",
     ) -> int:
-        """Store one correction; returns how many this session has stored. Raises ValueError for a bad
-        label or image, CorrectionsError when the database fails or the session has stored MAX_PER_VISITOR."""
+        """Store one correction; returns how many this visitor (`session`: who they are to the server) has
+        stored. Raises ValueError for a bad label or image, CorrectionsError when the database fails or a quota
+        is reached: the visitor's, their `address`'s (all its visitors together) or the database's."""
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < NUM_CLASSES:
             raise ValueError(f"A correction is a digit from 0 to 9, not {label!r}.")
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.shape != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"expected the uint8 28x28 image the model read, got {image.dtype} {image.shape}.")
         probs = np.asarray(probs, float).reshape(-1)
-        visitor = self.visitor_id(session)
+        visitor, where = self.visitor_id(session), self.visitor_id(f"address:{address}") if address else ""
         with self._session(write=True) as db:
-            (stored,) = db.execute("SELECT COUNT(*) FROM corrections WHERE visitor = ?", (visitor,)).fetchone()
-            if stored >= MAX_PER_VISITOR:
-                raise CorrectionsError(
-                    f"you have stored {MAX_PER_VISITOR} corrections, the most one visit may keep. "
-                    "Press Teach it, or forget them to start again."
-                )
+            stored = self.check_quotas(db, visitor, where)
             db.execute(
-                "INSERT INTO corrections (created, visitor, label, guess, probs, model, image, drawing) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO corrections (created, visitor, label, guess, probs, model, image, drawing, address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     visitor,
@@ -252,9 +259,34 @@ class CorrectionStore:
                     model,
                     image.tobytes(),
                     drawing,
+                    where,
                 ),
             )
         return stored + 1
+
+    @staticmethod
+    def check_quotas(db: sqlite3.Connection, visitor: str, address: str) -> int:
+        """Within the write's transaction: how many this visitor has stored, or CorrectionsError at a quota."""
+        (stored,) = db.execute("SELECT COUNT(*) FROM corrections WHERE visitor = ?", (visitor,)).fetchone()
+        if stored >= LIMITS.corrections_per_visitor:
+            raise CorrectionsError(
+                f"you have stored {LIMITS.corrections_per_visitor} corrections, the most one visitor may keep. "
+                "Press Teach it, or forget them to start again."
+            )
+        if address:
+            (shared,) = db.execute("SELECT COUNT(*) FROM corrections WHERE address = ?", (address,)).fetchone()
+            if shared >= LIMITS.corrections_per_address:
+                raise CorrectionsError(
+                    f"{LIMITS.corrections_per_address:,} corrections have come from your network already, the most "
+                    "this server keeps from one. Your drawings are still read."
+                )
+        (total,) = db.execute("SELECT COUNT(*) FROM corrections").fetchone()
+        if total >= LIMITS.corrections_total:
+            raise CorrectionsError(
+                "this server keeps no more corrections for now (it holds as many as it may). "
+                "Your drawings are still read."
+            )
+        return stored
 
     def count(self, session: str | None = None) -> int:
         """How many corrections a session has stored; everyone's for None."""
@@ -263,10 +295,19 @@ class CorrectionStore:
             return db.execute(f"SELECT COUNT(*) FROM corrections {where}", args).fetchone()[0]
 
     def examples(self, session: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """A session's corrections (everyone's for None) as training data: uint8 (N, 28, 28), int64 (N,)."""
+        """A session's corrections as training data: uint8 (N, 28, 28), int64 (N,). Everyone's for None, at most
+        LIMITS.pooled_corrections_per_visitor of each visitor's (their newest): no one visitor outweighs the rest."""
         where, args = self._who(session)
+        query = f"SELECT image, label FROM corrections {where} ORDER BY id"
+        if session is None:
+            query = (
+                "SELECT image, label FROM (SELECT id, image, label, "
+                "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY id DESC) AS newest FROM corrections) "
+                "WHERE newest <= ? ORDER BY id"
+            )
+            args = (LIMITS.pooled_corrections_per_visitor,)
         with self._session(write=False) as db:
-            rows = db.execute(f"SELECT image, label FROM corrections {where} ORDER BY id", args).fetchall()
+            rows = db.execute(query, args).fetchall()
         images = np.frombuffer(b"".join(r[0] for r in rows), np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
         return images.copy(), np.array([r[1] for r in rows], np.int64)
 

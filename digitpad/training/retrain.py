@@ -20,6 +20,7 @@ the live reading of everyone's drawing keeps a core while people draw.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -32,6 +33,7 @@ import pandas as pd
 import torch
 
 from digitpad.checkpoint import save_checkpoint
+from digitpad.limits import LIMITS as PUBLIC_LIMITS
 from digitpad.model import MODELS, filter_images, first_layer_filters
 from digitpad.read.classifier import Classifier
 from digitpad.scratch import keep_newest
@@ -269,11 +271,12 @@ def eta_text(event: Progress) -> str:
 def retrain(
     settings: Settings,
     stop: threading.Event,
-    owner: str = "run",
+    client: tuple[str, ...] = (),
     max_seconds: float | None = None,
     corrections: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[RunUpdate]:
-    """Train with `settings`; yields updates. ValueError for bad settings, before anything runs.
+    """Train with `settings`; yields updates. ValueError for bad settings, before anything runs, and for a
+    `client` (its hashed keys, see `run_job`) that has a run waiting or running already.
 
     `corrections` (uint8 (N, 28, 28), labels (N,)): a visitor's corrections, mixed into the training
     images at CORRECTIONS_SHARE."""
@@ -292,7 +295,7 @@ def retrain(
     recipe.evals_per_epoch = EVALS_PER_EPOCH
     subset = None if settings.train_images >= TRAIN_IMAGES[0] else int(settings.train_images)
     job = Job(recipe, settings.device, subset, corrections=corrections, correction_share=CORRECTIONS_SHARE)
-    yield from run_job(job, stop, owner, max_seconds)
+    yield from run_job(job, stop, client, max_seconds)
 
 
 @dataclass
@@ -401,23 +404,27 @@ def wait_turn(ticket: Ticket, stop: threading.Event, curves: Curves) -> Iterator
     return True
 
 
-def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | None = None) -> Iterator[RunUpdate]:
+def run_job(
+    job: Job, stop: threading.Event, client: tuple[str, ...] = (), max_seconds: float | None = None
+) -> Iterator[RunUpdate]:
     """Run `job` in the host's training slot (one run at a time, in arrival order); yields updates: the
-    place in line while it waits, then the run's, ending with `finish`'s."""
+    place in line while it waits, then the run's, ending with `finish`'s. `client`: the hashed keys of who
+    asked (visitor cookie, address); a client with PUBLIC_LIMITS.training_runs_per_client runs waiting or running
+    gets `TooManyRunsError` (a ValueError with a sentence) instead of a place in line."""
     if not training_enabled():
         raise ValueError("Training is disabled on this deployment (DIGITPAD_TRAINING=0).")
     pick_device(job.device)  # a ValueError now, not halfway through
     job.max_seconds = max_train_seconds() if max_seconds is None else max_seconds
     what = job.what or f"Training {job.recipe.model}"
     curves = Curves()
-    ticket = _slot.join(expected_seconds(job))
+    ticket = _slot.join(expected_seconds(job), client, PUBLIC_LIMITS.training_runs_per_client)
     try:
         if not (yield from wait_turn(ticket, stop, curves)):
             return
     finally:
         if not ticket.running:  # stopped, failed or abandoned while waiting: leave the line
             ticket.close()
-    stop_file = StopFile(os.path.join(_stops.name, f"{owner[:40]}-{threading.get_ident()}-{time.monotonic_ns()}"))
+    stop_file = StopFile(os.path.join(_stops.name, f"stop-{secrets.token_hex(8)}"))  # no client text in a path
     job.stop_path = stop_file.path
     try:
         yield RunUpdate(f"{what} ({job.recipe.name} recipe): loading MNIST and starting...", *curves.frames())
@@ -451,7 +458,7 @@ def run_job(job: Job, stop: threading.Event, owner: str, max_seconds: float | No
             _rates[job.recipe.model] = images_shown(job) / wall
         if final is not None and final.metadata is not None:
             final.metadata.update(job.metadata)
-        yield finish(final, job.recipe.name, data, curves, guesses, owner, wall, capped=wall > job.max_seconds)
+        yield finish(final, job.recipe.name, data, curves, guesses, wall, capped=wall > job.max_seconds)
     finally:
         if stop_file.is_set():
             os.remove(stop_file.path)
@@ -487,7 +494,6 @@ def finish(
     data: MNIST,
     curves: Curves,
     guesses: Guesses | None,
-    owner: str,
     wall: float,
     capped: bool,
 ) -> RunUpdate:
@@ -505,7 +511,7 @@ def finish(
         )
     classifier = Classifier(final.model, final.metadata)
     confusion = confusion_matrix(data.test_labels, final.test_predictions)
-    path = Path(_downloads.name) / f"digitpad-{classifier.name}-{recipe}-{owner[:12]}.safetensors"
+    path = Path(_downloads.name) / f"digitpad-{classifier.name}-{recipe}-{secrets.token_hex(4)}.safetensors"
     save_checkpoint(final.model, path, **final.metadata)
     keep_newest(_downloads.name, "*.safetensors", KEEP_DOWNLOADS)
     how = "done" if final.kind == "done" else "stopped early" + (" (time limit of this deployment)" if capped else "")

@@ -14,6 +14,11 @@ belongs to a dead process; whoever lists the line removes it. Runs start in arri
 ticket tries the slot only when no live ticket is older. The running run writes into the lock
 file when it expects to end; a waiter's estimate is that plus the expected seconds of the
 tickets ahead of it. Nothing here holds a thread: waiters poll (`Ticket.try_start`).
+
+A run may name its client (hashed keys: the visitor cookie's and the address's, see `app.clients`): a client
+that already has `per_client` runs waiting or running is refused another (`TooManyRunsError`), so one visitor
+cannot fill the line. The keys are written in the ticket and, once it runs, in the lock file; a join lock
+makes the count and the new ticket one step for every process.
 """
 
 from __future__ import annotations
@@ -30,8 +35,13 @@ from pathlib import Path
 from digitpad.home import home_dir
 
 LOCK_NAME = "training.lock"
+JOIN_LOCK_NAME = "training-join.lock"
 QUEUE_NAME = "training-queue"
-RECORD_BYTES = 64  # the lock file's content: the running run's expected end, as padded JSON, written in one pwrite
+RECORD_BYTES = 256  # the lock file's content: the running run's expected end and keys, padded JSON, one pwrite
+
+
+class TooManyRunsError(ValueError):
+    """This client already has as many runs waiting or running as it may; the message says so."""
 
 
 def temp_folder() -> Path:
@@ -107,10 +117,24 @@ class TrainingSlot:
             (folder / QUEUE_NAME).mkdir(parents=True, exist_ok=True)
         return folder
 
-    def join(self, seconds: float) -> Ticket:
+    def join(self, seconds: float, keys: tuple[str, ...] = (), per_client: int = 0) -> Ticket:
         """Enter the line with a run expected to take `seconds`; close the ticket (or use it as a
-        context manager) to leave the line or give the slot back."""
-        return Ticket(self.folder(), seconds)
+        context manager) to leave the line or give the slot back. With `keys` (the client's) and `per_client`
+        > 0: `TooManyRunsError` when runs waiting or running already share a key `per_client` times."""
+        folder = self.folder()
+        if not keys or per_client <= 0:
+            return Ticket(folder, seconds, keys)
+        fd = os.open(folder / JOIN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if runs_of(folder, set(keys)) >= per_client:
+                raise TooManyRunsError(
+                    "You already have a training run waiting or running. Wait for it to end, or press Stop, "
+                    "and then start another: one run at a time per visitor keeps the slot fair for everyone."
+                )
+            return Ticket(folder, seconds, keys)
+        finally:
+            os.close(fd)
 
     def busy(self) -> bool:
         """Whether a run holds the slot or waits for it, in any process."""
@@ -138,12 +162,30 @@ def live_tickets(queue: Path, mine: Path | None = None) -> list[tuple[Path, floa
     return found
 
 
+def runs_of(folder: Path, keys: set[str]) -> int:
+    """Runs waiting or running whose client shares one of `keys`."""
+    count = 0
+    for path, _ in live_tickets(folder / QUEUE_NAME):
+        try:
+            count += bool(keys & set(json.loads(path.read_text()).get("keys", ())))
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue  # it started or left meanwhile
+    lock = folder / LOCK_NAME
+    if lock.exists() and not can_lock(lock):
+        try:
+            count += bool(keys & set(json.loads(lock.read_bytes()[:RECORD_BYTES].decode()).get("keys", ())))
+        except (OSError, ValueError, AttributeError, TypeError, UnicodeDecodeError):
+            pass  # just taken, not yet written
+    return count
+
+
 class Ticket:
     """One run's place in line, then its hold on the slot. Not thread-safe: one run, one ticket."""
 
-    def __init__(self, folder: Path, seconds: float):
+    def __init__(self, folder: Path, seconds: float, keys: tuple[str, ...] = ()):
         self.folder = folder
         self.seconds = float(seconds)
+        self.keys = list(keys)
         self._slot_fd: int | None = None
         queue = folder / QUEUE_NAME
         name = f"{time.time_ns()}-{os.getpid()}-{secrets.token_hex(4)}"
@@ -151,7 +193,7 @@ class Ticket:
         self.path: Path | None = queue / f"{name}.ticket"
         self._ticket_fd = os.open(draft, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
         fcntl.flock(self._ticket_fd, fcntl.LOCK_EX)  # locked before anyone can see it
-        os.write(self._ticket_fd, json.dumps({"seconds": self.seconds, "pid": os.getpid()}).encode())
+        os.write(self._ticket_fd, json.dumps({"seconds": self.seconds, "pid": os.getpid(), "keys": self.keys}).encode())
         os.rename(draft, self.path)
 
     @property
@@ -197,7 +239,7 @@ class Ticket:
     def expect_end(self, seconds_left: float) -> None:
         """While running: tell waiters this run expects to end in `seconds_left` seconds."""
         if self._slot_fd is not None:
-            record = json.dumps({"ends": time.time() + max(0.0, seconds_left), "pid": os.getpid()})
+            record = json.dumps({"ends": time.time() + max(0.0, seconds_left), "pid": os.getpid(), "keys": self.keys})
             os.pwrite(self._slot_fd, record.encode().ljust(RECORD_BYTES), 0)
 
     def _older(self) -> list[tuple[Path, float]]:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digitpad.app.clients import Client
 from digitpad.app.corrections import save_correction
 from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
 from digitpad.teach.store import CorrectionStore
 from tests.support.drawing_helpers import drawn_digit, uploaded_picture
 
+VISITOR = Client("s", "127.0.0.1")
+
 
 def test_saved_says_how_many(tmp_path, classifier):
     store = CorrectionStore(tmp_path / "db.sqlite")
-    line = save_correction(store, "s", classifier, "bundled", segment_pad_value(6, 1), "6")
+    line = save_correction(store, VISITOR, classifier, "bundled", segment_pad_value(6, 1), "6")
     assert line.startswith("Saved as a 6: you have taught 1 drawing.")
-    line = save_correction(store, "s", classifier, "bundled", segment_pad_value(6, 2), 6)
+    line = save_correction(store, VISITOR, classifier, "bundled", segment_pad_value(6, 2), 6)
     assert line.startswith("Saved as a 6: you have taught 2 drawings.")
     (first, _) = store.corrections("s")
     assert first.model == "bundled digitnet (best)" and first.guess == 5  # what the model read
@@ -33,14 +36,14 @@ def test_saved_says_how_many(tmp_path, classifier):
 )
 def test_bad_input_gets_a_sentence_and_stores_nothing(tmp_path, classifier, picture, label, message):
     store = CorrectionStore(tmp_path / "db.sqlite")
-    line = save_correction(store, "s", classifier, "bundled", picture, label)
+    line = save_correction(store, VISITOR, classifier, "bundled", picture, label)
     assert line.startswith(message) and store.count() == 0
 
 
 def test_a_damaged_database_gets_a_sentence(tmp_path, classifier):
     path = tmp_path / "db.sqlite"
     path.write_bytes(b"garbage" * 1000)
-    line = save_correction(CorrectionStore(path), "s", classifier, "bundled", segment_pad_value(6, 1), 6)
+    line = save_correction(CorrectionStore(path), VISITOR, classifier, "bundled", segment_pad_value(6, 1), 6)
     assert line.startswith("Not saved: the corrections database") and "is damaged" in line
 
 

@@ -40,8 +40,26 @@ def test_a_visitor_without_the_cookie_gets_one_and_keeps_it():
 
 
 def test_a_visitor_with_the_cookie_among_others_gets_no_new_one():
-    response = client("1").get("/", headers={"Cookie": f"theme=dark; {COOKIE}=abc123; other=x"})
+    cookie = "0123456789abcdef0123456789abcdef"
+    response = client("1").get("/", headers={"Cookie": f"theme=dark; {COOKIE}={cookie}; other=x"})
     assert "set-cookie" not in response.headers and response.headers["x-digitpad-replica"] == "1"
+
+
+def test_a_cookie_the_server_did_not_issue_is_replaced():
+    for chosen in ("abc123", "../../etc", "A" * 32, "0123456789abcdef0123456789abcdef0"):
+        response = client("1").get("/", headers={"Cookie": f"{COOKIE}={chosen}"})
+        assert re.fullmatch(rf"{COOKIE}=[0-9a-f]{{32}}; Path=/; HttpOnly; SameSite=Lax", response.headers["set-cookie"])
+
+
+def test_the_request_itself_carries_the_new_cookie_and_https_makes_it_secure():
+    async def echo(request):
+        return PlainTextResponse(request.cookies.get(COOKIE, ""))
+
+    app = Starlette(routes=[Route("/", echo)], middleware=[Middleware(VisitorCookie, replica="")])
+    response = TestClient(app).get("/", headers={"Cookie": "theme=dark"})
+    assert response.headers["set-cookie"].startswith(f"{COOKIE}={response.text};")  # the handler saw it
+    secure = TestClient(app).get("/", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+    assert secure.endswith("; Secure") and "x-digitpad-replica" not in response.headers
 
 
 def test_event_streams_pass_through_and_get_the_headers_too():
@@ -50,9 +68,9 @@ def test_event_streams_pass_through_and_get_the_headers_too():
     assert response.headers["x-digitpad-replica"] == "1" and COOKIE in response.headers["set-cookie"]
 
 
-def test_without_a_replica_name_nothing_changes(monkeypatch):
+def test_without_a_replica_name_only_the_cookie_is_set(monkeypatch):
     monkeypatch.delenv("DIGITPAD_REPLICA", raising=False)
     response = client(None).get("/")
-    assert "set-cookie" not in response.headers and "x-digitpad-replica" not in response.headers
+    assert COOKIE in response.headers["set-cookie"] and "x-digitpad-replica" not in response.headers
     monkeypatch.setenv("DIGITPAD_REPLICA", "r7")
     assert client(None).get("/").headers["x-digitpad-replica"] == "r7"

@@ -24,7 +24,7 @@ def taught(classifier, mnist):
     """30 corrections (3 per digit) of the seven-segment writer, then Teach it; (updates, new drawings)."""
     values, labels = segment_drawings(3, first_seed=0)
     before = {k: v.clone() for k, v in classifier.model.state_dict().items()}
-    updates = list(teach(classifier, images_of(values), labels, threading.Event(), owner="test"))
+    updates = list(teach(classifier, images_of(values), labels, threading.Event()))
     new_values, new_labels = segment_drawings(20, first_seed=10_000)  # 200 drawings it has not seen
     return updates, images_of(new_values), new_labels, before
 

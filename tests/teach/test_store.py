@@ -7,12 +7,14 @@ import io
 import sqlite3
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from digitpad.home import home_dir
+from digitpad.limits import LIMITS
 from digitpad.synth.pen_digits import stroke_pad_value
 from digitpad.teach import store as corrections_module
 from digitpad.teach.store import (
@@ -97,13 +99,38 @@ def test_thirty_visitors_store_ten_each_at_the_same_moment(store):
 
 
 def test_a_flood_is_capped_with_a_message(store, monkeypatch):
-    monkeypatch.setattr(corrections_module, "MAX_PER_VISITOR", 5)
+    monkeypatch.setattr(corrections_module, "LIMITS", replace(LIMITS, corrections_per_visitor=5))
     for k in range(5):
         store.add("a", image_of(k), k, probs_for(k), "m")
-    with pytest.raises(CorrectionsError, match="you have stored 5 corrections, the most one visit may keep"):
+    with pytest.raises(CorrectionsError, match="you have stored 5 corrections, the most one visitor may keep"):
         store.add("a", image_of(5), 5, probs_for(5), "m")
     assert store.count("a") == 5
     assert store.add("b", image_of(5), 5, probs_for(5), "m") == 1  # others are not capped by it
+
+
+def test_many_visitors_of_one_address_and_the_whole_database_are_capped(store, monkeypatch):
+    """Cookies are free to get: one address's visitors together have a quota, and so does the database."""
+    monkeypatch.setattr(corrections_module, "LIMITS", replace(LIMITS, corrections_per_address=4, corrections_total=6))
+    for k in range(4):
+        store.add(f"cookie-{k}", image_of(k), k, probs_for(k), "m", address="203.0.113.9")
+    with pytest.raises(CorrectionsError, match="4 corrections have come from your network already"):
+        store.add("cookie-new", image_of(1), 1, probs_for(1), "m", address="203.0.113.9")
+    store.add("elsewhere", image_of(2), 2, probs_for(2), "m", address="198.51.100.7")
+    store.add("elsewhere", image_of(3), 3, probs_for(3), "m", address="198.51.100.7")
+    with pytest.raises(CorrectionsError, match="keeps no more corrections for now"):
+        store.add("third", image_of(4), 4, probs_for(4), "m", address="192.0.2.1")
+    assert store.count() == 6  # the disk holds at most the total
+
+
+def test_pooled_examples_take_a_few_of_each_visitor(store, monkeypatch):
+    """With corrections pooled for retraining, one visitor's flood is a small share, not everyone's data."""
+    monkeypatch.setattr(corrections_module, "LIMITS", replace(LIMITS, pooled_corrections_per_visitor=3))
+    for _ in range(10):
+        store.add("flooder", image_of(7), 1, probs_for(7), "m")
+    store.add("honest", image_of(4), 4, probs_for(4), "m")
+    images, labels = store.examples()
+    assert labels.tolist() == [1, 1, 1, 4]
+    assert len(store.examples("flooder")[1]) == 10  # a visitor's own are all theirs
 
 
 @pytest.mark.parametrize("value, digit", [("6", 6), (6, 6), (6.0, 6), (" 0 ", 0), (np.int64(9), 9)])

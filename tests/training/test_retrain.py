@@ -55,7 +55,7 @@ def test_training_can_be_disabled(monkeypatch):
 
 @pytest.mark.slow
 def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
-    updates = list(retrain(settings(epochs=0.5), threading.Event(), owner="tester"))
+    updates = list(retrain(settings(epochs=0.5), threading.Event()))
     final = updates[-1]
     assert final.done and final.classifier is not None and final.status.startswith("done: test accuracy")
     assert "overfits" not in final.status

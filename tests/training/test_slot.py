@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digitpad.training.slot import QUEUE_NAME, TrainingSlot, slot_folder
+from digitpad.training.slot import QUEUE_NAME, TooManyRunsError, TrainingSlot, runs_of, slot_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,3 +134,30 @@ def test_a_home_that_cannot_be_written_falls_back_to_the_temporary_directory(tmp
     assert slot.folder().parent == Path(tempfile.gettempdir())
     with slot.join(1) as ticket:
         assert ticket.try_start()
+
+
+def test_one_client_gets_one_run_waiting_or_running(tmp_path):
+    """A visitor (cookie) or an address with a run in line or in the slot is refused another, with a sentence;
+    others still join, and the client may join again once its run has ended."""
+    slot = TrainingSlot(tmp_path)
+    running = slot.join(10, ("cookie-a", "address-1"), per_client=1)
+    assert running.try_start()
+    for keys in [("cookie-a", "address-2"), ("cookie-b", "address-1")]:  # the same cookie, or the same address
+        with pytest.raises(TooManyRunsError, match="You already have a training run waiting or running"):
+            slot.join(10, keys, per_client=1)
+    waiting = slot.join(10, ("cookie-c", "address-3"), per_client=1)
+    with pytest.raises(TooManyRunsError):
+        slot.join(10, ("cookie-d", "address-3"), per_client=1)  # a waiting run counts as much as a running one
+    running.close()
+    waiting.close()
+    slot.join(10, ("cookie-a", "address-1"), per_client=1).close()
+    assert runs_of(tmp_path, {"cookie-a", "address-1", "cookie-c"}) == 0
+
+
+def test_a_limit_of_two_lets_two_runs_in(tmp_path):
+    slot = TrainingSlot(tmp_path)
+    tickets = [slot.join(10, ("cookie-a", "address-1"), per_client=2) for _ in range(2)]
+    with pytest.raises(TooManyRunsError):
+        slot.join(10, ("cookie-a", "address-1"), per_client=2)
+    for ticket in tickets:
+        ticket.close()
