@@ -18,6 +18,15 @@ sentences `/predict_strokes` gives (both go through `draw.strokes_reading`); a m
 characters is answered with a sentence and the connection is closed (1009, "message too big"). A
 connection holds no state on the server but its coroutine: a dropped one leaves nothing behind.
 
+Every message's cost is bounded before the work is done (`digitpad.limits`): its size, its brackets (points
+and strokes) and nesting are checked before it is parsed; a message that is not tiny is parsed and drawn on one
+worker thread, so the event loop keeps answering everyone; each connection has a budget of messages and bytes
+a second, past which its next message waits (the page, one message in flight, simply sends less often). An
+address may hold LIMITS.live_connections_per_address connections, a page from another site none (its Origin
+is checked), and a connection idle for LIMITS.live_idle_s is closed (the page reconnects when it next sends).
+A refused connection is closed with code 1008 (another site) or 1013 (try again later) and a sentence as the
+reason: the page then reads through Gradio events instead. Each refusal and bad message is one log line.
+
 The visitor's own retrained model lives in their Gradio session, which this route cannot see: with
 "My retrained model" chosen (or Why?/Inside open, which need a Gradio event to refresh) the pad sends
 Gradio events as before. So does a page whose WebSocket cannot connect.
@@ -27,6 +36,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 import torch
@@ -34,15 +48,21 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from digitpad.app.answer_view import answer_view_value
+from digitpad.app.clients import connection_client
 from digitpad.app.draw import LIVE_PATH, found_reading, pad_view_value, pen_down, unreadable
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
-from digitpad.app.request_limit import MAX_BODY, too_large
-from digitpad.ink.strokes import pad_to_mnist
+from digitpad.app.request_limit import too_large
+from digitpad.ink.preprocess import DrawingError
+from digitpad.ink.strokes import load_json, pad_to_mnist
+from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, likeness
 
-MAX_MESSAGE = MAX_BODY  # characters: the same cap as an HTTP request body (20,000 points)
+log = logging.getLogger("digitpad")
+
+MAX_MESSAGE = LIMITS.live_message_bytes  # characters: the same cap as an HTTP request body (20,000 points)
 SERVER_MODELS = ("bundled", "robust")  # the models this route can read with
+INLINE_CHARS = 16_000  # a message up to this long (a digit of ~1,000 points) is read on the event loop
 
 
 class Batcher:
@@ -88,6 +108,65 @@ class Batcher:
             self.images += len(items)
 
 
+@dataclass
+class Drawn:
+    """A message parsed and drawn: the request (a dict), the pad value, the 28x28 image (None: an empty pad),
+    or the sentence saying why it cannot be read."""
+
+    request: dict
+    pad: object = None
+    image: np.ndarray | None = None
+    error: str | None = None
+
+
+def read_message(message: str) -> Drawn:
+    """One message -> `Drawn`. The text's size, brackets and nesting are checked before it is parsed
+    (`strokes.load_json`); the strokes are then checked and drawn at MNIST's size, whatever the canvas."""
+    try:
+        request = load_json(message)
+    except DrawingError as e:
+        return Drawn({}, error=why_unreadable(e, "drawing"))
+    if not isinstance(request, dict):
+        request = {"value": request}  # read as a pad value: the same sentence as /predict_strokes
+    pad = request.get("value")
+    image, error = guarded(lambda: pad_to_mnist(pad), "drawing")
+    return Drawn(request, pad, image, error)
+
+
+class Budget:
+    """A connection's allowance of messages and characters a second (token buckets, one second's worth, and
+    at least one largest message, in hand): `delay(size)` is how long a message must wait to fit in it."""
+
+    def __init__(self, messages_per_s: float, chars_per_s: float, largest: int):
+        self.rates = (messages_per_s, chars_per_s)
+        self.caps = (max(1.0, messages_per_s), max(float(largest), chars_per_s))
+        self.held = list(self.caps)
+        self.at = time.monotonic()
+
+    def delay(self, size: int) -> float:
+        now = time.monotonic()
+        self.held = [
+            min(cap, held + rate * (now - self.at))
+            for cap, held, rate in zip(self.caps, self.held, self.rates, strict=True)
+        ]
+        self.at = now
+        cost = (1.0, float(size))
+        wait = max((c - h) / r if c > h and r > 0 else 0.0 for c, h, r in zip(cost, self.held, self.rates, strict=True))
+        self.held = [h - c for h, c in zip(self.held, cost, strict=True)]  # paid now; the wait makes up for it
+        return wait
+
+
+def origin_refusal(headers: dict, host: str | None) -> str | None:
+    """Why a page from another site may not use the socket (browsers send its Origin), or None when allowed:
+    no Origin (not a browser), or one whose host is the one the request came to."""
+    origin = headers.get("origin")
+    if not origin:
+        return None
+    if host and urlsplit(origin).netloc.lower() == host.lower():
+        return None
+    return "This live reader serves digitpad's own page only."
+
+
 class LiveReader:
     """Answers the pad's live messages with the server's own models; counts the open connections."""
 
@@ -95,21 +174,21 @@ class LiveReader:
         self.models = models
         self.batcher = Batcher()
         self.connections = 0  # open right now
+        self.per_address: dict[str, int] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-read")  # big messages, in turn
 
     async def reply(self, message: str) -> dict:
         """One message from the pad -> the answer view's value (always an answer, never an exception)."""
-        try:
-            request = json.loads(message)
-        except ValueError:
-            request = None
-        if not isinstance(request, dict):
-            request = {"value": request}  # read as a pad value: the same sentence as /predict_strokes
+        if len(message) > INLINE_CHARS:
+            drawn = await asyncio.get_running_loop().run_in_executor(self.pool, read_message, message)
+        else:
+            drawn = read_message(message)
+        request, pad, image = drawn.request, drawn.pad, drawn.image
         choice = request.get("model")
         classifier = chosen_model(choice if choice in SERVER_MODELS else "bundled", None, self.models)
-        pad = request.get("value")
-        image, error = guarded(lambda: pad_to_mnist(pad), "drawing")
-        if error:
-            found = unreadable("drawing", error)
+        if drawn.error:
+            log.warning("live: %s", drawn.error)  # one line per bad message, never a traceback
+            found = unreadable("drawing", drawn.error)
         elif image is None:
             found = found_reading(None, None)
         else:
@@ -130,27 +209,62 @@ class LiveReader:
             value["seq"] = seq
         return value
 
+    def admit(self, websocket: WebSocket) -> tuple[str | None, int]:
+        """(None, 0) when this connection may be served, else (the sentence why not, the close code)."""
+        host = websocket.headers.get("host")
+        if LIMITS.trusted_proxies and websocket.headers.get("x-forwarded-host"):  # the host the visitor asked for
+            host = websocket.headers["x-forwarded-host"].split(",")[0].strip()
+        refusal = origin_refusal(websocket.headers, host)
+        if refusal:
+            return refusal, 1008
+        address = connection_client(websocket).address
+        if self.per_address.get(address, 0) >= LIMITS.live_connections_per_address:
+            return "Too many live connections from your network; this page reads through the queue instead.", 1013
+        if self.connections >= LIMITS.live_connections:
+            return "The live reader is full; this page reads through the queue instead.", 1013
+        return None, 0
+
     async def serve(self, websocket: WebSocket) -> None:
         """One page's connection: read each message, answer it, until the page goes."""
+        refusal, code = self.admit(websocket)
         await websocket.accept()
+        if refusal:
+            log.warning("live: refused a connection (%s)", refusal)
+            await websocket.close(code=code, reason=refusal)
+            return
+        address = connection_client(websocket).address
         self.connections += 1
+        self.per_address[address] = self.per_address.get(address, 0) + 1
+        budget = Budget(LIMITS.live_messages_per_s, LIMITS.live_bytes_per_s, MAX_MESSAGE)
         try:
             while True:
-                message = await websocket.receive()
+                try:
+                    message = await asyncio.wait_for(websocket.receive(), LIMITS.live_idle_s)
+                except TimeoutError:
+                    await websocket.close(code=1000, reason="idle")
+                    return
                 if message["type"] == "websocket.disconnect":
                     return
                 text = message.get("text")
-                if text is None:  # a binary frame: decode what can be, and let the reader say what it is
-                    text = (message.get("bytes") or b"").decode("utf-8", "replace")
+                if text is None:  # a binary frame: its text if it is UTF-8, else a sentence
+                    try:
+                        text = (message.get("bytes") or b"").decode("utf-8")
+                    except UnicodeDecodeError:
+                        text = json.dumps({"value": "not UTF-8 text"})
                 if len(text) > MAX_MESSAGE:
+                    log.warning("live: a message of %d characters refused", len(text))
                     await websocket.send_text(json.dumps(too_big(len(text))))
                     await websocket.close(code=1009, reason="message too big")
                     return
+                await asyncio.sleep(budget.delay(len(text)))  # over the budget: this connection waits, no one else
                 await websocket.send_text(json.dumps(await self.reply(text)))
         except WebSocketDisconnect:
             return
         finally:
             self.connections -= 1
+            self.per_address[address] -= 1
+            if not self.per_address[address]:
+                del self.per_address[address]
 
     def route(self) -> WebSocketRoute:
         """The Starlette route to give the app (see `app.launch_kwargs`)."""

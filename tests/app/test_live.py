@@ -6,6 +6,7 @@ import asyncio
 import base64
 import io
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,10 +15,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from digitpad.app import live
 from digitpad.app.answer_view import answer_view_value
 from digitpad.app.draw import EMPTY_HINT, live_model, read_strokes
 from digitpad.app.inputs import Models
-from digitpad.app.live import MAX_MESSAGE, Batcher, LiveReader
+from digitpad.app.live import INLINE_CHARS, MAX_MESSAGE, Batcher, Budget, LiveReader
 from digitpad.ink.strokes import pad_to_mnist
 from tests.support.bad_inputs import BAD_STROKES
 from tests.support.drawing_helpers import doodle_pad_value, letter_pad_value, stroke_pad_value
@@ -154,3 +156,80 @@ def test_answer_view_escapes_and_orders():
     value = answer_view_value({"1": 0.2, "7": 0.7, "9": 0.1}, None, "It's a **7** <b>", about="photo")
     assert [d for d, _ in value["top"]] == ["7", "1", "9"] and value["heading"] is None
     assert value["verdict"] == "It&#x27;s a <strong>7</strong> &lt;b&gt;" and value["about"] == "photo"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "[" * 100_000,  # nesting: refused before it is parsed (it was a RecursionError that closed the socket)
+        '{"value":' * 20_000,
+        json.dumps({"value": {"strokes": [[[1, 1]]] * 10_000, "width": 1, "height": 1}}),  # 10,000 strokes
+        '{"value": {"strokes": [[[1e999, 1]]], "width": 320, "height": 320}}',  # a number too big for a float
+        '{"value": {"strokes": [[['
+        + "9" * 5000
+        + ', 1]]], "width": 320, "height": 320}}',  # an integer of 5,000 digits
+    ],
+)
+def test_hostile_messages_get_a_sentence_and_the_socket_goes_on(client, message, caplog):
+    with client.websocket_connect("/live") as socket:
+        answer = ask(socket, message)
+        assert answer["heading"] == "Can't read this drawing" and answer["verdict"].startswith("Can&#x27;t read this")
+        assert ask(socket, {"value": stroke_pad_value(5)})["top"][0][0] == "5"
+    assert "Traceback" not in caplog.text and len([r for r in caplog.records if r.name == "digitpad"]) == 1
+
+
+def test_binary_frames_that_are_not_utf8_get_a_sentence(client):
+    with client.websocket_connect("/live") as socket:
+        socket.send_bytes(b"\xff\xfe\x00garbage")
+        assert socket.receive_json()["heading"] == "Can't read this drawing"
+        socket.send_bytes(json.dumps({"value": stroke_pad_value(2)}).encode())
+        assert socket.receive_json()["top"][0][0] == "2"
+
+
+def test_a_page_from_another_site_is_refused_with_a_reason(client):
+    with client.websocket_connect("/live", headers={"Origin": "https://evil.example"}) as socket:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_text()
+    assert closed.value.code == 1008 and "digitpad's own page" in closed.value.reason
+    with client.websocket_connect("/live", headers={"Origin": "http://testserver"}) as socket:  # its own page
+        assert ask(socket, {"value": stroke_pad_value(8)})["top"][0][0] == "8"
+
+
+def test_an_address_holds_a_limited_number_of_connections(client, reader, monkeypatch):
+    monkeypatch.setattr(live, "LIMITS", replace(live.LIMITS, live_connections_per_address=2))
+    with client.websocket_connect("/live") as first, client.websocket_connect("/live"):
+        with client.websocket_connect("/live") as third:
+            with pytest.raises(WebSocketDisconnect) as closed:
+                third.receive_text()
+        assert closed.value.code == 1013 and "Too many live connections" in closed.value.reason
+        assert ask(first, {"value": stroke_pad_value(6)})["top"][0][0] == "6"  # those let in go on
+    with client.websocket_connect("/live") as again:  # once they are gone, room again
+        assert ask(again, {"value": stroke_pad_value(6)})["top"][0][0] == "6"
+    assert reader.per_address == {}
+
+
+def test_an_idle_connection_is_closed(client, monkeypatch):
+    monkeypatch.setattr(live, "LIMITS", replace(live.LIMITS, live_idle_s=0.2))
+    with client.websocket_connect("/live") as socket:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_text()
+    assert closed.value.code == 1000 and closed.value.reason == "idle"
+
+
+def test_a_connection_over_its_budget_waits_before_its_next_message():
+    budget = Budget(messages_per_s=10, chars_per_s=1_000, largest=2_000)
+    assert budget.delay(2_000) == 0  # a largest message in hand
+    assert budget.delay(500) == pytest.approx(0.5, abs=0.05)  # then 500 more characters: half a second
+    many = Budget(messages_per_s=10, chars_per_s=1e9, largest=10)
+    delays = [many.delay(1) for _ in range(20)]
+    assert delays[:10] == [0] * 10 and delays[-1] == pytest.approx(1.0, abs=0.05)  # 10 a second
+
+
+def test_a_long_drawing_is_read_off_the_event_loop(reader, classifier):
+    """A message over INLINE_CHARS is parsed and drawn on the reader's worker thread; the answer is the same."""
+    value = stroke_pad_value(3)
+    dense = {**value, "strokes": [np.repeat(np.asarray(s), 40, axis=0).tolist() for s in value["strokes"]]}
+    message = json.dumps({"value": dense})
+    assert len(message) > INLINE_CHARS
+    answer = asyncio.run(reader.reply(message))
+    assert answer["top"][0][0] == "3"
