@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from digitpad.app import build_demo, launch_kwargs
+from digitpad.app import build_demo, launch_kwargs, queue_kwargs
 from digitpad.checkpoint import WeightsError
 from digitpad.teach.hub_sync import start_periodic_push
 from digitpad.teach.store import default_store
@@ -29,6 +29,6 @@ except WeightsError as e:  # refuse to start rather than serve nonsense
 
 if __name__ == "__main__":
     start_periodic_push(default_store())  # only when DIGITPAD_HUB_REPO is set
-    demo.queue(default_concurrency_limit=4).launch(
+    demo.queue(**queue_kwargs()).launch(
         server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs(demo)
     )

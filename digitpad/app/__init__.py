@@ -32,11 +32,12 @@ from digitpad.app.generate import build_generate_tab  # noqa: E402
 from digitpad.app.inputs import Models  # noqa: E402
 from digitpad.app.live import LiveReader  # noqa: E402
 from digitpad.app.number import build_number_tab  # noqa: E402
-from digitpad.app.request_limit import BodySizeLimit  # noqa: E402
+from digitpad.app.request_limit import BodySizeLimit, bound_websocket_frames  # noqa: E402
 from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.app.visitor_cookie import VisitorCookie  # noqa: E402
 from digitpad.gan.generator import load_generator  # noqa: E402
 from digitpad.ink.preprocess import MAX_PIXELS  # noqa: E402
+from digitpad.limits import LIMITS  # noqa: E402
 from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
 from digitpad.teach.store import CorrectionStore, default_store  # noqa: E402
 
@@ -99,11 +100,20 @@ def build_demo(
     return demo
 
 
+def queue_kwargs() -> dict:
+    """What every launch passes to `demo.queue()`: events run 4 at a time unless they say otherwise, and at most
+    LIMITS.queue_size wait (more are told the queue is full)."""
+    return {"default_concurrency_limit": 4, "max_size": LIMITS.queue_size}
+
+
 def launch_kwargs(demo: gr.Blocks) -> dict:
-    """What every launch of the demo shares: the pad's live WebSocket route, upload and request size limits,
-    style. Gradio adds its own routes after `routes`."""
+    """What every launch of the demo shares: the pad's live WebSocket route, upload and request size limits, the
+    sessions kept, style. Gradio adds its own routes after `routes`. Bounds uvicorn's WebSocket frames too
+    (`request_limit.bound_websocket_frames`)."""
+    bound_websocket_frames()
     return {
         "max_file_size": MAX_UPLOAD,
+        "state_session_capacity": LIMITS.sessions_kept,
         "app_kwargs": {
             "middleware": [Middleware(BodySizeLimit), Middleware(VisitorCookie)],
             "routes": [demo.live_reader.route()],

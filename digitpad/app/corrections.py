@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from digitpad.app.clients import Client, client_of
-from digitpad.app.inputs import Models, chosen_model, shown_picture
+from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model, shown_picture
 from digitpad.read.classifier import Classifier
 from digitpad.teach.finetune import teach
 from digitpad.teach.store import CorrectionsError, CorrectionStore, as_label, read_for_correction
@@ -138,10 +138,10 @@ def wire_corrections(
             [button, *shown, choice, my_model],
             row.status,
             api_visibility="private",
-            concurrency_limit=None,
+            **PICTURE_EVENTS,  # the answer may be about a photo
         )
     row.api_call.click(
-        correct, [pad, row.api_label, choice, my_model], row.status, api_name="correct", concurrency_limit=None
+        correct, [pad, row.api_label, choice, my_model], row.status, api_name="correct", **PICTURE_EVENTS
     )
     row.teach.click(
         run_teach,

@@ -22,7 +22,7 @@ import numpy as np
 
 from digitpad.app.answer_view import AnswerView, answer_view_value
 from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corrections
-from digitpad.app.inputs import Models, chosen_model, photo_given, same_photo, shown_picture
+from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model, photo_given, same_photo, shown_picture
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture, sent_version
@@ -263,7 +263,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
     photo_read = [photo, views.answered_photo, model_choice, my_model]
     gr.on([photo.upload, photo.input], read_photo, photo_read, [answer, views.answered_photo],
-          api_visibility="private", **live)  # fmt: skip
+          api_visibility="private", **{**live, **PICTURE_EVENTS})  # fmt: skip
     photo_cleared = photo.clear(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
     reread_event = model_choice.change(
         reread, [answer, views.answered_photo, pad, model_choice, my_model], answer, **quiet
@@ -272,7 +272,9 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
     views.api_strokes.click(
         predict_strokes, [pad, model_choice, my_model], views.api_outputs, api_name="predict_strokes", **live
     )
-    views.api_predict.click(predict, [photo, model_choice, my_model], views.api_outputs, api_name="predict", **live)
+    views.api_predict.click(
+        predict, [photo, model_choice, my_model], views.api_outputs, api_name="predict", **{**live, **PICTURE_EVENTS}
+    )
 
     answers = [pad_read, photo_cleared, reread_event]  # not photo reads: see `wire_insight`
     shown = [pad, views.answered_photo, answer]  # what `shown_picture` needs

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier
+
+# Events that may decode a photo share a few places, whichever tab: a 16 MP photo takes ~200 MB while it is
+# read, so four at once from one visitor must not become four times that for everyone.
+PICTURE_EVENTS = {"concurrency_limit": LIMITS.picture_events_at_once, "concurrency_id": "pictures"}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
-from digitpad.app.inputs import Models, chosen_model
+from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model
 from digitpad.app.outputs import guarded
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
@@ -166,7 +166,16 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
         api_only = gr.Button(visible=False)  # `/read_number_photo` for API clients: a picture in, the answer out
         pad_reads = gr.State(PadReads())  # the newest pad value read for this visitor
     outputs = [boxes, text, digits, status]
-    live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
+    # the pad's strokes cost little, but an API client may send a picture for the pad: a few at once
+    live = {
+        "trigger_mode": "always_last",
+        "show_progress": "hidden",
+        "concurrency_limit": 4,
+        "concurrency_id": "number",
+    }
+    pictures = {**live, **PICTURE_EVENTS}
     pad.input(read_sent, [pad, model_choice, my_model, pad_reads], outputs, api_name="read_number", **live)
-    photo.change(read_photo_or_pad, [photo, pad, model_choice, my_model], outputs, api_visibility="private", **live)
-    api_only.click(read_number_photo, [photo, model_choice, my_model], outputs, api_name="read_number_photo")
+    photo.change(read_photo_or_pad, [photo, pad, model_choice, my_model], outputs, api_visibility="private", **pictures)
+    api_only.click(
+        read_number_photo, [photo, model_choice, my_model], outputs, api_name="read_number_photo", **PICTURE_EVENTS
+    )
