@@ -33,7 +33,8 @@ class PublicLimits:
     picture_pixels: int = 16_000_000  # a photo larger than this is refused before it is decoded (16 MP)
     shown_pixels: int = 4_000_000  # a drawing shown back (the Number tab's boxes) is drawn at most this big
     # the training slot and the corrections database
-    training_runs_per_client: int = 1  # runs waiting or running, per visitor cookie and per address
+    training_runs_per_visitor: int = 1  # runs waiting or running, per visitor cookie
+    training_runs_per_address: int = 1  # and per address (a class behind one router may want more)
     corrections_per_visitor: int = 500
     corrections_per_address: int = 2_000  # all the cookies of one address together
     corrections_total: int = 100_000  # in the database (~2 KB each: ~200 MB at most)

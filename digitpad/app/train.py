@@ -241,7 +241,7 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
             return
         if corrections is not None and len(corrections[1]) == 0:
             corrections = None  # nothing to include: a plain retrain
-        stop = stop_events[session] = threading.Event()
+        stop = threading.Event()  # this visitor's Stop reaches it once the run has its place (not if refused)
         settings = Settings(
             model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_
         )  # fmt: skip
@@ -249,6 +249,7 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
         points_sent = 0
         try:
             for update in retrain(settings, stop, client.keys(), corrections=corrections):
+                stop_events[session] = stop
                 # Charts and guesses are sent only when an evaluation added points: the browser rebuilds
                 # a chart for every value it gets. And no chart before its first point: Gradio 6.31
                 # fixes the colour legend on the first value it gets.

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from digitpad.bench.abuse import abuse_section
 from digitpad.bench.browser import browser_section
 from digitpad.bench.classroom import classroom_section
 from digitpad.bench.crowd import server_section
@@ -49,11 +50,12 @@ SECTIONS: dict[str, Section] = {
         3 if o.steps else o.visitors, 2 if o.steps else o.drawings, 20 if o.steps else o.memory_drawings
     ),
     "classroom": lambda data, o: classroom_section(o.quick or o.steps is not None, Path(o.out), o.steps is None),
+    "abuse": lambda data, o: abuse_section(o.quick or o.steps is not None, Path(o.out)),
 }
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
     "training", "train_tab", "latency", "numbers", "not_digit", "insight", "teach", "generate", "throughput",
-    "server", "browser", "classroom",
+    "server", "browser", "classroom", "abuse",
 )  # fmt: skip
 
 

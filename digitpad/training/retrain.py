@@ -409,15 +409,16 @@ def run_job(
 ) -> Iterator[RunUpdate]:
     """Run `job` in the host's training slot (one run at a time, in arrival order); yields updates: the
     place in line while it waits, then the run's, ending with `finish`'s. `client`: the hashed keys of who
-    asked (visitor cookie, address); a client with PUBLIC_LIMITS.training_runs_per_client runs waiting or running
-    gets `TooManyRunsError` (a ValueError with a sentence) instead of a place in line."""
+    asked (visitor cookie, address); one with its most runs waiting or running (LIMITS.training_runs_per_visitor,
+    training_runs_per_address) gets `TooManyRunsError` (a ValueError with a sentence) instead of a place in line."""
     if not training_enabled():
         raise ValueError("Training is disabled on this deployment (DIGITPAD_TRAINING=0).")
     pick_device(job.device)  # a ValueError now, not halfway through
     job.max_seconds = max_train_seconds() if max_seconds is None else max_seconds
     what = job.what or f"Training {job.recipe.model}"
     curves = Curves()
-    ticket = _slot.join(expected_seconds(job), client, PUBLIC_LIMITS.training_runs_per_client)
+    most = (PUBLIC_LIMITS.training_runs_per_visitor, PUBLIC_LIMITS.training_runs_per_address)
+    ticket = _slot.join(expected_seconds(job), client, most)
     try:
         if not (yield from wait_turn(ticket, stop, curves)):
             return

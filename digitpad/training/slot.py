@@ -15,9 +15,9 @@ ticket tries the slot only when no live ticket is older. The running run writes 
 file when it expects to end; a waiter's estimate is that plus the expected seconds of the
 tickets ahead of it. Nothing here holds a thread: waiters poll (`Ticket.try_start`).
 
-A run may name its client (hashed keys: the visitor cookie's and the address's, see `app.clients`): a client
-that already has `per_client` runs waiting or running is refused another (`TooManyRunsError`), so one visitor
-cannot fill the line. The keys are written in the ticket and, once it runs, in the lock file; a join lock
+A run may name its client (hashed keys: the visitor cookie's and the address's, see `app.clients`): a visitor
+or an address that already has its most runs waiting or running is refused another (`TooManyRunsError`), so
+one visitor cannot fill the line. The keys are written in the ticket and, once it runs, in the lock file; a join lock
 makes the count and the new ticket one step for every process.
 """
 
@@ -117,17 +117,19 @@ class TrainingSlot:
             (folder / QUEUE_NAME).mkdir(parents=True, exist_ok=True)
         return folder
 
-    def join(self, seconds: float, keys: tuple[str, ...] = (), per_client: int = 0) -> Ticket:
+    def join(self, seconds: float, keys: tuple[str, ...] = (), most: tuple[int, ...] = ()) -> Ticket:
         """Enter the line with a run expected to take `seconds`; close the ticket (or use it as a
-        context manager) to leave the line or give the slot back. With `keys` (the client's) and `per_client`
-        > 0: `TooManyRunsError` when runs waiting or running already share a key `per_client` times."""
+        context manager) to leave the line or give the slot back. With `keys` (the client's: its visitor's,
+        its address's) and `most` (for each key, the runs it may have; 0: no limit): `TooManyRunsError` when
+        runs waiting or running already hold a key that often."""
         folder = self.folder()
-        if not keys or per_client <= 0:
+        limited = [(key, n) for key, n in zip(keys, most, strict=False) if n > 0]
+        if not limited:
             return Ticket(folder, seconds, keys)
         fd = os.open(folder / JOIN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            if runs_of(folder, set(keys)) >= per_client:
+            if any(runs_of(folder, {key}) >= n for key, n in limited):
                 raise TooManyRunsError(
                     "You already have a training run waiting or running. Wait for it to end, or press Stop, "
                     "and then start another: one run at a time per visitor keeps the slot fair for everyone."

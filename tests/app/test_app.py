@@ -4,6 +4,7 @@ import copy
 import re
 import threading
 import time
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -340,3 +341,42 @@ def test_crowd_of_visitors(server_url):
     result = crowd(server_url, visitors=10, drawings=5)
     print(result)
     assert result["requests"] == 50 and result["failures"] == 0, result["first_failures"]
+
+
+def test_one_visitor_gets_one_training_run_at_a_time(server_url):
+    """A second Retrain from the same visitor (their cookie) gets a sentence, not a second place in line;
+    their Stop stops their own run only, and then they may train again."""
+    from gradio_client import Client
+
+    visitor, other = Client(server_url, verbose=False), Client(server_url, verbose=False)
+    job = visitor.submit(**train_args(epochs_=0.3), api_name="/train")
+    while not job.outputs():
+        time.sleep(0.05)
+    again = visitor.predict(**train_args(), api_name="/train")[0]
+    assert again.startswith("You already have a training run waiting or running")
+    assert other.predict(api_name="/stop") == "Nothing to stop."  # the other visitor cannot stop it
+    assert visitor.predict(api_name="/stop") == "Stopping..."
+    assert job.result()[0].startswith(("Stopped", "done", "Failed")), job.result()[0]  # it ended
+    assert not visitor.predict(**train_args(), api_name="/train")[0].startswith("You already have")
+
+
+@pytest.mark.parametrize("api", ["/predict_strokes", "/read_number", "/explain", "/correct"])
+def test_a_path_in_a_payload_is_never_opened(client, api):
+    """A picture named by a path on the server (this very checkout's screenshot) is refused with the same
+    sentence as a path that does not exist: nothing is read, saved or said about the server's files."""
+    answers = []
+    for path in (str(Path("docs/number-tab.png").resolve()), "/no/such/file.png"):
+        value = {"background": None, "layers": [], "composite": path}
+        extra = ["3"] if api == "/correct" else ["bundled"]
+        answer = client.predict(value, *extra, api_name=api)
+        answers.append(str(answer[-1] if isinstance(answer, tuple) else answer))
+    assert answers[0] == answers[1] and "uploaded file" in answers[0], answers
+    assert "Saved" not in answers[0] and "338855" not in answers[0]
+    assert client.predict(stroke_pad_value(4), "bundled", api_name="/predict_strokes")[0]["label"] == "4"
+
+
+def test_a_huge_canvas_is_read_at_a_bounded_cost(client):
+    """10,000 x 10,000 px with one stroke: read (or refused) with a sentence, the boxes picture drawn small."""
+    value = {"strokes": [[[10, 10], [9_990, 9_990]]], "width": 10_000, "height": 10_000}
+    picture, _, _, status = client.predict(value, "bundled", api_name="/read_number")
+    assert status and (picture is None or max(Image.open(picture).size) <= 2_000)

@@ -140,24 +140,36 @@ def test_one_client_gets_one_run_waiting_or_running(tmp_path):
     """A visitor (cookie) or an address with a run in line or in the slot is refused another, with a sentence;
     others still join, and the client may join again once its run has ended."""
     slot = TrainingSlot(tmp_path)
-    running = slot.join(10, ("cookie-a", "address-1"), per_client=1)
+    running = slot.join(10, ("cookie-a", "address-1"), most=(1, 1))
     assert running.try_start()
     for keys in [("cookie-a", "address-2"), ("cookie-b", "address-1")]:  # the same cookie, or the same address
         with pytest.raises(TooManyRunsError, match="You already have a training run waiting or running"):
-            slot.join(10, keys, per_client=1)
-    waiting = slot.join(10, ("cookie-c", "address-3"), per_client=1)
+            slot.join(10, keys, most=(1, 1))
+    waiting = slot.join(10, ("cookie-c", "address-3"), most=(1, 1))
     with pytest.raises(TooManyRunsError):
-        slot.join(10, ("cookie-d", "address-3"), per_client=1)  # a waiting run counts as much as a running one
+        slot.join(10, ("cookie-d", "address-3"), most=(1, 1))  # a waiting run counts as much as a running one
     running.close()
     waiting.close()
-    slot.join(10, ("cookie-a", "address-1"), per_client=1).close()
+    slot.join(10, ("cookie-a", "address-1"), most=(1, 1)).close()
     assert runs_of(tmp_path, {"cookie-a", "address-1", "cookie-c"}) == 0
 
 
 def test_a_limit_of_two_lets_two_runs_in(tmp_path):
     slot = TrainingSlot(tmp_path)
-    tickets = [slot.join(10, ("cookie-a", "address-1"), per_client=2) for _ in range(2)]
+    tickets = [slot.join(10, ("cookie-a", "address-1"), most=(2, 2)) for _ in range(2)]
     with pytest.raises(TooManyRunsError):
-        slot.join(10, ("cookie-a", "address-1"), per_client=2)
+        slot.join(10, ("cookie-a", "address-1"), most=(2, 2))
     for ticket in tickets:
         ticket.close()
+
+
+def test_an_address_may_be_allowed_more_runs_than_a_visitor(tmp_path):
+    slot = TrainingSlot(tmp_path)
+    first = slot.join(10, ("cookie-a", "school"), most=(1, 2))
+    second = slot.join(10, ("cookie-b", "school"), most=(1, 2))  # another visitor behind the same router
+    with pytest.raises(TooManyRunsError):
+        slot.join(10, ("cookie-c", "school"), most=(1, 2))
+    with pytest.raises(TooManyRunsError):
+        slot.join(10, ("cookie-a", "elsewhere"), most=(1, 2))
+    first.close()
+    second.close()

@@ -1,0 +1,284 @@
+"""Bench section `abuse`: one anonymous visitor with bad intent, while a class draws (issue #27).
+
+Ten honest drawers (the classroom section's simulated pages, on the `/live` socket from 127.0.0.1) draw the
+whole time; one attacker at a time, from its own loopback address (127.0.0.2), attacks for `seconds`. Each
+row reports what the honest drawers saw (pen-up -> final answer, failures, digits read right), the server's
+largest resident memory during the row, and what the attacker got. The last two rows have no drawers: 20
+Retrains from 20 new sessions of one address, and a flood of corrections.
+
+The attacker speaks HTTP and the WebSocket itself (httpx, websockets), as a script would: Gradio's call API
+(`POST /gradio_api/call/<name>`, then the event's stream) and its upload route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import websockets
+from PIL import Image
+
+from digitpad.bench.classroom import crowd, live_url, wait_until_idle
+from digitpad.bench.harness import Server
+from digitpad.synth.pen_digits import scaled_strokes
+
+ATTACKER = "127.0.0.2"  # the attacker's address; the honest drawers come from 127.0.0.1
+NEWCOMER = "127.0.0.3"  # a visitor who arrives during an attack
+HONEST_DRAWERS = 10
+Attack = Callable[[str, threading.Event, dict], None]
+
+
+# ------------------------------------------------------------------ the attacker's tools
+
+
+def http(cookie: str | None = None) -> httpx.Client:
+    """An HTTP client from the attacker's address, with a visitor cookie of its choosing (None: none)."""
+    cookies = {"digitpad_visitor": cookie} if cookie else None
+    transport = httpx.HTTPTransport(local_address=ATTACKER)
+    return httpx.Client(transport=transport, cookies=cookies, timeout=60)
+
+
+def call(client: httpx.Client, url: str, api: str, data: list, first_only: bool = False) -> str:
+    """Gradio's call API: the event's last data (or its first, `first_only`) as text; an error's text too."""
+    response = client.post(f"{url}gradio_api/call/{api}", json={"data": data})
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}: {response.text[:120]}"
+    event = response.json()["event_id"]
+    last = ""
+    with client.stream("GET", f"{url}gradio_api/call/{api}/{event}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                last = line[5:].strip()
+                if first_only and last not in ("null", ""):
+                    break
+    return last
+
+
+def upload(client: httpx.Client, url: str, png: bytes) -> dict:
+    """A file uploaded to Gradio: the file object to send in a call."""
+    response = client.post(f"{url}gradio_api/upload", files={"files": ("photo.png", png, "image/png")})
+    response.raise_for_status()
+    return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
+
+
+def white_png(side: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (side, side), 255).save(buffer, "png", optimize=True)
+    return buffer.getvalue()
+
+
+def digit_strokes(digit: int, size: float = 320) -> list:
+    return [
+        [[round(x, 1), round(y, 1)] for x, y in s] for s in scaled_strokes(digit, (40, 40, size * 0.55, size * 0.75))
+    ]
+
+
+def hammer(stop: threading.Event, workers: int, one: Callable[[int], str], outcome: dict) -> None:
+    """`workers` threads each calling `one(worker)` until `stop`; counts answers and keeps a sample."""
+    answers: list[str] = []
+
+    def loop(worker: int) -> None:
+        while not stop.is_set():
+            try:
+                answers.append(one(worker))
+            except httpx.HTTPError as e:
+                answers.append(f"{type(e).__name__}")
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(loop, range(workers)))
+    outcome["attacker_requests"] = len(answers)
+    outcome["attacker_saw"] = (answers[-1] if answers else "")[:110]
+
+
+# ------------------------------------------------------------------ the attacks
+
+
+def socket_flood(url: str, stop: threading.Event, outcome: dict) -> None:
+    """8 sockets sending, in a loop, 10,000 strokes (the issue's 0.3 KB when compressed) and the largest drawing
+    a message may hold (20,000 points in 1,000 strokes), each waiting for its answer."""
+    many = json.dumps({"value": {"strokes": [[[0, 0], [1, 1]]] * 10_000, "width": 1, "height": 1}})
+    largest = json.dumps({"value": {"strokes": [[[i % 300, j] for j in range(20)] for i in range(1000)],
+                                    "width": 320, "height": 320}})  # fmt: skip
+    counts = {"answers": 0, "closed": 0}
+
+    async def one(k: int) -> None:
+        while not stop.is_set():
+            try:
+                async with websockets.connect(live_url(url), local_addr=(ATTACKER, 0), max_size=None) as socket:
+                    while not stop.is_set():
+                        await socket.send(many if k % 2 else largest)
+                        outcome["attacker_saw"] = json.loads(await socket.recv()).get("verdict", "")[:110]
+                        counts["answers"] += 1
+            except (OSError, websockets.ConnectionClosed):
+                counts["closed"] += 1
+
+    async def run() -> None:
+        await asyncio.gather(*[one(k) for k in range(8)])
+
+    asyncio.run(run())
+    outcome["attacker_requests"] = counts["answers"]
+    outcome["attacker_closed"] = counts["closed"]
+
+
+def huge_canvases(url: str, stop: threading.Event, outcome: dict) -> None:
+    """4 clients sending `/read_number` a 10,000 x 10,000 px canvas with one stroke, over and over."""
+    value = {"strokes": [[[10, 10], [9_990, 9_990]]], "width": 10_000, "height": 10_000}
+    clients = [http() for _ in range(4)]
+    hammer(stop, 4, lambda k: call(clients[k], url, "read_number", [value, "bundled"]), outcome)
+
+
+def huge_photos(url: str, stop: threading.Event, outcome: dict) -> None:
+    """4 clients sending photos of 25 MP (over the limit) and 16 MP (at it) to `/predict`,
+    `/read_number_photo` and `/correct`, in turn."""
+    clients = [http() for _ in range(4)]
+    files = [upload(clients[0], url, white_png(side)) for side in (5_000, 4_000)]
+
+    def one(k: int) -> str:
+        photo = files[k % 2]
+        picture = {"background": None, "layers": [], "composite": photo}
+        api, data = [("predict", [picture, "bundled"]), ("read_number_photo", [photo, "bundled"]),
+                     ("correct", [picture, "3"])][int(time.monotonic() * 3) % 3]  # fmt: skip
+        return call(clients[k], url, api, data)
+
+    hammer(stop, 4, one, outcome)
+
+
+def idle_sockets(url: str, stop: threading.Event, outcome: dict) -> None:
+    """100 sockets opened and held without a word; meanwhile a new visitor (another address) must still connect
+    and be answered."""
+
+    async def run() -> None:
+        held, refused = [], 0
+        for _ in range(100):
+            try:
+                socket = await websockets.connect(live_url(url), local_addr=(ATTACKER, 0))
+                held.append(socket)
+            except (OSError, websockets.InvalidHandshake):
+                refused += 1
+        await asyncio.sleep(1.0)
+        closed = [s for s in held if s.close_code is not None]  # refused after the handshake, with a reason
+        outcome["attacker_saw"] = f"{len(held) - len(closed)} held, {len(closed) + refused} refused"
+        if closed:
+            outcome["attacker_saw"] += f" ({closed[0].close_code}: {closed[0].close_reason[:60]})"
+        value = {"strokes": digit_strokes(7), "width": 320, "height": 320}
+        async with websockets.connect(live_url(url), local_addr=(NEWCOMER, 0)) as newcomer:
+            await newcomer.send(json.dumps({"value": value}))
+            answer = json.loads(await asyncio.wait_for(newcomer.recv(), 10))
+        outcome["newcomer_read"] = answer["top"][0][0] if answer.get("top") else answer.get("heading")
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        for socket in held:
+            await socket.close()
+
+    asyncio.run(run())
+
+
+ATTACKS: list[tuple[str, Attack | None]] = [
+    ("none (baseline)", None),
+    ("8 sockets: 10,000-stroke and 20,000-point messages", socket_flood),
+    ("4 clients: 10,000 x 10,000 canvases to /read_number", huge_canvases),
+    ("4 clients: 25 MP and 16 MP photos to /predict, /read_number_photo, /correct", huge_photos),
+    ("100 sockets opened and held idle", idle_sockets),
+]
+
+
+# ------------------------------------------------------------------ rows
+
+
+def under_attack(server: Server, name: str, attack: Attack | None, seconds: float) -> dict:
+    """Honest drawers for `seconds` while `attack` runs (from before they start to after they stop)."""
+    stop, outcome, peak = threading.Event(), {}, [server.rss_mb()]
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak.append(server.rss_mb())
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=sample)]
+    if attack is not None:
+        threads.append(threading.Thread(target=attack, args=(server.url, stop, outcome)))
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0 if attack else 0.0)  # the attack is under way before the class is measured
+    honest = crowd(live_url(server.url), HONEST_DRAWERS, seconds, [server.process.pid])
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return {
+        "attack": name,
+        "honest_pen_up_p95_ms": honest["pen_up_p95_ms"],
+        "honest_failures": honest["failures"],
+        "honest_read_right": honest["read_right"],
+        "server_rss_max_mb": round(max(peak)),
+        **outcome,
+    }
+
+
+def training_flood(server: Server, sessions: int) -> dict:
+    """`sessions` new visitors of one address each press Retrain: how many get a run, how many a sentence."""
+    defaults = ["digitnet", "quick", 1, 256, 0.005, False, "auto", 55_000, 0.25, 0.0, False]
+    visitors = [http() for _ in range(sessions)]
+    for visitor in visitors:
+        visitor.get(server.url)  # the page: the server issues this visitor's cookie
+    with ThreadPoolExecutor(sessions) as pool:
+        first = list(pool.map(lambda v: call(v, server.url, "train", defaults, first_only=True), visitors))
+    refused = [text for text in first if "already have a training run" in text]
+    for visitor in visitors:
+        call(visitor, server.url, "stop", [])
+    return {
+        "attack": f"/train from {sessions} new sessions of one address",
+        "runs_taken": sessions - len(refused),
+        "refused_with_a_sentence": len(refused),
+        "attacker_saw": (refused[0] if refused else first[0])[:110],
+    }
+
+
+def corrections_flood(server: Server, calls: int) -> dict:
+    """`calls` corrections from one address, each from a new visitor cookie (cookies are free to make)."""
+    value = {"strokes": digit_strokes(3), "width": 320, "height": 320}
+    answers: list[str] = []
+
+    def one(_: int) -> None:
+        with http(secrets.token_hex(16)) as visitor:  # a new visitor each time
+            answers.append(call(visitor, server.url, "correct", [value, "3"]))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(calls)))
+    saved = sum("Saved as a 3" in a for a in answers)
+    database = Path(server.home.name) / "digitpad.sqlite"
+    size = sum(p.stat().st_size for p in database.parent.glob("digitpad.sqlite*"))
+    refusals = [a for a in answers if "Not saved" in a]
+    return {
+        "attack": f"{calls:,} /correct calls from one address, a new cookie each",
+        "saved": saved,
+        "refused_with_a_sentence": len(refusals),
+        "database_kb": round(size / 1024),
+        "seconds": round(time.monotonic() - started, 1),
+        "attacker_saw": (refusals[-1] if refusals else answers[-1])[:110],
+    }
+
+
+def abuse_section(smoke: bool, out: Path) -> list[dict]:
+    """The abuse table (see the module's docstring). `smoke`: 4 s rows, 60 corrections."""
+    seconds = 4 if smoke else 15
+    logs = out.with_name(out.stem + "-logs")
+    logs.mkdir(exist_ok=True)
+    rows = []
+    with Server(log=logs / "abuse-server.log") as server:
+        wait_until_idle([server.process.pid])
+        for name, attack in ATTACKS:
+            rows.append(under_attack(server, name, attack, seconds))
+            print(rows[-1], file=sys.stderr, flush=True)
+        rows.append(training_flood(server, 20))
+        rows.append(corrections_flood(server, 60 if smoke else 10_000))
+    return rows
