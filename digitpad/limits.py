@@ -22,7 +22,8 @@ class PublicLimits:
     # the live socket (`app.live`): one page holds one connection and sends ~16 messages a second while drawing
     live_message_bytes: int = 512_000  # a drawing of 20,000 points; uvicorn refuses larger frames itself
     live_messages_per_s: float = 40.0  # per connection; more are answered later, not refused
-    live_bytes_per_s: float = 1_000_000.0  # per connection, the same way
+    live_bytes_per_s: float = 256_000.0  # per connection, the same way (a page drawing sends ~100 KB a second)
+    live_address_bytes_per_s: float = 4_000_000.0  # all the connections of one address together
     live_connections_per_address: int = 64  # a class behind one school router shares an address
     live_connections: int = 2_000  # on this server, all clients together
     live_idle_s: float = 300.0  # a connection with no message for this long is closed; the page reconnects
@@ -31,7 +32,7 @@ class PublicLimits:
     picture_events_at_once: int = 2  # photos decoded and read at the same time (each may take ~200 MB)
     sessions_kept: int = 1_000  # Gradio sessions whose state (a retrained model, inputs) the server keeps
     picture_pixels: int = 16_000_000  # a photo larger than this is refused before it is decoded (16 MP)
-    shown_pixels: int = 4_000_000  # a drawing shown back (the Number tab's boxes) is drawn at most this big
+    shown_pixels: int = 1_000_000  # a picture shown back (the Number tab's boxes) is drawn at most this big
     # the training slot and the corrections database
     training_runs_per_visitor: int = 1  # runs waiting or running, per visitor cookie
     training_runs_per_address: int = 1  # and per address (a class behind one router may want more)

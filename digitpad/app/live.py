@@ -174,7 +174,8 @@ class LiveReader:
         self.models = models
         self.batcher = Batcher()
         self.connections = 0  # open right now
-        self.per_address: dict[str, int] = {}
+        self.per_address: dict[str, int] = {}  # open connections
+        self.address_budgets: dict[str, Budget] = {}  # shared by an address's connections
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-read")  # big messages, in turn
 
     async def reply(self, message: str) -> dict:
@@ -236,6 +237,9 @@ class LiveReader:
         self.connections += 1
         self.per_address[address] = self.per_address.get(address, 0) + 1
         budget = Budget(LIMITS.live_messages_per_s, LIMITS.live_bytes_per_s, MAX_MESSAGE)
+        shared = self.address_budgets.setdefault(
+            address, Budget(LIMITS.live_messages_per_s * 100, LIMITS.live_address_bytes_per_s, MAX_MESSAGE)
+        )
         try:
             while True:
                 try:
@@ -256,7 +260,8 @@ class LiveReader:
                     await websocket.send_text(json.dumps(too_big(len(text))))
                     await websocket.close(code=1009, reason="message too big")
                     return
-                await asyncio.sleep(budget.delay(len(text)))  # over the budget: this connection waits, no one else
+                # over its budget (or its address's): this connection waits, no one else
+                await asyncio.sleep(max(budget.delay(len(text)), shared.delay(len(text))))
                 await websocket.send_text(json.dumps(await self.reply(text)))
         except WebSocketDisconnect:
             return
@@ -265,6 +270,7 @@ class LiveReader:
             self.per_address[address] -= 1
             if not self.per_address[address]:
                 del self.per_address[address]
+                del self.address_budgets[address]
 
     def route(self) -> WebSocketRoute:
         """The Starlette route to give the app (see `app.launch_kwargs`)."""

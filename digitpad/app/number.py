@@ -51,6 +51,13 @@ def picture_shown(value: dict) -> np.ndarray | None:
     return None if array is None else np.round(255 * array).astype(np.uint8)
 
 
+def shrunk_to(picture: np.ndarray, pixels: int) -> np.ndarray:
+    """A uint8 picture scaled down (area averaging) to about `pixels` pixels."""
+    scale = (pixels / (picture.shape[0] * picture.shape[1])) ** 0.5
+    size = max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale))
+    return np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.BOX))
+
+
 def status_text(reading: NumberReading) -> str:
     """One line: how many digits, which are unsure, what was left out as no digit, and any note."""
     left_out = len(reading.not_digits)
@@ -97,7 +104,11 @@ def boxes_picture(picture: np.ndarray, reading: NumberReading, read_width: float
 
 
 def number_answer(picture: np.ndarray | None, reading: NumberReading, read_width: float | None = None) -> NumberAnswer:
-    """A reading -> what the tab shows (see `NumberAnswer`; `read_width`: see `boxes_picture`)."""
+    """A reading -> what the tab shows (see `NumberAnswer`; `read_width`: see `boxes_picture`). A picture over
+    LIMITS.shown_pixels is shown smaller (a 16 MP photo would cost a second to encode, and a phone no more)."""
+    if picture is not None and picture.shape[0] * picture.shape[1] > LIMITS.shown_pixels:
+        read_width = read_width or picture.shape[1]
+        picture = shrunk_to(picture, LIMITS.shown_pixels)
     shown = None if picture is None else boxes_picture(picture, reading, read_width)
     return shown, reading.text, number_digits_html(reading.digits), status_text(reading)
 

@@ -232,13 +232,15 @@ def training_flood(server: Server, sessions: int) -> dict:
     with ThreadPoolExecutor(sessions) as pool:
         first = list(pool.map(lambda v: call(v, server.url, "train", defaults, first_only=True), visitors))
     refused = [text for text in first if "already have a training run" in text]
+    taken = [text for text in first if "already have a training run" not in text]
     for visitor in visitors:
         call(visitor, server.url, "stop", [])
     return {
         "attack": f"/train from {sessions} new sessions of one address",
-        "runs_taken": sessions - len(refused),
+        "runs_taken": len(taken),
         "refused_with_a_sentence": len(refused),
         "attacker_saw": (refused[0] if refused else first[0])[:110],
+        "taken_saw": " | ".join(text[:80] for text in taken),
     }
 
 
