@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -175,6 +176,7 @@ def stand_in_deployment(folder: Path):
 
 
 def test_event_streams_and_websockets_pass_through_nginx_to_the_visitors_replica(tmp_path):
+    from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
     with stand_in_deployment(tmp_path) as (_, public, _):
@@ -191,6 +193,24 @@ def test_event_streams_and_websockets_pass_through_nginx_to_the_visitors_replica
         with connect(f"ws://127.0.0.1:{public}/live", additional_headers=headers, open_timeout=20) as websocket:
             websocket.send("7")
             assert websocket.recv(timeout=20) == f"{replica}: 7"
+        same_site = {**headers, "Origin": f"http://127.0.0.1:{public}"}
+        with connect(f"ws://127.0.0.1:{public}/live", additional_headers=same_site, open_timeout=20) as websocket:
+            websocket.send("8")
+            assert websocket.recv(timeout=20) == f"{replica}: 8"
+        other_site = {**headers, "Origin": "https://evil.example"}
+        with pytest.raises(InvalidStatus) as refused:  # nginx refuses the handshake: no replica sees it
+            connect(f"ws://127.0.0.1:{public}/live", additional_headers=other_site, open_timeout=20)
+        assert refused.value.response.status_code == 403
+
+
+def test_nginx_limits_one_address_requests_per_second(tmp_path):
+    """A burst far over `limit_req` from one address gets 429s while it lasts, never an unanswered request."""
+    with stand_in_deployment(tmp_path) as (_, public, _):
+        url = f"http://127.0.0.1:{public}/"
+        with httpx.Client(timeout=20, limits=httpx.Limits(max_connections=16)) as client:
+            with ThreadPoolExecutor(16) as pool:
+                codes = list(pool.map(lambda _: client.get(url).status_code, range(1500)))
+        assert set(codes) <= {200, 429} and codes.count(429) > 0 and codes.count(200) >= 400
 
 
 def test_a_killed_script_takes_nginx_and_its_replicas_with_it(tmp_path):
@@ -232,8 +252,8 @@ def test_each_visitor_stays_on_their_replica(deployment, visitors):
 def test_corrections_go_through_the_visitors_replica_into_one_database(deployment, visitors, monkeypatch):
     """Two visitors on different replicas correct 3 drawings each through `/correct`: every request
     (queue join, event stream) of each reaches their own replica, each count goes 1, 2, 3 (their
-    session stays put), and both replicas wrote into the one database. A visitor whose session
-    lands on the other replica (theirs went away) still has their corrections there."""
+    session stays put), and both replicas wrote into the one database. Corrections belong to the visitor's
+    cookie, not to a page's session: a new session of the same visitor (a reload) still has them."""
     from gradio_client import Client
 
     url, home = deployment
@@ -258,8 +278,7 @@ def test_corrections_go_through_the_visitors_replica_into_one_database(deploymen
         assert mine == {replica}
     assert len(answered) >= 12  # at least a config, a join and an event stream per visitor
     store = CorrectionStore(home / DATABASE_NAME)
-    assert [store.count(clients[r].session_hash) for r in ("1", "2")] == [3, 3] and store.count() == 6
-    moved = Client(url, headers={"Cookie": f"{COOKIE}={by_replica['2']}"}, verbose=False)
-    moved.session_hash = clients["1"].session_hash  # visitor 1's session, now on replica 2
-    status = moved.predict(segment_pad_value(6, 4), 6, api_name="/correct")
+    assert [store.count(by_replica[r]) for r in ("1", "2")] == [3, 3] and store.count() == 6
+    reloaded = Client(url, headers={"Cookie": f"{COOKIE}={by_replica['1']}"}, verbose=False)  # a new session
+    status = reloaded.predict(segment_pad_value(6, 4), 6, api_name="/correct")
     assert status.startswith("Saved as a 6: you have taught 4 drawings"), status
