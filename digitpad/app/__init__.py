@@ -19,6 +19,7 @@ Every tab only wires widgets to library functions.
 from __future__ import annotations
 
 import os
+import warnings
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phone-home; works offline
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -44,6 +45,7 @@ from digitpad.teach.store import CorrectionStore, default_store  # noqa: E402
 # Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
 # MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # between the two: allowed, nothing to warn of
 MAX_UPLOAD = "10mb"
 
 CSS = """

@@ -70,6 +70,7 @@ def save_correction(
         name = model_name(choice, classifier)
         count = store.add(client.visitor, image, digit, probs, name, png, address=client.address)
     except (ValueError, CorrectionsError) as e:  # DrawingError is a ValueError
+        log.warning("correction not saved: %s", e)  # one line, no traceback: the visitor is told why
         return f"Not saved: {e}"
     except Exception:  # a bug must not take the page down: say so, log it
         log.exception("saving a correction failed")

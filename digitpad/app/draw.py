@@ -22,7 +22,15 @@ import numpy as np
 
 from digitpad.app.answer_view import AnswerView, answer_view_value
 from digitpad.app.corrections import CorrectionsRow, corrections_row, wire_corrections
-from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model, photo_given, same_photo, shown_picture
+from digitpad.app.inputs import (
+    PICTURE_EVENTS,
+    Models,
+    PhotoEditor,
+    chosen_model,
+    photo_given,
+    same_photo,
+    shown_picture,
+)
 from digitpad.app.insight import InsightViews, inside_and_fool_views, why_view, wire_insight
 from digitpad.app.outputs import guarded, preview_file
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture, sent_version
@@ -162,7 +170,7 @@ class DrawViews:
     pad: StrokePad
     answer: AnswerView
     corrections: CorrectionsRow
-    photo: gr.ImageEditor
+    photo: PhotoEditor
     model_choice: gr.Radio
     insight: InsightViews
     answered_photo: gr.State  # the last photo read; the answer's `about` says whether the answer is about it
@@ -191,7 +199,7 @@ def draw_layout(models: Models) -> DrawViews:
         with gr.Column(scale=3, min_width=260):
             # Photos go through the picture path. An image editor without drawing tools keeps
             # `/predict` taking the sketchpad-style dict that earlier API clients send.
-            photo = gr.ImageEditor(
+            photo = PhotoEditor(
                 label="Or a photo of a handwritten digit (upload or paste)",
                 elem_id="photo",
                 type="numpy",

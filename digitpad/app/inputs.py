@@ -1,18 +1,49 @@
 """What the tabs read from: the model choice (the bundled model, the robust one, the visitor's own)
-and the photo input."""
+and the photo inputs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import gradio as gr
 import numpy as np
+from PIL import Image
 
+from digitpad.ink.preprocess import MAX_PIXELS, Refused
 from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier
 
 # Events that may decode a photo share a few places, whichever tab: a 16 MP photo takes ~200 MB while it is
 # read, so four at once from one visitor must not become four times that for everyone.
 PICTURE_EVENTS = {"concurrency_limit": LIMITS.picture_events_at_once, "concurrency_id": "pictures"}
+PHOTO_TOO_LARGE = f"this photo is too large (over {MAX_PIXELS // 1_000_000} megapixels): send a smaller one"
+
+
+class Photo(gr.Image):
+    """`gr.Image` whose photo over MAX_PIXELS reaches the handler as `Refused` (the reader then says why)
+    instead of failing in Gradio's preprocessing with a traceback and a message about data types. PIL refuses
+    to decode it (`Image.MAX_IMAGE_PIXELS`, set by `digitpad.app`) before a pixel is allocated."""
+
+    is_template = True  # the browser shows it as a plain gr.Image
+
+    def preprocess(self, payload: Any) -> Any:
+        try:
+            return super().preprocess(payload)
+        except Image.DecompressionBombError:
+            return Refused(PHOTO_TOO_LARGE)
+
+
+class PhotoEditor(gr.ImageEditor):
+    """`gr.ImageEditor`, with `Photo`'s answer to a photo over MAX_PIXELS."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        try:
+            return super().preprocess(payload)
+        except Image.DecompressionBombError:
+            return Refused(PHOTO_TOO_LARGE)
 
 
 @dataclass

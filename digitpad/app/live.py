@@ -187,8 +187,7 @@ class LiveReader:
         request, pad, image = drawn.request, drawn.pad, drawn.image
         choice = request.get("model")
         classifier = chosen_model(choice if choice in SERVER_MODELS else "bundled", None, self.models)
-        if drawn.error:
-            log.warning("live: %s", drawn.error)  # one line per bad message, never a traceback
+        if drawn.error:  # `why_unreadable` logged it: one line, no traceback
             found = unreadable("drawing", drawn.error)
         elif image is None:
             found = found_reading(None, None)

@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
-from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model
-from digitpad.app.outputs import guarded
+from digitpad.app.inputs import PICTURE_EVENTS, Models, Photo, chosen_model
+from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
@@ -129,7 +129,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
         try:
             shown = picture_shown(pad_value) if is_picture(pad_value) else pad_picture(pad_value)
         except DrawingError as e:
-            return None, "", "", f"Can't read this drawing: {e}"
+            return None, "", "", why_unreadable(e, "drawing")
         return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")
 
     def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
@@ -167,7 +167,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
                     label="What was found", elem_id="number-boxes", interactive=False, format="png", buttons=[]
                 )
             with gr.Column(scale=2, min_width=260):
-                photo = gr.Image(
+                photo = Photo(
                     label="Or a photo of a handwritten number (upload, paste or webcam)",
                     elem_id="number-photo",
                     type="numpy",

@@ -41,6 +41,7 @@ def guarded(read: Callable[[], T], what: str) -> tuple[T | None, str | None]:
 def why_unreadable(error: Exception, what: str) -> str:
     """The sentence for a reading of a `what` that raised `error`: bad input says why; a bug is logged."""
     if isinstance(error, DrawingError):
+        log.warning("bad input: a %s: %s", what, error)  # one line, no traceback: the visitor is told why
         return f"Can't read this {what}: {error}"
     # a visitor's input must never take the page down: say so, log the bug
     log.error("reading a %s failed", what, exc_info=error)

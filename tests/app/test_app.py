@@ -380,3 +380,21 @@ def test_a_huge_canvas_is_read_at_a_bounded_cost(client):
     value = {"strokes": [[[10, 10], [9_990, 9_990]]], "width": 10_000, "height": 10_000}
     picture, _, _, status = client.predict(value, "bundled", api_name="/read_number")
     assert status and (picture is None or max(Image.open(picture).size) <= 2_000)
+
+
+@pytest.mark.parametrize("api", ["/predict", "/read_number_photo"])
+def test_a_photo_over_the_pixel_limit_gets_a_sentence(client, api, tmp_path):
+    """25 MP of white (a small PNG) is refused before it is decoded, with a sentence, not Gradio's error."""
+    from gradio_client import handle_file
+
+    from digitpad.ink.preprocess import MAX_PIXELS
+
+    path = tmp_path / "huge.png"
+    Image.new("L", (5_000, 5_000), 255).save(path)
+    photo = handle_file(str(path))
+    value = {"background": None, "layers": [], "composite": photo} if api == "/predict" else photo
+    answer = client.predict(value, "bundled", api_name=api)
+    assert answer[-1].endswith(
+        f"this photo is too large (over {MAX_PIXELS // 1_000_000} megapixels): send a smaller one"
+    )
+    assert client.predict(stroke_pad_value(9), "bundled", api_name="/predict_strokes")[0]["label"] == "9"
