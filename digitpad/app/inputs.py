@@ -3,12 +3,13 @@ and the photo inputs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from digitpad.ink.preprocess import MAX_PIXELS, Refused
 from digitpad.limits import LIMITS
@@ -18,32 +19,38 @@ from digitpad.read.classifier import Classifier
 # read, so four at once from one visitor must not become four times that for everyone.
 PICTURE_EVENTS = {"concurrency_limit": LIMITS.picture_events_at_once, "concurrency_id": "pictures"}
 PHOTO_TOO_LARGE = f"this photo is too large (over {MAX_PIXELS // 1_000_000} megapixels): send a smaller one"
+NOT_A_PICTURE = "this file is not a picture digitpad can read (a PNG, JPEG, WebP, GIF or BMP)"
+
+
+def decoded(preprocess: Callable[[], Any]) -> Any:
+    """A photo input's preprocessing (Gradio decodes the upload), or `Refused` with a sentence for a photo over
+    MAX_PIXELS (PIL refuses to decode it, `Image.MAX_IMAGE_PIXELS` being set by `digitpad.app`, before a pixel
+    is allocated) or a file that is no picture: the reader then says why, where Gradio would log a traceback
+    and answer with a message about data types."""
+    try:
+        return preprocess()
+    except Image.DecompressionBombError:
+        return Refused(PHOTO_TOO_LARGE)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return Refused(NOT_A_PICTURE)
 
 
 class Photo(gr.Image):
-    """`gr.Image` whose photo over MAX_PIXELS reaches the handler as `Refused` (the reader then says why)
-    instead of failing in Gradio's preprocessing with a traceback and a message about data types. PIL refuses
-    to decode it (`Image.MAX_IMAGE_PIXELS`, set by `digitpad.app`) before a pixel is allocated."""
+    """`gr.Image` whose bad or huge photos reach the handler as `Refused` (see `decoded`)."""
 
     is_template = True  # the browser shows it as a plain gr.Image
 
     def preprocess(self, payload: Any) -> Any:
-        try:
-            return super().preprocess(payload)
-        except Image.DecompressionBombError:
-            return Refused(PHOTO_TOO_LARGE)
+        return decoded(lambda: super(Photo, self).preprocess(payload))
 
 
 class PhotoEditor(gr.ImageEditor):
-    """`gr.ImageEditor`, with `Photo`'s answer to a photo over MAX_PIXELS."""
+    """`gr.ImageEditor` whose bad or huge photos reach the handler as `Refused` (see `decoded`)."""
 
     is_template = True
 
     def preprocess(self, payload: Any) -> Any:
-        try:
-            return super().preprocess(payload)
-        except Image.DecompressionBombError:
-            return Refused(PHOTO_TOO_LARGE)
+        return decoded(lambda: super(PhotoEditor, self).preprocess(payload))
 
 
 @dataclass

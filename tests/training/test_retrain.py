@@ -71,7 +71,7 @@ def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
     assert len(mistakes.images) == 12 and (mistakes.labels != mistakes.guesses).all()
     assert list(mistakes.confidence) == sorted(mistakes.confidence, reverse=True)
     _, meta = load_checkpoint(final.weights_file)
-    assert meta["recipe"] == "quick" and final.weights_file.name.endswith("-tester.safetensors")
+    assert meta["recipe"] == "quick" and final.weights_file.name.startswith("digitpad-digitnet-quick-")
 
 
 def test_watched_digits_are_two_of_each_from_the_first_half_of_test(mnist):
