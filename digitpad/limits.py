@@ -30,7 +30,9 @@ class PublicLimits:
     # requests through Gradio
     queue_size: int = 200  # events waiting in Gradio's queue, all clients together; more get "queue is full"
     picture_events_at_once: int = 2  # photos decoded and read at the same time (each may take ~200 MB)
-    sessions_kept: int = 1_000  # Gradio sessions whose state (a retrained model, inputs) the server keeps
+    # Gradio sessions whose state the server keeps: a visitor's retrained model, and every input's last value
+    # (Gradio's own, for links to a page's state: ~3.5 MB for the largest drawing); the least recently used go
+    sessions_kept: int = 200
     picture_pixels: int = 16_000_000  # a photo larger than this is refused before it is decoded (16 MP)
     shown_pixels: int = 1_000_000  # a picture shown back (the Number tab's boxes) is drawn at most this big
     # the training slot and the corrections database

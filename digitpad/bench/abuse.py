@@ -182,12 +182,22 @@ def idle_sockets(url: str, stop: threading.Event, outcome: dict) -> None:
     asyncio.run(run())
 
 
+def session_flood(url: str, stop: threading.Event, outcome: dict) -> None:
+    """4 clients sending `/read_number` the largest drawing a request may hold, each call a new Gradio session
+    (Gradio keeps every session's last inputs, up to LIMITS.sessions_kept sessions)."""
+    value = {"strokes": [[[i % 300 + 0.5, j + 0.25] for j in range(20)] for i in range(1000)], "width": 320,
+             "height": 320}  # fmt: skip
+    clients = [http() for _ in range(4)]
+    hammer(stop, 4, lambda k: call(clients[k], url, "read_number", [value, "bundled"]), outcome)
+
+
 ATTACKS: list[tuple[str, Attack | None]] = [
     ("none (baseline)", None),
     ("8 sockets: 10,000-stroke and 20,000-point messages", socket_flood),
     ("4 clients: 10,000 x 10,000 canvases to /read_number", huge_canvases),
     ("4 clients: 25 MP and 16 MP photos to /predict, /read_number_photo, /correct", huge_photos),
     ("100 sockets opened and held idle", idle_sockets),
+    ("4 clients: a new session per call, each with the largest drawing", session_flood),
 ]
 
 
