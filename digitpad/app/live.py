@@ -19,13 +19,14 @@ characters is answered with a sentence and the connection is closed (1009, "mess
 connection holds no state on the server but its coroutine: a dropped one leaves nothing behind.
 
 Every message's cost is bounded before the work is done (`digitpad.limits`): its size, its brackets (points
-and strokes) and nesting are checked before it is parsed; a message that is not tiny is parsed and drawn on one
-worker thread, so the event loop keeps answering everyone; each connection has a budget of messages and bytes
-a second, past which its next message waits (the page, one message in flight, simply sends less often). An
-address may hold LIMITS.live_connections_per_address connections, a page from another site none (its Origin
-is checked), and a connection idle for LIMITS.live_idle_s is closed (the page reconnects when it next sends).
-A refused connection is closed with code 1008 (another site) or 1013 (try again later) and a sentence as the
-reason: the page then reads through Gradio events instead. Each refusal and bad message is one log line.
+and strokes) and nesting are checked before it is parsed (`ink.pad_message`); a long message is parsed and
+drawn in one worker process, so the event loop keeps answering everyone; each connection has a budget of
+messages and bytes a second, past which its next message waits (the page, one message in flight, simply sends
+less often). An address may hold LIMITS.live_connections_per_address connections, a page from another site
+none (its Origin is checked), and a connection idle for LIMITS.live_idle_s is closed (the page reconnects when
+it next sends). A refused connection is closed with code 1008 (another site) or 1013 (try again later) and a
+sentence as the reason: the page then reads through Gradio events instead. Each refusal and bad message is one
+log line.
 
 The visitor's own retrained model lives in their Gradio session, which this route cannot see: with
 "My retrained model" chosen (or Why?/Inside open, which need a Gradio event to refresh) the pad sends
@@ -37,9 +38,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -51,10 +53,10 @@ from digitpad.app.answer_view import answer_view_value
 from digitpad.app.clients import connection_client
 from digitpad.app.draw import LIVE_PATH, found_reading, pad_view_value, pen_down, unreadable
 from digitpad.app.inputs import Models, chosen_model
-from digitpad.app.outputs import guarded, why_unreadable
+from digitpad.app.outputs import why_unreadable
 from digitpad.app.request_limit import too_large
+from digitpad.ink.pad_message import PadMessage, read_pad_message
 from digitpad.ink.preprocess import DrawingError
-from digitpad.ink.strokes import load_json, pad_to_mnist
 from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, likeness
 
@@ -108,31 +110,6 @@ class Batcher:
             self.images += len(items)
 
 
-@dataclass
-class Drawn:
-    """A message parsed and drawn: the request (a dict), the pad value, the 28x28 image (None: an empty pad),
-    or the sentence saying why it cannot be read."""
-
-    request: dict
-    pad: object = None
-    image: np.ndarray | None = None
-    error: str | None = None
-
-
-def read_message(message: str) -> Drawn:
-    """One message -> `Drawn`. The text's size, brackets and nesting are checked before it is parsed
-    (`strokes.load_json`); the strokes are then checked and drawn at MNIST's size, whatever the canvas."""
-    try:
-        request = load_json(message)
-    except DrawingError as e:
-        return Drawn({}, error=why_unreadable(e, "drawing"))
-    if not isinstance(request, dict):
-        request = {"value": request}  # read as a pad value: the same sentence as /predict_strokes
-    pad = request.get("value")
-    image, error = guarded(lambda: pad_to_mnist(pad), "drawing")
-    return Drawn(request, pad, image, error)
-
-
 class Budget:
     """A connection's allowance of messages and characters a second (token buckets, one second's worth, and
     at least one largest message, in hand): `delay(size)` is how long a message must wait to fit in it."""
@@ -176,19 +153,37 @@ class LiveReader:
         self.connections = 0  # open right now
         self.per_address: dict[str, int] = {}  # open connections
         self.address_budgets: dict[str, Budget] = {}  # shared by an address's connections
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-read")  # big messages, in turn
+        self.pool: ProcessPoolExecutor | None = None  # long messages are read there, one at a time
+
+    def long_message_reader(self) -> ProcessPoolExecutor:
+        """One worker process for long messages (started at the first): parsing and drawing 20,000 points
+        takes tens of ms of Python, which on a thread would hold the interpreter's lock against the event
+        loop; in a process of its own it costs the class nothing but that process's core."""
+        if self.pool is None:
+            context = multiprocessing.get_context("forkserver")  # not fork: this process runs threads
+            context.set_forkserver_preload(["digitpad.ink.pad_message"])
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return self.pool
+
+    async def read(self, message: str) -> PadMessage:
+        """`read_pad_message` here for a short message, in the worker process for a long one."""
+        if len(message) <= INLINE_CHARS:
+            return read_pad_message(message)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.long_message_reader(), read_pad_message, message)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one for the next
+            self.pool = None
+            return PadMessage(error="the server could not read this drawing just now: draw again")
 
     async def reply(self, message: str) -> dict:
         """One message from the pad -> the answer view's value (always an answer, never an exception)."""
-        if len(message) > INLINE_CHARS:
-            drawn = await asyncio.get_running_loop().run_in_executor(self.pool, read_message, message)
-        else:
-            drawn = read_message(message)
-        request, pad, image = drawn.request, drawn.pad, drawn.image
+        read = await self.read(message)
+        request, pad, image = read.fields, read.pad, read.image
         choice = request.get("model")
         classifier = chosen_model(choice if choice in SERVER_MODELS else "bundled", None, self.models)
-        if drawn.error:  # `why_unreadable` logged it: one line, no traceback
-            found = unreadable("drawing", drawn.error)
+        if read.error:
+            found = unreadable("drawing", why_unreadable(DrawingError(read.error), "drawing"))  # and one log line
         elif image is None:
             found = found_reading(None, None)
         else:

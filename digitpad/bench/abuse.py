@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import multiprocessing
 import secrets
 import sys
 import threading
@@ -204,25 +205,36 @@ ATTACKS: list[tuple[str, Attack | None]] = [
 # ------------------------------------------------------------------ rows
 
 
+def attacking(attack: Attack, url: str, stop, results) -> None:
+    """An attack in a process of its own (as from another machine: it shares no interpreter with the class)."""
+    outcome: dict = {}
+    attack(url, stop, outcome)
+    results.put(outcome)
+
+
 def under_attack(server: Server, name: str, attack: Attack | None, seconds: float) -> dict:
     """Honest drawers for `seconds` while `attack` runs (from before they start to after they stop)."""
-    stop, outcome, peak = threading.Event(), {}, [server.rss_mb()]
+    context = multiprocessing.get_context("spawn")
+    stop, results, outcome, peak = context.Event(), context.Queue(), {}, [server.rss_mb()]
 
     def sample() -> None:
         while not stop.is_set():
             peak.append(server.rss_mb())
             time.sleep(0.1)
 
-    threads = [threading.Thread(target=sample)]
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    attacker = None
     if attack is not None:
-        threads.append(threading.Thread(target=attack, args=(server.url, stop, outcome)))
-    for thread in threads:
-        thread.start()
-    time.sleep(1.0 if attack else 0.0)  # the attack is under way before the class is measured
+        attacker = context.Process(target=attacking, args=(attack, server.url, stop, results))
+        attacker.start()
+        time.sleep(3.0)  # the attack is under way (its process started) before the class is measured
     honest = crowd(live_url(server.url), HONEST_DRAWERS, seconds, [server.process.pid])
     stop.set()
-    for thread in threads:
-        thread.join()
+    sampler.join()
+    if attacker is not None:
+        outcome = results.get(timeout=300)
+        attacker.join()
     return {
         "attack": name,
         "honest_pen_up_p95_ms": honest["pen_up_p95_ms"],

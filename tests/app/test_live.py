@@ -226,7 +226,7 @@ def test_a_connection_over_its_budget_waits_before_its_next_message():
 
 
 def test_a_long_drawing_is_read_off_the_event_loop(reader, classifier):
-    """A message over INLINE_CHARS is parsed and drawn on the reader's worker thread; the answer is the same."""
+    """A message over INLINE_CHARS is parsed and drawn in the reader's worker process; the answer is the same."""
     value = stroke_pad_value(3)
     dense = {**value, "strokes": [np.repeat(np.asarray(s), 40, axis=0).tolist() for s in value["strokes"]]}
     message = json.dumps({"value": dense})

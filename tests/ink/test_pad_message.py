@@ -1,0 +1,27 @@
+"""A live message of the pad, read into small plain data (it may cross to a worker process)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+from digitpad.ink.pad_message import read_pad_message
+from digitpad.ink.strokes import pad_to_mnist
+from tests.support.drawing_helpers import stroke_pad_value
+
+
+def test_a_message_gives_its_drawing_and_only_the_small_fields():
+    value = {**stroke_pad_value(4), "version": 9, "pen_down": True}
+    read = read_pad_message(json.dumps({"model": "robust", "value": value, "seq": 3, "junk": [1] * 100}))
+    assert read.fields == {"model": "robust", "seq": 3} and read.pad == {"version": 9, "pen_down": True}
+    assert (read.image == pad_to_mnist(value)).all() and read.error is None
+    assert len(pickle.dumps(read)) < 2_000  # what crosses back from the worker: no strokes
+
+
+def test_bad_messages_are_errors_not_exceptions():
+    assert "too many points and strokes" in read_pad_message("[" * 100_000).error
+    assert "not JSON" in read_pad_message("{nope").error
+    assert read_pad_message(json.dumps({"value": {"strokes": [], "width": 9, "height": 9}})).image is None
+    assert (
+        "NaN or infinite" in read_pad_message('{"value": {"strokes": [[[1e999, 1]]], "width": 9, "height": 9}}').error
+    )
