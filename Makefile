@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
+# everything ruff checks, in `make check` and `make test` alike (deploy/serve-replicas is Python without a .py)
+RUFF_PATHS := . deploy/serve-replicas
 
 .PHONY: demo test check lint format bench clean
 
@@ -20,19 +22,19 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.txt
 demo: $(VENV)/.runtime  ## serve the demo on http://127.0.0.1:7860 (make demo ARGS="--port 7861")
 	$(PY) demo.py $(ARGS)
 
-test: $(VENV)/.test  ## lint, then the whole test suite (unit, server and browser tests)
-	$(PY) -m ruff check . deploy/serve-replicas
-	$(PY) -m ruff format --check . deploy/serve-replicas
+test: lint  ## lint, then the whole test suite (unit, server and browser tests)
 	$(PY) -m pytest $(ARGS)
 
-check: $(VENV)/.test  ## lint, then the tests not marked browser or slow (under 3 minutes on 2 CPU cores)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+check: lint  ## lint, then the tests not marked browser or slow (under 3 minutes on 2 CPU cores)
 	$(PY) -m pytest -m "not browser and not slow" $(ARGS)
 
+lint: $(VENV)/.test
+	$(PY) -m ruff check $(RUFF_PATHS)
+	$(PY) -m ruff format --check $(RUFF_PATHS)
+
 format: $(VENV)/.test
-	$(PY) -m ruff format . deploy/serve-replicas
-	$(PY) -m ruff check --fix . deploy/serve-replicas
+	$(PY) -m ruff format $(RUFF_PATHS)
+	$(PY) -m ruff check --fix $(RUFF_PATHS)
 
 bench: $(VENV)/.runtime
 	$(PY) -m digitpad.bench $(ARGS)

@@ -239,6 +239,7 @@ def train_args(**overrides):
     return args
 
 
+@pytest.mark.slow
 def test_train_api_streams_progress_and_finishes(client):
     job = client.submit(**train_args(), api_name="/train")
     statuses = [update[0] for update in job]
@@ -252,6 +253,7 @@ def test_train_api_checks_ranges(client):
     assert final == "Epochs must be between 0.05 and 500, got 500.1."
 
 
+@pytest.mark.slow
 def test_train_api_stop_mid_run(server_url):
     from gradio_client import Client
 
@@ -268,6 +270,7 @@ def test_train_api_stop_mid_run(server_url):
     assert final.startswith("stopped early: test accuracy")
 
 
+@pytest.mark.slow
 def test_two_retrains_at_once_one_waits_and_drawing_goes_on(server_url, tmp_path):
     from gradio_client import Client, handle_file
 
@@ -333,6 +336,7 @@ def test_upload_size_limit_is_enforced(client, server_url, tmp_path):
     assert response.status_code == 413 and "maximum allowed size of 10485760 bytes" in response.text
 
 
+@pytest.mark.slow
 def test_crowd_of_visitors(server_url):
     """A scaled-down crowd: 10 visitors x 5 drawings at once, no failures."""
     from digitpad.bench.crowd import crowd

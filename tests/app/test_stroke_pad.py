@@ -15,8 +15,8 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from digitpad.app.served import PAD_TAKES_INK
 from digitpad.app.stroke_pad import PadReads, StrokePad, empty_value, sent_version
-from digitpad.bench.harness import PAD_TAKES_INK
 
 WAIT_MS = 15_000  # an upper bound for waits in the browser, never a speed assertion
 ANSWER = re.compile(r"^strokes=(\d+) points=(\d+)(?: box=(\S+),(\S+),(\S+),(\S+))?$")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT
-from digitpad.bench.harness import PAD_TAKES_INK
+from digitpad.app.served import PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
