@@ -65,3 +65,5 @@ def test_pip_install_gives_the_package_its_weights_and_the_command(tmp_path):
     assert Path(from_package).is_relative_to(venv) and name == "digitnet"  # the installed package, not the checkout
     where = run(python, "-c", "from digitpad.checkpoint import BUNDLED_WEIGHTS as w; print(w, w.is_file())")
     assert where.split() == [str(Path(site, "digitpad", "weights", "digitnet.safetensors")), "True"]
+    front_end = run(python, "-c", "from digitpad.app.assets import STATIC, asset; print(STATIC, len(asset('app.css')))")
+    assert front_end.split()[0] == str(Path(site, "digitpad", "app", "static")) and int(front_end.split()[1]) > 100
