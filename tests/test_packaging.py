@@ -46,8 +46,8 @@ def test_pip_install_gives_the_package_its_weights_and_the_command(tmp_path):
     python, bin_dir = venv / "bin" / "python", venv / "bin"
     # pip, hatchling and the dependencies (torch alone is gigabytes) come from this environment through a .pth file:
     # nothing is fetched, and no older setuptools of the new environment's own shadows this one's
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    where = [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    site = subprocess.run(where, capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "outer-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     install = [python, "-m", "pip", "install", "--quiet", "--no-index", "--no-build-isolation", str(ROOT)]
@@ -63,7 +63,7 @@ def test_pip_install_gives_the_package_its_weights_and_the_command(tmp_path):
     loaded = run(python, "-c", "import digitpad; c = digitpad.load_classifier(); print(digitpad.__file__, c.name)")
     from_package, name = loaded.split()
     assert Path(from_package).is_relative_to(venv) and name == "digitnet"  # the installed package, not the checkout
-    where = run(python, "-c", "from digitpad.checkpoint import BUNDLED_WEIGHTS as w; print(w, w.is_file())")
-    assert where.split() == [str(Path(site, "digitpad", "weights", "digitnet.safetensors")), "True"]
+    weights = run(python, "-c", "from digitpad.checkpoint import BUNDLED_WEIGHTS as w; print(w, w.is_file())")
+    assert weights.split() == [str(Path(site, "digitpad", "weights", "digitnet.safetensors")), "True"]
     front_end = run(python, "-c", "from digitpad.app.assets import STATIC, asset; print(STATIC, len(asset('app.css')))")
     assert front_end.split()[0] == str(Path(site, "digitpad", "app", "static")) and int(front_end.split()[1]) > 100
