@@ -4,8 +4,9 @@ Metadata (all strings, as safetensors wants) says what the file is and how it wa
 architecture and config, normalisation, recipe and hyper-parameters, seed, date, device,
 training seconds, validation and test accuracy, and the MNIST checksums.
 
-The bundled weights files are named here, once: the classifier, its robust sibling, the digit
-guard, the Number tab's line reader, the generator, and the benchmark's independent judge.
+The bundled weights files are found (`find_weights_dir`: in the installed package, else the checkout) and named
+here, once: the classifier, its robust sibling, the digit guard, the Number tab's line reader, the generator, and the
+benchmark's independent judge.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from torch import nn
 
 from digitpad.model import MODELS, build_model
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+def find_weights_dir() -> Path:
+    """Where the bundled weights are: inside the package when it is installed (the wheel carries `weights/` as
+    `digitpad/weights`), else the checkout's `weights/` beside the package."""
+    package = Path(__file__).resolve().parent
+    installed = package / "weights"
+    return installed if installed.is_dir() else package.parent / "weights"
+
+
+WEIGHTS_DIR = find_weights_dir()
 BUNDLED_WEIGHTS = WEIGHTS_DIR / "digitnet.safetensors"  # the default classifier (recipe `best`)
 ROBUST_WEIGHTS = WEIGHTS_DIR / "digitnet-robust.safetensors"  # adversarially trained (recipe `robust`)
 LINE_READER_WEIGHTS = WEIGHTS_DIR / "line-reader.safetensors"  # the Number tab's CTC line reader (`read.line_reader`)

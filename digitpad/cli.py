@@ -1,4 +1,5 @@
-"""`python -m digitpad train|eval|predict|read|train-reader|train-guard|attack|corrections|train-gan|generate`."""
+"""`digitpad demo|train|eval|predict|read|train-reader|train-guard|attack|corrections|train-gan|generate`
+(`python -m digitpad ...` in a checkout)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_seconds=args.max_seconds,
         torch_compile=args.compile,
         train_subset=args.train_images,
+        threads=args.threads,
     )
     description = f"{recipe.name}: {recipe.model} on {device.type}"
     final = follow(events, description, train_figures, eval_line, board, quiet=args.json)
@@ -337,7 +339,7 @@ def cmd_attack(args: argparse.Namespace) -> int:
     from digitpad.training.data import load_mnist
     from digitpad.training.device import physical_cores, pick_device
 
-    torch.set_num_threads(physical_cores())
+    torch.set_num_threads(args.threads or physical_cores())
     device = pick_device(args.device)
     clf = load_classifier(args.weights, device=device)
     data = load_mnist(args.data_dir, log=lambda m: print(m, file=sys.stderr))
@@ -377,6 +379,12 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     from digitpad.training.data import load_mnist
     from digitpad.training.device import pick_device
 
+    if args.recipe not in GAN_RECIPES:
+        from digitpad.bench.gan_anchors import register
+
+        register()  # the benchmark's anchors train from here too (`--recipe dcgan`), for comparison
+    if args.recipe not in GAN_RECIPES:
+        raise ValueError(f"no GAN recipe {args.recipe!r}: choose from {', '.join(GAN_RECIPES)}")
     recipe = GAN_RECIPES[args.recipe]
     recipe = replace(recipe, epochs=recipe.epochs if args.epochs is None else args.epochs)
     device = pick_device(args.device)
@@ -394,7 +402,7 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
             line += f"  {name}"
         return line
 
-    events = train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds)
+    events = train_gan(recipe, data, device, seed=args.seed, max_seconds=args.max_seconds, threads=args.threads)
     final = follow(events, f"{recipe.name} on {device.type}", gan_figures, sample_line)
     if final is None or final.generator is None:
         print(f"error: {final.message if final else 'training produced no generator'}", file=sys.stderr)
@@ -426,42 +434,66 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def shared_options(*names: str, threads: int | None = None) -> argparse.ArgumentParser:
+    """A parent parser with the options several commands share, declared here once so that they mean the same
+    everywhere: "data-dir", "device", "seed", "threads" (`threads`: this command's default; None: one per physical
+    core). Built anew for each command: argparse shares a parent's actions, defaults included."""
+    parent = argparse.ArgumentParser(add_help=False)
+    if "data-dir" in names:
+        parent.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    if "device" in names:
+        parent.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    if "seed" in names:
+        parent.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    if "threads" in names:
+        why = "None: one per physical core; small batches train as fast on one, and far faster on a busy machine"
+        parent.add_argument("--threads", type=int, default=threads, help=f"torch threads on a CPU ({why})")
+    return parent
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """Every command. Building it imports the recipes' registries (torch), never the benchmark or the app."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__, formatter_class=fmt)
+    parser = argparse.ArgumentParser(prog="digitpad", description=__doc__, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="serve the web demo, as demo.py does (digitpad demo --help)", add_help=False)
+    demo.set_defaults(func=cmd_demo)  # its options are demo.py's, parsed by digitpad.app.serve
     add_model_commands(sub, fmt)
     add_corrections_command(sub, fmt)
     add_gan_commands(sub, fmt)
     return parser
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from digitpad.app.serve import main as serve_main
+
+    return serve_main(args.serve_args, prog="digitpad demo")
+
+
 def add_model_commands(sub, fmt) -> None:
-    """train, eval, predict, read, train-reader, attack: the classifier's commands."""
+    """train, eval, predict, read, train-reader, train-guard, attack: the classifier's commands."""
     from digitpad.model import MODELS
     from digitpad.training.recipes import RECIPES
 
-    t = sub.add_parser("train", help="train a model on MNIST", formatter_class=fmt)
+    options = shared_options("data-dir", "device", "seed", "threads")
+    t = sub.add_parser("train", help="train a model on MNIST", formatter_class=fmt, parents=[options])
     t.add_argument("--recipe", choices=list(RECIPES), default="quick", help="training recipe")
     t.add_argument("--model", choices=list(MODELS), default=None, help="network (default: the recipe's)")
     t.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")
     t.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
     t.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's)")
     t.add_argument("--no-augment", action="store_true", help="turn the recipe's augmentation off")
-    t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
-    t.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
     t.add_argument("--compile", action="store_true", help="torch.compile the model (worth it on CUDA)")
     t.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
     t.add_argument("--train-images", type=int, default=None, help="train on a fixed random subset of N training images")
     t.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR (e.g. runs/NAME)")
     t.add_argument("--output", default=None, help="weights file (default: runs/MODEL-RECIPE.safetensors)")
-    t.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("eval", help="evaluate weights on the MNIST test set", formatter_class=fmt)
+    test_set = shared_options("data-dir")
+    e = sub.add_parser("eval", help="evaluate weights on the MNIST test set", formatter_class=fmt, parents=[test_set])
     e.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
-    e.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     e.add_argument("--plots", default=None, help="folder for confusion.png and mistakes.png")
     e.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
     e.set_defaults(func=cmd_eval)
@@ -477,35 +509,34 @@ def add_model_commands(sub, fmt) -> None:
     r.add_argument("--json", action="store_true", help="one JSON object per file: text, note and the digits")
     r.set_defaults(func=cmd_read)
 
-    n = sub.add_parser("train-reader", help="train the Number tab's line reader (CTC)", formatter_class=fmt)
+    options = shared_options("data-dir", "seed", "threads")
+    n = sub.add_parser(
+        "train-reader", help="train the Number tab's line reader (CTC)", formatter_class=fmt, parents=[options]
+    )
     n.add_argument("--lines", type=int, default=None, help="training lines to compose (default: the recipe's, 45,000)")
     n.add_argument("--epochs", type=int, default=None, help="passes over the training lines (default: the recipe's)")
     n.add_argument("--val-lines", type=int, default=None, help="validation lines (default: the recipe's, 1,000)")
     tuned = "validation numbers of each kind to tune the reading on (the line reader's weight, the unsure"
     n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 200)")
     n.add_argument("--workers", type=int, default=2, help="processes composing the lines")
-    n.add_argument("--threads", type=int, default=None, help="torch threads (default: the physical cores)")
-    n.add_argument("--output", default="weights/line-reader.safetensors", help="weights file")
-    n.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    n.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    n.add_argument("--output", default="runs/line-reader.safetensors", help="weights file (the shipped one: weights/)")
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
     n.set_defaults(func=cmd_train_reader)
 
-    g = sub.add_parser("train-guard", help="train the check that a drawing is a digit at all", formatter_class=fmt)
+    options = shared_options("data-dir", "device", "seed", "threads", threads=1)
+    g = sub.add_parser(
+        "train-guard", help="train the guard: is a drawing a digit at all?", formatter_class=fmt, parents=[options]
+    )
     g.add_argument("--redrawn", type=int, default=10_000, help="MNIST training digits also re-drawn as strokes")
     g.add_argument("--non-digits", type=int, default=24_000, help="letters, signs, shapes drawn to train on")
     g.add_argument("--epochs", type=float, default=None, help="override the recipe's epochs (a quick try)")
-    g.add_argument("--output", default="weights/digit-guard.safetensors", help="weights file")
-    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
-    g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    g.add_argument(
-        "--threads", type=int, default=1,
-        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
-    )  # fmt: skip
-    g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    g.add_argument("--output", default="runs/digit-guard.safetensors", help="weights file (the shipped one: weights/)")
     g.set_defaults(func=cmd_train_guard)
 
-    a = sub.add_parser("attack", help="accuracy under a PGD attack on the MNIST test set", formatter_class=fmt)
+    options = shared_options("data-dir", "device", "threads")
+    a = sub.add_parser(
+        "attack", help="accuracy under PGD on the MNIST test set", formatter_class=fmt, parents=[options]
+    )
     a.add_argument("--weights", default=None, help="safetensors file (default: the bundled weights)")
     a.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.2, 0.3], help="L∞ budgets on [0, 1] pixels")
     a.add_argument("--steps", type=int, default=40, help="PGD steps")
@@ -513,8 +544,6 @@ def add_model_commands(sub, fmt) -> None:
     a.add_argument("--restarts", type=int, default=1, help="random starts; an image counts if all of them fail")
     a.add_argument("--images", type=int, nargs=2, default=[0, 10_000], metavar=("FIRST", "END"), help="test images")
     a.add_argument("--transfer-from", default=None, help="also attack with PGD examples made on this model (black box)")
-    a.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda")
-    a.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     a.add_argument("--json", action="store_true", help="also print a JSON summary as the last line")
     a.set_defaults(func=cmd_attack)
 
@@ -529,23 +558,14 @@ def add_corrections_command(sub, fmt) -> None:
 
 def add_gan_commands(sub, fmt) -> None:
     """train-gan (the bundled recipe, or a benchmark anchor's) and generate."""
-    from digitpad.bench.gan_anchors import register
-    from digitpad.gan.engine import GAN_RECIPES
-
-    register()  # the benchmark's anchors train from here too (`--recipe dcgan`), for comparison
-    g = sub.add_parser("train-gan", help="train the conditional GAN that writes digits", formatter_class=fmt)
-    g.add_argument("--recipe", choices=list(GAN_RECIPES), default="cgan", help="cgan, or an anchor (benchmark)")
+    options = shared_options("data-dir", "device", "seed", "threads", threads=1)
+    g = sub.add_parser("train-gan", help="train the GAN that writes digits", formatter_class=fmt, parents=[options])
+    anchors = "the benchmark's anchors (dcgan, keras-cgan, ...; digitpad.bench.gan_anchors), for comparison"
+    g.add_argument("--recipe", default="cgan", help=f"cgan (the bundled generator's), or one of {anchors}")
     g.add_argument("--epochs", type=float, default=None, help="epochs, fractions allowed (default: the recipe's)")
     g.add_argument("--output", default="runs/generator.safetensors", help="weights file")
     g.add_argument("--samples", default=None, metavar="DIR", help="write a sample grid (a row per digit) per epoch")
-    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
-    g.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
-    g.add_argument(
-        "--threads", type=int, default=1,
-        help="CPU threads: one trains batches this small as fast as two, and far faster on a busy machine",
-    )  # fmt: skip
     g.add_argument("--max-seconds", type=float, default=None, help="stop after this many training seconds")
-    g.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
     g.set_defaults(func=cmd_train_gan)
 
     w = sub.add_parser("generate", help="write digits with the GAN into a PNG strip", formatter_class=fmt)
@@ -557,7 +577,12 @@ def add_gan_commands(sub, fmt) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "demo":
+        args.serve_args = rest  # demo.py's own options, --help included
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.func(args)
     except (ValueError, RuntimeError, OSError) as e:  # our errors say what is wrong: show them plainly

@@ -13,7 +13,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from digitpad.bench.harness import CHROMIUM_ARGS, Server
+from digitpad.app.served import CHROMIUM_ARGS, Server
 from digitpad.read.classifier import load_classifier
 from digitpad.training.data import MNIST, load_mnist
 
@@ -54,18 +54,3 @@ def browser():
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-# Slow tests in tests/app/test_app.py, which is being rewritten elsewhere: marked here until they carry the mark.
-SLOW_APP_TESTS = {
-    "test_two_retrains_at_once_one_waits_and_drawing_goes_on",
-    "test_crowd_of_visitors",
-    "test_train_api_streams_progress_and_finishes",
-    "test_train_api_stop_mid_run",
-}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.path.name == "test_app.py" and item.originalname in SLOW_APP_TESTS:
-            item.add_marker(pytest.mark.slow)

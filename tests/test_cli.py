@@ -176,3 +176,69 @@ def test_corrections_bad_uses_say_what_to_do(tmp_path):
     (tmp_path / "bad.sqlite").write_bytes(b"garbage" * 500)
     damaged = cli("corrections", "list", "--database", str(tmp_path / "bad.sqlite"), check=False)
     assert damaged.returncode == 2 and "is damaged" in damaged.stderr and "Traceback" not in damaged.stderr
+
+
+def test_the_shared_options_mean_the_same_in_every_command():
+    from digitpad.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    seen = {}
+    for name, parser in commands.items():
+        if name == "generate":  # its --seed picks the pictures: its own option
+            continue
+        for action in parser._actions:
+            if action.dest in ("data_dir", "device", "seed", "threads"):
+                seen.setdefault(action.dest, {})[name] = action.help
+    assert set(seen["data_dir"]) == {"train", "eval", "train-reader", "train-guard", "attack", "train-gan"}
+    assert set(seen["threads"]) == {"train", "train-reader", "train-guard", "attack", "train-gan"}
+    for dest, helps in seen.items():
+        assert len(set(helps.values())) == 1, f"--{dest} is described {len(set(helps.values()))} ways"
+
+
+def test_training_commands_write_into_runs_unless_told():
+    from digitpad.cli import build_parser
+
+    parser = build_parser()
+    for command in ("train-reader", "train-guard", "train-gan"):
+        args = parser.parse_args([command])
+        assert args.output.startswith("runs/"), f"{command} would write {args.output}"
+    assert parser.parse_args(["train-guard"]).threads == 1 and parser.parse_args(["train-reader"]).threads is None
+    assert parser.parse_args(["train-gan", "--threads", "3"]).threads == 3
+
+
+def test_train_gan_hands_its_threads_to_the_engine(monkeypatch, capsys):
+    import digitpad.gan.engine
+    import digitpad.training.data
+    from digitpad.cli import main
+
+    given = {}
+
+    def engine(recipe, data, device, **options):
+        given.update(options, recipe=recipe.name)
+        return iter([])  # no events: the command says training produced nothing
+
+    monkeypatch.setattr(digitpad.gan.engine, "train_gan", engine)
+    monkeypatch.setattr(digitpad.training.data, "load_mnist", lambda *a, **k: None)
+    assert main(["train-gan", "--threads", "2", "--device", "cpu", "--max-seconds", "5"]) == 1
+    assert given == {"seed": 0, "max_seconds": 5.0, "threads": 2, "recipe": "cgan"}
+    assert "training produced no generator" in capsys.readouterr().err
+    assert main(["train-gan", "--recipe", "nope", "--device", "cpu"]) == 2
+    assert "no GAN recipe 'nope': choose from cgan, " in capsys.readouterr().err
+
+
+def test_building_the_parser_imports_neither_the_benchmark_nor_the_app():
+    code = (
+        "import sys; from digitpad.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('digitpad.bench', 'digitpad.app', 'gradio'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_demo_takes_demo_py_options_and_others_refuse_unknown_ones():
+    result = cli("demo", "--help")
+    assert (
+        result.stdout.startswith("usage: digitpad demo") and "--share" in result.stdout and "--weights" in result.stdout
+    )
+    wrong = cli("predict", "x.png", "--share", check=False)
+    assert wrong.returncode == 2 and "unrecognized arguments: --share" in wrong.stderr

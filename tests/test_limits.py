@@ -9,7 +9,7 @@ import pytest
 
 from digitpad.limits import PublicLimits, env_name
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"  # where the limits are documented
 
 
 def test_each_limit_is_set_by_its_variable():
@@ -28,5 +28,5 @@ def test_a_wrong_value_stops_the_server_with_its_name(value):
 def test_the_readme_documents_every_limit():
     text = README.read_text()
     missing = [f.name for f in fields(PublicLimits) if f"`{f.name}`" not in text]
-    assert not missing, f"README's 'Running it in public' lacks {missing}"
+    assert not missing, f"docs/deploy.md's 'Running it in public' lacks {missing}"
     assert env_name("trusted_proxies") == "DIGITPAD_TRUSTED_PROXIES" and "`DIGITPAD_TRUSTED_PROXIES`" in text

@@ -11,7 +11,11 @@
 - `gallery.py`: the small HTML views the Train and Number tabs show;
 - `inputs.py`: what the tabs read from (the model choice, the photo input);
 - `request_limit.py`: oversized request bodies refused before Gradio reads them;
-- `visitor_cookie.py`: a visitor cookie for sticky sessions behind a load balancer (`deploy/`).
+- `visitor_cookie.py`: a visitor cookie for sticky sessions behind a load balancer (`deploy/`);
+- `assets.py`: the front-end files in `static/` (the pad's and the answer view's HTML, CSS and JavaScript, the
+  page's stylesheet), read when the app is built;
+- `serve.py`: the options and launch `demo.py` and `digitpad demo` share; `served.py`: the app as the tests and the
+  benchmark meet it (`Server`).
 
 Every tab only wires widgets to library functions.
 """
@@ -28,6 +32,7 @@ import gradio as gr  # noqa: E402
 from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from digitpad.app.assets import asset  # noqa: E402
 from digitpad.app.draw import build_draw_tab  # noqa: E402
 from digitpad.app.generate import build_generate_tab  # noqa: E402
 from digitpad.app.inputs import Models  # noqa: E402
@@ -48,33 +53,7 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # between the two: allowed, nothing to warn of
 MAX_UPLOAD = "10mb"
 
-CSS = """
-#model-input img { image-rendering: pixelated; }
-#generated img, #style-walk img { image-rendering: pixelated; }
-#verdict { min-height: 2.5em; }
-#correct { gap: 4px; flex-wrap: nowrap; }
-#explain-image img, #attack-image img { image-rendering: pixelated; }
-.inside .layers img { image-rendering: pixelated; }
-.inside .scores { display: grid; gap: 2px; margin-top: 8px; font-variant-numeric: tabular-nums; font-size: 0.85em; }
-.inside .score { display: grid; grid-template-columns: 1.2em 1fr 4em; align-items: center; gap: 6px; }
-.inside .score .bar { height: 0.8em; background: #93c5fd; min-width: 1px; }
-.inside .score.top .bar { background: #2563eb; }
-#correct button { min-width: 0; padding-left: 0; padding-right: 0; font-variant-numeric: tabular-nums; }
-.digit-gallery { display: flex; flex-wrap: wrap; gap: 6px; }
-.digit-gallery figure { margin: 0; text-align: center; font-size: 0.85em; }
-.digit-gallery img { display: block; image-rendering: pixelated; border: 2px solid transparent; border-radius: 4px; }
-.digit-gallery figure.wrong img { border-color: #dc2626; }
-.digit-gallery figure.wrong figcaption { color: #dc2626; font-weight: bold; }
-#number-text input, #number-text textarea { font-size: 2.6em; font-weight: 700; letter-spacing: 0.08em;
-  font-variant-numeric: tabular-nums; }
-.number-digits figure.wrong img { border-color: #d97706; }
-.number-digits figure.wrong figcaption { color: #b45309; }
-table.confusion { border-collapse: collapse; font-size: 0.8em; font-variant-numeric: tabular-nums; }
-table.confusion caption { caption-side: top; text-align: left; padding-bottom: 4px; }
-table.confusion th, table.confusion td { padding: 2px 4px; min-width: 2.2em; text-align: right; }
-table.confusion td.hit { background: rgba(37, 99, 235, calc(0.15 + 0.6 * var(--shade))); }
-table.confusion td.miss { background: rgba(220, 38, 38, calc(0.15 + 0.5 * var(--shade))); }
-"""
+CSS = asset("app.css")  # the tabs' widgets and gallery.py's HTML; the pad and the answer view style themselves
 
 
 def build_demo(

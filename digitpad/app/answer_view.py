@@ -35,67 +35,19 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from digitpad.app.assets import asset, template_literal
+
 __all__ = ["AnswerView", "answer_view_value"]
 
 PREVIEW_SIDE = 224  # px on screen: the 28x28 picture, 8x, pixelated
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
-# `value` is "" before the first answer; every field is optional. `${...}` is JavaScript in a template literal.
-_HTML_TEMPLATE = """
-<div class="answer" data-about="${(value && value.about) || ''}"
-  data-pad-version="${value && value.pad_version != null ? value.pad_version : ''}">
-  <div class="verdict" id="verdict" role="status" aria-live="polite">${(value && value.verdict) || ''}</div>
-  <div class="guesses${value && value.digit_like === false ? ' not-digit' : ''}" id="prediction"
-    aria-label="Top guesses">
-    <div class="top-label">${(value && (value.heading || (value.top && value.top.length && value.top[0][0])))
-      || ''}</div>
-    ${value && value.digit_like === false ? '<div class="closest">The closest digits:</div>' : ''}
-    ${((value && value.top) || []).map(([digit, p], k) => `
-      <div class="guess${k === 0 ? ' first' : ''}">
-        <span class="digit">${digit}</span>
-        <span class="track"><span class="bar" style="width: ${(100 * p).toFixed(1)}%"></span></span>
-        <span class="pct">${Math.round(100 * p)}%</span>
-      </div>`).join('')}
-  </div>
-  <figure class="model-input" id="model-input">
-    ${value && value.preview
-      ? `<img src="${value.preview}" width="${side}" height="${side}" alt="The 28x28 picture the network read">`
-      : `<div class="blank" style="width: ${side}px; height: ${side}px"></div>`}
-    <figcaption>What the model sees (28x28)</figcaption>
-  </figure>
-</div>
-"""
-
-_CSS_TEMPLATE = """
-.answer { display: grid; gap: 10px; }
-.verdict { min-height: 2.5em; font-size: var(--text-lg, 1.05rem); }
-.guesses { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; padding: 10px 12px; }
-.top-label { font-size: 2.2rem; font-weight: 700; line-height: 1.2; min-height: 1.2em; margin-bottom: 6px; }
-.guess { display: grid; grid-template-columns: 1.2em 1fr 3.2em; align-items: center; gap: 8px;
-  font-variant-numeric: tabular-nums; }
-.track { height: 0.7em; background: var(--background-fill-secondary, #f3f4f6); border-radius: 4px; overflow: hidden; }
-.bar { display: block; height: 100%; background: #93c5fd; }
-.guess.first .bar { background: var(--color-accent, #f97316); }
-.pct { text-align: right; }
-.not-digit .top-label { font-size: 1.6rem; }
-.not-digit .closest { font-size: 0.85em; color: var(--body-text-color-subdued, #6b7280); margin-bottom: 4px; }
-.not-digit .guess { color: var(--body-text-color-subdued, #6b7280); }
-.not-digit .bar, .not-digit .guess.first .bar { background: #d1d5db; }
-.model-input { margin: 0; }
-.model-input img, .model-input .blank { display: block; max-width: 100%; height: auto; image-rendering: pixelated;
-  background: #000; border-radius: 4px; }
-.model-input .blank { background: var(--background-fill-secondary, #f3f4f6); aspect-ratio: 1; }
-.model-input figcaption { font-size: 0.85em; color: var(--body-text-color-subdued, #6b7280); margin-top: 4px; }
-"""
-
-# A live answer from the pad whose elem_id is `pad_id` becomes this view's value (and so its rendering).
-_JS_ON_LOAD = """
-window.addEventListener('digitpad-answer', (e) => {
-  const pad = document.getElementById(props.pad_id);
-  if (pad && pad.contains(e.target) && element.isConnected) props.value = e.detail.answer;
-});
-"""
+# The view's front end, read from static/: its template is JavaScript in a template literal over `value` ("" before
+# the first answer; every field optional) and `side`; its script makes a live answer from the pad its value.
+_HTML_TEMPLATE = template_literal("answer-view.template.js")
+_CSS_TEMPLATE = asset("answer-view.css")
+_JS_ON_LOAD = asset("answer-view.js")
 
 
 def verdict_html(verdict: str) -> str:

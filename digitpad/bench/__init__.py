@@ -1,8 +1,8 @@
 """`python -m digitpad.bench`: digitpad beside the reference recipes, on this machine. Never served.
 
-One module per section (below), registered by name in `run.SECTIONS`; `harness` is what the sections and
-the tests share (the running app, Chromium's arguments, pad values); `gan_anchors` and `judge` are the
-generate section's anchors and independent judge.
+One module per section (below), registered by name in `run.SECTIONS`; `harness` is what the sections
+share (percentiles, tables; the running app and Chromium's arguments come from `digitpad.app.served`);
+`gan_anchors` and `judge` are the generate section's anchors and independent judge.
 
 Sections (each a list of rows in the JSON written to --out, and a markdown table):
   training    time to 99.0% / 99.5% test accuracy: our `quick` and `best` recipes, the

@@ -28,8 +28,8 @@ import httpx
 import websockets
 from PIL import Image
 
+from digitpad.app.served import Server
 from digitpad.bench.classroom import crowd, live_url, wait_until_idle
-from digitpad.bench.harness import Server
 from digitpad.synth.pen_digits import scaled_strokes
 
 ATTACKER = "127.0.0.2"  # the attacker's address; the honest drawers come from 127.0.0.1

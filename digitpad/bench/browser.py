@@ -9,7 +9,8 @@ import statistics
 import time
 from pathlib import Path
 
-from digitpad.bench.harness import CHROMIUM_ARGS, PAD_TAKES_INK, Server, percentiles
+from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
+from digitpad.bench.harness import percentiles
 from digitpad.bench.latency import bad_input_latency
 from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
 

@@ -35,8 +35,9 @@ from pathlib import Path
 
 import websockets
 
+from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
-from digitpad.bench.harness import CHROMIUM_ARGS, PAD_TAKES_INK, Server, percentiles
+from digitpad.bench.harness import percentiles
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes
 
 PAD = 320  # px, the Draw tab's pad

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitpad.bench.harness import Server, percentiles, synthetic_pad
+from digitpad.app.served import Server
+from digitpad.bench.harness import percentiles, synthetic_pad
 
 
 def pad_pngs(count: int, folder: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.bench.harness import Server
+from digitpad.app.served import Server
 from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
 from digitpad.teach.store import CorrectionStore
 

@@ -240,6 +240,7 @@ def train_args(**overrides):
     return args
 
 
+@pytest.mark.slow
 def test_train_api_streams_progress_and_finishes(client):
     job = client.submit(**train_args(), api_name="/train")
     statuses = [update[0] for update in job]
@@ -253,6 +254,7 @@ def test_train_api_checks_ranges(client):
     assert final == "Epochs must be between 0.05 and 500, got 500.1."
 
 
+@pytest.mark.slow
 def test_train_api_stop_mid_run(server_url):
     from gradio_client import Client
 
@@ -269,6 +271,7 @@ def test_train_api_stop_mid_run(server_url):
     assert final.startswith("stopped early: test accuracy")
 
 
+@pytest.mark.slow
 def test_two_retrains_at_once_one_waits_and_drawing_goes_on(server_url, tmp_path):
     from gradio_client import Client, handle_file
 
@@ -336,6 +339,7 @@ def test_upload_size_limit_is_enforced(client, server_url, tmp_path):
     assert response.status_code == 413 and "maximum allowed size of 10485760 bytes" in response.text
 
 
+@pytest.mark.slow
 def test_crowd_of_visitors(server_url):
     """A scaled-down crowd: 10 visitors x 5 drawings at once, no failures."""
     from digitpad.bench.crowd import crowd

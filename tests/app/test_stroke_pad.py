@@ -17,8 +17,8 @@ import gradio as gr
 import pytest
 
 from digitpad.app.draw import strokes_reading
+from digitpad.app.served import PAD_TAKES_INK
 from digitpad.app.stroke_pad import PadReads, StrokePad, empty_value, sent_version
-from digitpad.bench.harness import PAD_TAKES_INK
 from digitpad.read.classifier import load_classifier
 
 WAIT_MS = 15_000  # an upper bound for waits in the browser, never a speed assertion

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT
-from digitpad.bench.harness import PAD_TAKES_INK
+from digitpad.app.served import PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
@@ -103,14 +104,28 @@ ANSWERS_LATEST_DRAWING = """() => {
   if (answer.dataset.about === 'photo') return true;
   return answer.dataset.padVersion === (pad ? pad.dataset.version : '');
 }"""
+# ... and its top guess (the element `label`) is shown and is not `previous`.
+ANSWERED = (
+    """([label, previous]) => {
+  const top = document.querySelector(label);
+  return !!top && !!top.innerText && top.innerText !== previous && ("""
+    + ANSWERS_LATEST_DRAWING
+    + """)();
+}"""
+)
 
 
 def settled_prediction(page, previous: str | None = None, timeout: float = 20) -> str:
-    """The top guess once #prediction has changed from `previous`, answers the pad's latest drawing (or a
-    photo) and has stayed put for 0.6 s."""
+    """The top guess once the answer is about the pad's latest drawing (its data-pad-version is the pad's
+    data-version), or about a photo, and differs from `previous`. The pad numbers a value when it sends it, so once
+    the drawing is done, the answer carrying its number is the final one: no waiting for the page to stay put."""
+    try:
+        page.wait_for_function(ANSWERED, arg=[LABEL, previous], timeout=timeout * 1000)
+    except PlaywrightTimeoutError:
+        pass  # said below: the label as it is, and whether it answers the latest drawing
     locator = page.locator(LABEL)
-    latest = lambda: page.evaluate(ANSWERS_LATEST_DRAWING)  # noqa: E731
-    return settled(lambda: locator.inner_text() if locator.count() else "", previous, timeout, latest)
+    text = locator.inner_text() if locator.count() else ""
+    return text if page.evaluate(ANSWERS_LATEST_DRAWING) else f"{text!r}, an answer to an earlier drawing"
 
 
 def clear(page) -> None:

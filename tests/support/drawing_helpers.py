@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digitpad.bench.harness import pad_value  # noqa: F401 - the tests build pad values with it
+from digitpad.app.served import pad_value  # noqa: F401 - the tests build pad values with it
 from digitpad.ink.strokes import Strokes, strokes_to_ink
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
 from digitpad.synth.redrawn import redrawn_strokes, skeleton_strokes  # noqa: F401 - MNIST digits as pen strokes
