@@ -13,7 +13,14 @@ PACKAGE = ROOT / "digitpad"
 # lowest first: a module may import its own layer and those below it, never one above
 LAYERS = [
     {"digitpad.synth"},  # synthetic handwriting: numpy, PIL, scikit-image and hershey-fonts only
-    {"digitpad.mnist_format", "digitpad.model", "digitpad.checkpoint", "digitpad.scratch", "digitpad.home"},
+    {
+        "digitpad.mnist_format",
+        "digitpad.model",
+        "digitpad.checkpoint",
+        "digitpad.scratch",
+        "digitpad.home",
+        "digitpad.limits",
+    },  # fmt: skip
     {"digitpad.ink"},
     {"digitpad.read"},
     {"digitpad.training"},
