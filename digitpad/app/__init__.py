@@ -7,6 +7,7 @@
 - `generate.py`: the Generate tab (a conditional GAN writes digits; the classifier reads them back);
 - `stroke_pad.py`: the drawing pad, a `gr.HTML` component that sends strokes while you draw;
 - `answer_view.py`: the Draw tab's answer (verdict, top-3 guesses, the 28x28 picture), one `gr.HTML`;
+- `readings.py`: what the Draw tab says of a drawing, the one set of rules for the socket, events and the API;
 - `live.py`: the pad's live reading over one WebSocket (`/live`), beside Gradio's routes;
 - `gallery.py`: the small HTML views the Train and Number tabs show;
 - `inputs.py`: what the tabs read from (the model choice, the photo input);

@@ -51,14 +51,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from digitpad.app.answer_view import answer_view_value
 from digitpad.app.clients import connection_client
-from digitpad.app.draw import LIVE_PATH, found_reading, pad_view_value, pen_down, unreadable
+from digitpad.app.draw import LIVE_PATH
 from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import why_unreadable
+from digitpad.app.readings import asks_guard, found_reading, judged, pad_view_value, unreadable
 from digitpad.app.request_limit import too_large
 from digitpad.ink.pad_message import PadMessage, read_pad_message
 from digitpad.ink.preprocess import DrawingError
 from digitpad.limits import LIMITS
-from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, likeness
+from digitpad.read.classifier import Classifier, bundled_guard
 
 log = logging.getLogger("digitpad")
 
@@ -187,17 +188,15 @@ class LiveReader:
         elif image is None:
             found = found_reading(None, None)
         else:
-            # the digit guard reads in the same batch as the model (`draw.reading` does the same, unbatched);
-            # not while the pen is down: a digit half drawn is not a digit yet
-            readers = [classifier] if pen_down(pad) else [classifier, bundled_guard()]
+            # the digit guard reads in the same batch as the model, when `readings` asks for it
+            readers = [classifier, bundled_guard()] if asks_guard(pad) else [classifier]
             futures = [self.batcher.probabilities(reader, image) for reader in readers]
             found_all, error = await guarded_async(asyncio.gather(*futures), "drawing")
             if error:
                 found = unreadable("drawing", error)
             else:
                 probs, *guard = found_all
-                digit_like = likeness(guard[0]) >= guard_threshold() if guard else None
-                found = found_reading(probs, image, digit_like)
+                found = judged(probs, image, guard[0] if guard else None)
         value = pad_view_value(found, pad)
         seq = request.get("seq")
         if isinstance(seq, int) and not isinstance(seq, bool):

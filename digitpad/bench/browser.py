@@ -85,7 +85,7 @@ def browser_section(drawings: int) -> list[dict]:
         return [{"what": "browser section skipped: Chromium is missing (apt-get install -y chromium)"}]
     from playwright.sync_api import sync_playwright
 
-    from digitpad.app.draw import EMPTY_HINT
+    from digitpad.app.readings import EMPTY_HINT
 
     rows = []
     with Server() as server, sync_playwright() as p:

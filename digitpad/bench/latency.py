@@ -70,7 +70,7 @@ def bad_strokes() -> dict[str, object]:
 def bad_input_latency(url: str | None = None) -> list[dict]:
     """Seconds to the answer (a message, or the empty-pad hint) for each bad stroke input: in
     process (`read_strokes`), and through the running app with gradio_client when `url` is given."""
-    from digitpad.app.draw import read_strokes
+    from digitpad.app.readings import read_strokes
 
     classifier = load_classifier()
     client = None

@@ -85,9 +85,9 @@ class Classifier:
     def is_digit(self, images: np.ndarray) -> bool | np.ndarray:
         """uint8 (28, 28) -> whether it is a digit at all (a bool); (N, 28, 28) -> bool (N,). The threshold was
         chosen on validation digits (see `training.digit_guard`) and is stored beside the guard's weights."""
-        likeness = self.digit_likeness(images)
-        verdict = np.asarray(likeness) >= guard_threshold()
-        return bool(verdict) if verdict.ndim == 0 else verdict
+        images = np.asarray(images)
+        verdict = is_digit_by_guard(bundled_guard().predict_proba(images))
+        return bool(verdict[0]) if images.ndim == 2 else verdict
 
     def explain(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
         """uint8 (28, 28) -> float (28, 28): how much each pixel pushed `target` (the digit it reads when
@@ -119,6 +119,13 @@ def bundled_guard() -> Classifier:
 def likeness(probs: np.ndarray) -> np.ndarray:
     """The guard's probabilities (..., 11) -> how much each drawing looks like a digit: 1 - P(not a digit), (...)."""
     return 1.0 - probs[..., NOT_A_DIGIT]
+
+
+def is_digit_by_guard(probs: np.ndarray) -> bool | np.ndarray:
+    """The guard's probabilities (..., 11) -> whether each drawing is a digit at all: its likeness is at least
+    the threshold chosen on validation digits (`guard_threshold`)."""
+    verdict = likeness(np.asarray(probs)) >= guard_threshold()
+    return bool(verdict) if np.ndim(verdict) == 0 else verdict
 
 
 def guard_threshold() -> float:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.app.draw import (
+from digitpad.app.readings import (
     EMPTY_HINT,
     NOT_A_DIGIT,
     pad_view_value,

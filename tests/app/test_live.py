@@ -17,9 +17,10 @@ from starlette.websockets import WebSocketDisconnect
 
 from digitpad.app import live
 from digitpad.app.answer_view import answer_view_value
-from digitpad.app.draw import EMPTY_HINT, live_model, read_strokes
+from digitpad.app.draw import live_model
 from digitpad.app.inputs import Models
 from digitpad.app.live import INLINE_CHARS, MAX_MESSAGE, Batcher, Budget, LiveReader
+from digitpad.app.readings import EMPTY_HINT, read_strokes
 from digitpad.ink.strokes import pad_to_mnist
 from tests.support.bad_inputs import BAD_STROKES
 from tests.support.drawing_helpers import doodle_pad_value, letter_pad_value, stroke_pad_value

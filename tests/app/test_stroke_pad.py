@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from digitpad.app.draw import strokes_reading
+from digitpad.app.readings import strokes_reading
 from digitpad.app.served import PAD_TAKES_INK
 from digitpad.app.stroke_pad import PadReads, StrokePad, empty_value, sent_version
 from digitpad.read.classifier import load_classifier

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from digitpad.app.draw import EMPTY_HINT, NOT_A_DIGIT
+from digitpad.app.readings import EMPTY_HINT, NOT_A_DIGIT
 from digitpad.app.served import PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
