@@ -6,13 +6,13 @@ several server processes on one host (`deploy/serve-replicas`) share them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from digitpad.config import settings
 
 DEFAULT_HOME = "digitpad-home"
 
 
 def home_dir() -> Path | None:
     """$DIGITPAD_HOME, ./digitpad-home by default; None when it is set empty (corrections kept in memory)."""
-    home = os.environ.get("DIGITPAD_HOME", DEFAULT_HOME)
-    return Path(home) if home.strip() else None
+    return settings().home

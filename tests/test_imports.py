@@ -19,7 +19,7 @@ LAYERS = [
         "digitpad.checkpoint",
         "digitpad.scratch",
         "digitpad.home",
-        "digitpad.limits",
+        "digitpad.config",
     },  # fmt: skip
     {"digitpad.ink"},
     {"digitpad.read"},

@@ -23,11 +23,11 @@ Every tab only wires widgets to library functions.
 
 from __future__ import annotations
 
-import os
 import warnings
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phone-home; works offline
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+from digitpad.config import LIMITS, offline_defaults, settings  # noqa: E402
+
+offline_defaults()  # no phone-home; works offline
 
 import gradio as gr  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -44,7 +44,6 @@ from digitpad.app.train import build_train_tab  # noqa: E402
 from digitpad.app.visitor_cookie import VisitorCookie  # noqa: E402
 from digitpad.gan.generator import load_generator  # noqa: E402
 from digitpad.ink.preprocess import MAX_PIXELS  # noqa: E402
-from digitpad.limits import LIMITS  # noqa: E402
 from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
 from digitpad.teach.store import CorrectionStore, default_store  # noqa: E402
 
@@ -97,7 +96,7 @@ def launch_kwargs(demo: gr.Blocks) -> dict:
         "max_file_size": MAX_UPLOAD,
         "state_session_capacity": LIMITS.sessions_kept,
         "app_kwargs": {
-            "middleware": [Middleware(BodySizeLimit), Middleware(VisitorCookie)],
+            "middleware": [Middleware(BodySizeLimit), Middleware(VisitorCookie, replica=settings().replica)],
             "routes": [demo.live_reader.route()],
         },
         "css": CSS,

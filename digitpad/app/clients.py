@@ -1,5 +1,5 @@
 """Who sent a request: the server-issued visitor cookie and the address, the client every per-client limit
-counts (`digitpad.limits`).
+counts (`digitpad.config`).
 
 The address is the connection's peer, unless the operator runs the server behind proxies of their own and
 says how many (`DIGITPAD_TRUSTED_PROXIES`): then it is the entry that many hops from the right of
@@ -16,7 +16,7 @@ import gradio as gr
 from starlette.requests import HTTPConnection
 
 from digitpad.app.visitor_cookie import COOKIE, COOKIE_VALUE
-from digitpad.limits import LIMITS
+from digitpad.config import LIMITS
 
 NO_REQUEST = "local"  # a function called from Python, not through the server
 

@@ -11,8 +11,8 @@ import gradio as gr
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from digitpad.config import LIMITS
 from digitpad.ink.preprocess import MAX_PIXELS, Refused
-from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier
 
 # Events that may decode a photo share a few places, whichever tab: a 16 MP photo takes ~200 MB while it is

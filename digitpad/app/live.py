@@ -18,7 +18,7 @@ sentences `/predict_strokes` gives (both go through `draw.strokes_reading`); a m
 characters is answered with a sentence and the connection is closed (1009, "message too big"). A
 connection holds no state on the server but its coroutine: a dropped one leaves nothing behind.
 
-Every message's cost is bounded before the work is done (`digitpad.limits`): its size, its brackets (points
+Every message's cost is bounded before the work is done (`digitpad.config`): its size, its brackets (points
 and strokes) and nesting are checked before it is parsed (`ink.pad_message`); a long message is parsed and
 drawn in one worker process, so the event loop keeps answering everyone; each connection has a budget of
 messages and bytes a second, past which its next message waits (the page, one message in flight, simply sends
@@ -56,9 +56,9 @@ from digitpad.app.inputs import Models, chosen_model
 from digitpad.app.outputs import why_unreadable
 from digitpad.app.readings import asks_guard, found_reading, judged, pad_view_value, unreadable
 from digitpad.app.request_limit import too_large
+from digitpad.config import LIMITS
 from digitpad.ink.pad_message import PadMessage, read_pad_message
 from digitpad.ink.preprocess import DrawingError
-from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier, bundled_guard
 
 log = logging.getLogger("digitpad")

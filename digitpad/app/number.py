@@ -17,9 +17,9 @@ from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import PICTURE_EVENTS, Models, Photo, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
+from digitpad.config import LIMITS
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
-from digitpad.limits import LIMITS
 from digitpad.read.classifier import Classifier
 from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
 

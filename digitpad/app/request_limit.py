@@ -14,8 +14,8 @@ import uvicorn
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from digitpad.config import LIMITS
 from digitpad.ink.strokes import MAX_POINTS
-from digitpad.limits import LIMITS
 
 MAX_BODY = LIMITS.live_message_bytes  # bytes: 20,000 points at up to 25 bytes each
 FRAME_SLACK = 2  # uvicorn drops frames over this many times MAX_BODY; between, the live socket says why

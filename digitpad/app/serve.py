@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import gradio as gr
 
 from digitpad.app import build_demo, launch_kwargs, queue_kwargs
 from digitpad.checkpoint import WeightsError
+from digitpad.config import settings
 from digitpad.teach.hub_sync import start_periodic_push
 from digitpad.teach.store import default_store
 
@@ -20,8 +20,9 @@ def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argpar
     parser = argparse.ArgumentParser(
         prog=prog, description=DESCRIPTION, formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="address to bind")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port")
+    config = settings()
+    parser.add_argument("--host", default=config.host, help="address to bind")
+    parser.add_argument("--port", type=int, default=config.port, help="port")
     parser.add_argument("--share", action="store_true", help="also serve on a public *.gradio.live link")
     parser.add_argument("--weights", default=None, help="safetensors file to serve (default: the bundled weights)")
     return parser.parse_args(argv)

@@ -21,7 +21,6 @@ deployment test serves it in a stand-in app.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 
@@ -68,12 +67,12 @@ def with_cookie(scope: Scope, value: str) -> Scope:
 
 class VisitorCookie:
     """ASGI middleware: gives every HTTP request and WebSocket a server-issued visitor cookie (set on the
-    response when the request had none), and adds `X-Digitpad-Replica` when `replica` (default
-    $DIGITPAD_REPLICA) is set."""
+    response when the request had none), and adds `X-Digitpad-Replica` when `replica` ($DIGITPAD_REPLICA, passed
+    by `app.launch_kwargs`) is not empty."""
 
-    def __init__(self, app: ASGIApp, replica: str | None = None):
+    def __init__(self, app: ASGIApp, replica: str = ""):
         self.app = app
-        self.replica = (os.environ.get("DIGITPAD_REPLICA", "") if replica is None else replica).strip()
+        self.replica = replica.strip()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

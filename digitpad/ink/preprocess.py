@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
 
-from digitpad.limits import LIMITS
+from digitpad.config import LIMITS
 from digitpad.mnist_format import DIGIT_BOX, IMAGE_SIZE
 
 WORK_SCALE = 4  # stroke widths are adjusted at 4x the final resolution

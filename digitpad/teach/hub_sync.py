@@ -11,11 +11,11 @@ repository's history keeps what earlier pushes held.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import threading
 from dataclasses import dataclass
 
+from digitpad.config import settings
 from digitpad.teach.store import CorrectionStore
 
 log = logging.getLogger("digitpad")
@@ -36,21 +36,22 @@ class HubTarget:
 def hub_target() -> HubTarget | None:
     """The configured dataset repository, or None when pushing is off (DIGITPAD_HUB_REPO unset).
     HubSyncError when it is asked for but the token or the interval is missing or wrong."""
-    repo = os.environ.get("DIGITPAD_HUB_REPO", "").strip()
+    try:
+        config = settings()
+    except ValueError as e:  # DIGITPAD_HUB_PUSH_MINUTES that is not a number
+        raise HubSyncError(f"{e}.") from None
+    repo = config.hub_repo.strip()
     if not repo:
         return None
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise HubSyncError(f"DIGITPAD_HUB_REPO must be a dataset repository as user/name, not {repo!r}.")
-    token = os.environ.get("HF_TOKEN", "").strip()
+    token = config.hf_token.strip()
     if not token:
         raise HubSyncError(
             f"DIGITPAD_HUB_REPO is {repo!r} but HF_TOKEN is not set: add a token with write access "
             "(a Space secret) to push the corrections there."
         )
-    try:
-        minutes = float(os.environ.get("DIGITPAD_HUB_PUSH_MINUTES", DEFAULT_MINUTES))
-    except ValueError:
-        minutes = float("nan")
+    minutes = config.hub_push_minutes
     if not minutes >= 1:
         raise HubSyncError("DIGITPAD_HUB_PUSH_MINUTES must be a number of minutes, at least 1.")
     return HubTarget(repo, token, minutes)

@@ -21,7 +21,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -35,8 +34,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from digitpad.config import LIMITS, settings
 from digitpad.home import home_dir
-from digitpad.limits import LIMITS
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
 from digitpad.read.number import number_ink
 
@@ -88,7 +87,7 @@ class Correction:
 
 def pooled() -> bool:
     """Whether the operator pools everyone's corrections for the Train tab (DIGITPAD_POOL_CORRECTIONS=1)."""
-    return os.environ.get("DIGITPAD_POOL_CORRECTIONS", "0").strip().lower() in ("1", "true", "yes", "on")
+    return settings().pool_corrections
 
 
 def as_label(value: object) -> int:

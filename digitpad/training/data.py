@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from digitpad.config import settings
 from digitpad.mnist_format import IMAGE_SIZE
 
 # name -> (MD5 of the unzipped file, IDX magic number, item count)
@@ -70,7 +71,7 @@ class MNIST:
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("DIGITPAD_DATA", "data"))
+    return settings().data
 
 
 # ---------------------------------------------------------------------------- IDX files

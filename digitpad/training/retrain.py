@@ -33,7 +33,8 @@ import pandas as pd
 import torch
 
 from digitpad.checkpoint import save_checkpoint
-from digitpad.limits import LIMITS as PUBLIC_LIMITS
+from digitpad.config import LIMITS as PUBLIC_LIMITS
+from digitpad.config import settings
 from digitpad.model import MODELS, filter_images, first_layer_filters
 from digitpad.read.classifier import Classifier
 from digitpad.scratch import keep_newest
@@ -81,14 +82,11 @@ START_SECONDS = 3.0  # loading MNIST (cached after the first run) and the final 
 
 
 def training_enabled() -> bool:
-    return os.environ.get("DIGITPAD_TRAINING", "1").strip().lower() not in ("0", "false", "no", "off")
+    return settings().training
 
 
 def max_train_seconds() -> float:
-    try:
-        return float(os.environ.get("DIGITPAD_MAX_TRAIN_SECONDS", DEFAULT_MAX_SECONDS))
-    except ValueError:
-        return DEFAULT_MAX_SECONDS
+    return settings().max_train_seconds
 
 
 @dataclass

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from digitpad.app import clients
 from digitpad.app.clients import Client, connection_client, forwarded_address
 from digitpad.app.visitor_cookie import COOKIE, VisitorCookie
-from digitpad.limits import LIMITS
+from digitpad.config import LIMITS
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from digitpad.app.visitor_cookie import COOKIE, VisitorCookie
 
 
-def client(replica: str | None) -> TestClient:
+def client(replica: str) -> TestClient:
     async def page(request):
         return PlainTextResponse("page")
 
@@ -68,9 +68,15 @@ def test_event_streams_pass_through_and_get_the_headers_too():
     assert response.headers["x-digitpad-replica"] == "1" and COOKIE in response.headers["set-cookie"]
 
 
-def test_without_a_replica_name_only_the_cookie_is_set(monkeypatch):
-    monkeypatch.delenv("DIGITPAD_REPLICA", raising=False)
-    response = client(None).get("/")
+def test_without_a_replica_name_only_the_cookie_is_set():
+    response = client("").get("/")
     assert COOKIE in response.headers["set-cookie"] and "x-digitpad-replica" not in response.headers
+
+
+def test_the_app_passes_the_replica_name_from_the_settings(monkeypatch):
+    from digitpad.app import launch_kwargs
+
     monkeypatch.setenv("DIGITPAD_REPLICA", "r7")
-    assert client(None).get("/").headers["x-digitpad-replica"] == "r7"
+    demo = type("Demo", (), {"live_reader": type("Reader", (), {"route": lambda self: None})()})()
+    cookie = next(m for m in launch_kwargs(demo)["app_kwargs"]["middleware"] if m.cls is VisitorCookie)
+    assert cookie.kwargs == {"replica": "r7"}

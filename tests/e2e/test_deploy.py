@@ -150,7 +150,7 @@ async def echo(websocket):
         await websocket.send_text(os.environ["DIGITPAD_REPLICA"] + ": " + text)
 
 routes = [Route("/", page), Route("/events", events), Route("/release", release), WebSocketRoute("/live", echo)]
-app = Starlette(routes=routes, middleware=[Middleware(VisitorCookie)])
+app = Starlette(routes=routes, middleware=[Middleware(VisitorCookie, replica=os.environ["DIGITPAD_REPLICA"])])
 uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 """
 

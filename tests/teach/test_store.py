@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from digitpad.config import LIMITS
 from digitpad.home import home_dir
-from digitpad.limits import LIMITS
 from digitpad.synth.pen_digits import stroke_pad_value
 from digitpad.teach import store as corrections_module
 from digitpad.teach.store import (
