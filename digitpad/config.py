@@ -31,7 +31,7 @@ class PublicLimits:
     # the live socket (`app.live`): one page holds one connection and sends ~16 messages a second while drawing
     live_message_bytes: int = 512_000  # a drawing of 20,000 points; uvicorn refuses larger frames itself
     live_messages_per_s: float = 40.0  # per connection; more are answered later, not refused
-    live_bytes_per_s: float = 256_000.0  # per connection, the same way (a page drawing sends ~100 KB a second)
+    live_bytes_per_s: float = 128_000.0  # per connection, the same way (a page drawing a digit sends ~50 KB a second)
     live_address_bytes_per_s: float = 4_000_000.0  # all the connections of one address together
     live_connections_per_address: int = 64  # a class behind one school router shares an address
     live_connections: int = 2_000  # on this server, all clients together

@@ -39,6 +39,7 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,6 +60,7 @@ from digitpad.app.request_limit import too_large
 from digitpad.config import LIMITS
 from digitpad.ink.pad_message import PadMessage, read_pad_message
 from digitpad.ink.preprocess import DrawingError
+from digitpad.ink.strokes import check_size
 from digitpad.read.classifier import Classifier, bundled_guard
 
 log = logging.getLogger("digitpad")
@@ -159,17 +161,22 @@ class LiveReader:
     def long_message_reader(self) -> ProcessPoolExecutor:
         """One worker process for long messages (started at the first): parsing and drawing 20,000 points
         takes tens of ms of Python, which on a thread would hold the interpreter's lock against the event
-        loop; in a process of its own it costs the class nothing but that process's core."""
+        loop; in a process of its own, at a lower priority (nice 10), it takes only the CPU the class leaves."""
         if self.pool is None:
             context = multiprocessing.get_context("forkserver")  # not fork: this process runs threads
             context.set_forkserver_preload(["digitpad.ink.pad_message"])
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=os.nice, initargs=(10,))
         return self.pool
 
     async def read(self, message: str) -> PadMessage:
-        """`read_pad_message` here for a short message, in the worker process for a long one."""
+        """`read_pad_message` here for a short message, in the worker process for a long one (after its size
+        and brackets are checked here: what is refused does not cross)."""
         if len(message) <= INLINE_CHARS:
             return read_pad_message(message)
+        try:
+            check_size(message)
+        except DrawingError as e:
+            return PadMessage(error=str(e))
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self.long_message_reader(), read_pad_message, message)

@@ -91,6 +91,16 @@ def parse_strokes(value: object) -> Strokes:
 
 def load_json(text: str | bytes) -> object:
     """The pad's JSON text -> Python objects, refusing what is too big before parsing it (1 MB takes ~0.1 s)."""
+    check_size(text)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise StrokeError(f"the stroke pad sent unreadable data (not JSON: {e}): clear the pad and draw again") from e
+
+
+def check_size(text: str | bytes) -> None:
+    """Refuse JSON text with more brackets (points and strokes) or characters than a drawing may have: a count,
+    at C speed, before anything is parsed."""
     brackets = text.count(b"[" if isinstance(text, bytes) else "[")  # one per point, one per stroke, one around
     if brackets - 1 > MAX_POINTS + MAX_STROKES:
         raise StrokeError(
@@ -102,10 +112,6 @@ def load_json(text: str | bytes) -> object:
             f"the drawing is too large ({len(text) / 1e6:.1f} MB of data; the limit is "
             f"{MAX_JSON_CHARS / 1e6:g} MB): clear the pad and draw again"
         )
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as e:  # JSONDecodeError and bad UTF-8 are ValueErrors
-        raise StrokeError(f"the stroke pad sent unreadable data (not JSON: {e}): clear the pad and draw again") from e
 
 
 def check_counts(raw: object) -> None:
