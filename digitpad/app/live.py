@@ -40,6 +40,7 @@ from digitpad.app.outputs import guarded, why_unreadable
 from digitpad.app.request_limit import MAX_BODY, too_large
 from digitpad.ink.strokes import pad_to_mnist
 from digitpad.read.classifier import Classifier, bundled_guard, guard_threshold, likeness
+from digitpad.training.retrain import note_drawing
 
 MAX_MESSAGE = MAX_BODY  # characters: the same cap as an HTTP request body (20,000 points)
 SERVER_MODELS = ("bundled", "robust")  # the models this route can read with
@@ -98,6 +99,7 @@ class LiveReader:
 
     async def reply(self, message: str) -> dict:
         """One message from the pad -> the answer view's value (always an answer, never an exception)."""
+        note_drawing()  # a Retrain run yields a core while someone draws
         try:
             request = json.loads(message)
         except ValueError:

@@ -154,3 +154,14 @@ def test_answer_view_escapes_and_orders():
     value = answer_view_value({"1": 0.2, "7": 0.7, "9": 0.1}, None, "It's a **7** <b>", about="photo")
     assert [d for d, _ in value["top"]] == ["7", "1", "9"] and value["heading"] is None
     assert value["verdict"] == "It&#x27;s a <strong>7</strong> &lt;b&gt;" and value["about"] == "photo"
+
+
+def test_a_live_message_makes_a_retrain_yield_a_core(client, monkeypatch):
+    from digitpad.training import retrain
+
+    monkeypatch.setattr(retrain, "_last_drawing", -retrain.DRAWING_RECENT_S)
+    monkeypatch.setattr(retrain, "physical_cores", lambda: 2)
+    assert retrain.training_threads() == 2  # nobody draws: both cores train
+    with client.websocket_connect("/live") as socket:
+        ask(socket, {"model": "bundled", "value": stroke_pad_value(3)})
+    assert retrain.training_threads() == 1  # someone draws: the live reading keeps one
