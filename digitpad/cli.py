@@ -305,7 +305,7 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
 
     from digitpad.checkpoint import load_checkpoint, save_checkpoint
     from digitpad.read.classifier import Classifier
-    from digitpad.training.data import load_mnist
+    from digitpad.training.data import fixed_sample, load_mnist
     from digitpad.training.device import pick_device
     from digitpad.training.engine import train
     from digitpad.training.pen_data import RECIPE, pen_data, pen_images
@@ -323,6 +323,9 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
         if first is None:
             return 1
         initial, started_from = first.model.state_dict(), f"recipe best, seed {args.seed}"
+    if args.train_images:  # a quick try: a fixed random sample of the training digits
+        keep = fixed_sample(len(mnist.train_images), args.train_images)
+        mnist = replace(mnist, train_images=mnist.train_images[keep], train_labels=mnist.train_labels[keep])
     print("drawing every training and validation digit as pen strokes (about 4 minutes)")
     data = pen_data(mnist, seed=args.seed)
     recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
@@ -546,7 +549,7 @@ def add_model_commands(sub, fmt) -> None:
     n.set_defaults(func=cmd_train_reader)
 
     g = sub.add_parser("train-guard", help="train the check that a drawing is a digit at all", formatter_class=fmt)
-    g.add_argument("--redrawn", type=int, default=10_000, help="MNIST training digits also re-drawn as strokes")
+    g.add_argument("--redrawn", type=int, default=20_000, help="MNIST training digits also re-drawn as strokes")
     g.add_argument("--non-digits", type=int, default=24_000, help="letters, signs, shapes drawn to train on")
     g.add_argument("--epochs", type=float, default=None, help="override the recipe's epochs (a quick try)")
     g.add_argument("--output", default="weights/digit-guard.safetensors", help="weights file")
@@ -565,6 +568,7 @@ def add_model_commands(sub, fmt) -> None:
     )  # fmt: skip
     p.add_argument("--init", default=None, help="start from these weights instead of training the recipe best first")
     p.add_argument("--epochs", type=float, default=None, help="override the fine-tuning's epochs (a quick try)")
+    p.add_argument("--train-images", type=int, default=None, help="fine-tune on a fixed sample of N training digits")
     p.add_argument("--output", default="weights/digitnet.safetensors", help="weights file")
     p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")

@@ -57,6 +57,19 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
     assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
 
 
+@pytest.mark.slow
+def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_path):
+    """A tiny run from the bundled weights: 500 training digits and the validation digits drawn as strokes."""
+    out = tmp_path / "pen.safetensors"
+    result = cli("train-pen", "--init", "weights/digitnet.safetensors", "--train-images", "500", "--epochs", "0.5",
+                 "--output", str(out))  # fmt: skip
+    assert "drawn on the pad" in result.stdout
+    _, meta = load_checkpoint(out)
+    assert meta["recipe"] == "pen" and meta["started_from"] == "weights/digitnet.safetensors"
+    assert meta["train_images"] == 1000  # 500 digits, each also drawn as strokes
+    assert meta["val_pad_acc"] > 95 and meta["val_raw_acc"] > 98
+
+
 def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
     """A tiny run: 64 lines, one epoch; the weights file says what it is and how much to trust it."""
     out = tmp_path / "reader.safetensors"

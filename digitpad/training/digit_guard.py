@@ -5,8 +5,9 @@ The guard is a small network with an 11th class, "not a digit", trained by Outli
 (Hendrycks et al. 2019): digits on one side, drawings that are not digits on the other, made here
 since nothing can be downloaded at run time:
 
-- digits: MNIST's training images, and 10,000 of them re-drawn as pen strokes through the pad's own
-  renderer (`synth.redrawn`), so that a digit's look on the pad is a digit's look;
+- digits: MNIST's training images, and 20,000 of them re-drawn as pen strokes through the pad's own
+  renderer (`training.pen_data.pen_images`: traced into polylines with a hand's jitter and speed, or as
+  `synth.redrawn` draws them), so that a digit's look on the pad is a digit's look;
 - not digits: letters and signs from Hershey's vector fonts (TRAIN_FONTS; letters that are digits when
   handwritten, O I l S Z B G q g b ..., are left out), generated shapes and scribbles (`synth.non_digits`),
   drawn through the stroke renderer (`ink.strokes.strokes_to_mnist`) and, a quarter of them, through
@@ -33,13 +34,14 @@ from digitpad.read.classifier import NOT_A_DIGIT
 from digitpad.synth.non_digits import Drawing, non_digit_drawings
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
+from digitpad.training.pen_data import pen_images
 from digitpad.training.recipes import Recipe
 
-REDRAWN = 10_000  # MNIST training digits also drawn as pen strokes
+REDRAWN = 20_000  # MNIST training digits also drawn as pen strokes
 NON_DIGITS = 24_000  # training drawings that are not digits (about 1 in 4 training images)
 VAL_NON_DIGITS = 4_000
 PICTURE_SHARE = 0.25  # of the non-digits, drawn on a bitmap and read by the picture path
-FALSE_REJECTIONS = 0.005  # the threshold wrongly rejects at most this share of validation digits
+FALSE_REJECTIONS = 0.003  # the threshold wrongly rejects at most this share of validation digits
 RECIPE = Recipe(
     name="guard", model_config={"widths": (16, 32, 64), "classes": 11}, epochs=8, batch_size=128, lr=3e-3,
     weight_decay=5e-4, augment=True, evals_per_epoch=1,
@@ -65,7 +67,8 @@ def non_digit_images(count: int, seed: int) -> np.ndarray:
 
 
 def redrawn_digits(images: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """The first `count` of `images` (uint8 (N, 28, 28) digits) re-drawn as pen strokes: uint8 (count, 28, 28)."""
+    """The first `count` of `images` (uint8 (N, 28, 28) digits) re-drawn as pen strokes as `synth.redrawn` draws
+    them (the benchmark's validation digits): uint8 (count, 28, 28)."""
     rng = np.random.default_rng(seed)
     return np.stack([strokes_to_mnist(redrawn_strokes(image, rng)[0]) for image in images[:count]])
 
@@ -92,7 +95,7 @@ def guard_data(mnist: MNIST, redrawn: int = REDRAWN, non_digits: int = NON_DIGIT
         ]
     ):
         count = min(count, len(images))
-        drawn = redrawn_digits(images.cpu().numpy(), count, seed + k) if count else np.zeros((0, 28, 28), np.uint8)
+        drawn = pen_images(images[:count].cpu().numpy(), seed + k) if count else np.zeros((0, 28, 28), np.uint8)
         splits += with_non_digits(images, labels, drawn, labels[:count], non_digit_images(others, seed + 10 + k))
     return MNIST(*splits, checksums=mnist.checksums)
 
