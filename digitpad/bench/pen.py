@@ -85,9 +85,11 @@ def retrain_row(what: str) -> dict:
     update = None
     for update in retrain(settings, threading.Event()):  # noqa: B007 - the last update is the finished run
         pass
+    wall = time.perf_counter() - t0
     return {
-        "what": what, "wall_s": round(time.perf_counter() - t0, 2), "train_s": round(update.train_seconds or 0, 2),
-        "accuracy_pct": update.test_acc, "device": update.classifier.metadata.get("device") if update.done else None,
+        "what": what, "wall_s": round(wall, 2), "train_s": round(update.train_seconds or 0, 2),
+        "accuracy_pct": None if update.test_acc is None else round(update.test_acc, 2),
+        "device": update.classifier.metadata.get("device") if update.done else None,
     }  # fmt: skip
 
 
