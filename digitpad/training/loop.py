@@ -65,7 +65,7 @@ class Run:
     """One training run's bookkeeping; see the module's docstring. Seeds torch's global generator (the
     networks' initial weights, built after this) and `gen`, the run's own (shuffles, noise, augmentation).
     `threads` (CPU): a count, None for every core, or a function asked before every step (a server yields a
-    core to the pad's live reading while someone draws: `training.retrain.training_threads`)."""
+    core to the pad's live reading while someone draws: `training.retrain.StepThreads`)."""
 
     def __init__(self, device: torch.device | str, seed: int, threads: Threads, n: int, batch_size: int, epochs: float):
         self.device = torch.device(device)
