@@ -62,6 +62,7 @@ from digitpad.ink.pad_message import PadMessage, read_pad_message
 from digitpad.ink.preprocess import DrawingError
 from digitpad.ink.strokes import check_size
 from digitpad.read.classifier import Classifier, bundled_guard
+from digitpad.training.retrain import note_drawing
 
 log = logging.getLogger("digitpad")
 
@@ -186,6 +187,7 @@ class LiveReader:
 
     async def reply(self, message: str) -> dict:
         """One message from the pad -> the answer view's value (always an answer, never an exception)."""
+        note_drawing()  # a Retrain run yields a core while someone draws
         read = await self.read(message)
         request, pad, image = read.fields, read.pad, read.image
         choice = request.get("model")

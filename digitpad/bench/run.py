@@ -24,6 +24,7 @@ from digitpad.bench.insight import insight_section
 from digitpad.bench.latency import latency_section
 from digitpad.bench.not_digit import not_digit_section
 from digitpad.bench.numbers import number_section
+from digitpad.bench.pen import pen_section
 from digitpad.bench.teach import teach_section
 from digitpad.bench.throughput import throughput_section
 from digitpad.bench.train_tab import train_tab_overhead
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Section] = {
     "latency": lambda data, o: latency_section(repeats=20 if o.steps else 200),
     "numbers": lambda data, o: number_section(data, per_kind=20 if o.steps else 300),
     "not_digit": lambda data, o: not_digit_section(data, *((100, 1, 20) if o.steps else (5000, 5, 300))),
+    "pen": lambda data, o: pen_section(data, *((5, 20, 0, 0) if o.steps else (200, 300, 2, 10))),
     "throughput": lambda data, o: throughput_section(data),
     "train_tab": lambda data, o: train_tab_overhead(data),
     "browser": lambda data, o: browser_section(drawings=4 if o.steps else 30),
@@ -54,7 +56,7 @@ SECTIONS: dict[str, Section] = {
 }
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
-    "training", "train_tab", "latency", "numbers", "not_digit", "insight", "teach", "generate", "throughput",
+    "training", "train_tab", "latency", "numbers", "not_digit", "pen", "insight", "teach", "generate", "throughput",
     "server", "browser", "classroom", "abuse",
 )  # fmt: skip
 

@@ -28,7 +28,7 @@ from digitpad.training.augment import augment
 from digitpad.training.data import MNIST, fixed_sample
 from digitpad.training.device import use_bf16
 from digitpad.training.evaluation import evaluate, probabilities
-from digitpad.training.loop import Run
+from digitpad.training.loop import Run, Threads
 from digitpad.training.recipes import Recipe
 
 MAX_EVALS = 50  # evaluations per run at most: a long run on 100 images would otherwise evaluate every step
@@ -89,7 +89,7 @@ def train(
     eval_test: bool = True,
     max_seconds: float | None = None,
     torch_compile: bool = False,
-    threads: int | None = None,
+    threads: Threads = None,
     train_subset: int | None = None,
     live_eval: int | None = None,
     watch: torch.Tensor | None = None,

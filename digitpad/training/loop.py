@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -58,16 +58,19 @@ class Window:
         return self.images / max(self.seconds, 1e-9)
 
 
+Threads = int | Callable[[], int] | None  # CPU threads: a count, every core (None), or asked each step
+
+
 class Run:
     """One training run's bookkeeping; see the module's docstring. Seeds torch's global generator (the
-    networks' initial weights, built after this) and `gen`, the run's own (shuffles, noise, augmentation)."""
+    networks' initial weights, built after this) and `gen`, the run's own (shuffles, noise, augmentation).
+    `threads` (CPU): a count, None for every core, or a function asked before every step (a server yields a
+    core to the pad's live reading while someone draws: `training.retrain.StepThreads`)."""
 
-    def __init__(
-        self, device: torch.device | str, seed: int, threads: int | None, n: int, batch_size: int, epochs: float
-    ):
+    def __init__(self, device: torch.device | str, seed: int, threads: Threads, n: int, batch_size: int, epochs: float):
         self.device = torch.device(device)
-        if self.device.type == "cpu":
-            torch.set_num_threads(threads or physical_cores())
+        self.threads = threads
+        self.set_threads()
         torch.manual_seed(seed)
         self.seed = seed
         self.gen = torch.Generator(device=self.device).manual_seed(seed)
@@ -95,11 +98,19 @@ class Run:
         for step in range(1, self.total_steps + 1):
             if (stop is not None and stop.is_set()) or (max_seconds is not None and self.elapsed >= max_seconds):
                 return
+            self.set_threads()
             self._t0 = time.perf_counter()
             i = (step - 1) % self.steps_per_epoch
             if i == 0:  # new epoch: reshuffle
                 order = torch.randperm(self.n, device=self.device, generator=self.gen)
             yield step, order[i * self.batch_size : (i + 1) * self.batch_size]
+
+    def set_threads(self) -> None:
+        """On a CPU, use as many threads as `threads` says now."""
+        if self.device.type == "cpu":
+            wanted = (self.threads() if callable(self.threads) else self.threads) or physical_cores()
+            if torch.get_num_threads() != wanted:
+                torch.set_num_threads(wanted)
 
     def lap(self) -> float:
         """The seconds since this step began, added to the run's training time."""

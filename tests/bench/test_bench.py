@@ -35,6 +35,8 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert [what for what in numbers if what.startswith("length ")] == [f"length {n}" for n in range(1, 9)]
     not_digit = {row["what"].split(" (")[0]: row for row in report["not_digit"]}
     assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in result.stdout
+    pen = {row["what"].split(" (")[0]: row for row in report["pen"]}
+    assert pen["raw MNIST test"]["accuracy_pct"] >= 99.6 and "## pen" in result.stdout
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
     deletion, *timings = report["insight"]
     assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)

@@ -65,3 +65,17 @@ def test_evaluations_are_spaced_over_the_run_and_end_at_its_end():
     assert max(run.spaced(2)) == 25 and len(run.spaced(2)) == 5
     assert len(run.spaced(100, at_most=7)) == 7
     assert Window().images_per_s() == 0.0
+
+
+def test_threads_given_as_a_function_are_asked_before_every_step():
+    before = torch.get_num_threads()
+    wanted = iter([1, 1, 2, 1, 2, 2, 2])
+    seen = []
+    try:
+        run = Run("cpu", 0, lambda: next(wanted), n=20, batch_size=4, epochs=1)
+        seen.append(torch.get_num_threads())
+        for _ in run.steps(None, None):
+            seen.append(torch.get_num_threads())  # what the step trains on
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 1, 2, 1, 2, 2]

@@ -258,14 +258,21 @@ def test_expected_seconds_come_from_the_images_shown_and_stay_within_the_cap(mon
     assert expected_seconds(teach_like) == pytest.approx(16_000 / 4_000 + START_SECONDS)
 
 
-@pytest.mark.parametrize("cores, threads", [(4, 3), (2, 1), (1, 1)])
-def test_server_runs_leave_a_core_for_the_live_reads(cores, threads, monkeypatch, mnist):
+@pytest.mark.parametrize("cores, idle, drawing", [(4, 4, 3), (2, 2, 1), (1, 1, 1)])
+def test_server_runs_use_every_core_until_someone_draws(cores, idle, drawing, monkeypatch, mnist):
     from digitpad.training.recipes import get_recipe
-    from digitpad.training.retrain import Job, engine_events, training_threads
+    from digitpad.training.retrain import DRAWING_RECENT_S, Job, engine_events, note_drawing, training_threads
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    assert training_threads() == threads
+    monkeypatch.setattr(retrain_module, "_last_drawing", -DRAWING_RECENT_S)
+    clock = [1000.0]
+    monkeypatch.setattr(retrain_module.time, "monotonic", lambda: clock[0])
+    assert training_threads() == idle  # nobody has drawn
+    note_drawing()
+    assert training_threads() == drawing  # the live reading keeps a core
+    clock[0] += DRAWING_RECENT_S + 0.1
+    assert training_threads() == idle  # the pen has rested: every core again
     asked = {}
 
     def fake_train(*args, **kwargs):
@@ -275,5 +282,35 @@ def test_server_runs_leave_a_core_for_the_live_reads(cores, threads, monkeypatch
     monkeypatch.setattr(retrain_module, "train", fake_train)
     monkeypatch.setattr(retrain_module, "cached_mnist", lambda: mnist)
     assert list(engine_events(Job(get_recipe("quick")))) == []
-    assert asked["threads"] == threads
+    assert isinstance(asked["threads"], retrain_module.StepThreads)  # asked again before every step
     assert list(engine_events(Job(get_recipe("quick"), threads=2))) == [] and asked["threads"] == 2
+
+
+def test_step_threads_keep_every_core_only_while_it_trains_faster(monkeypatch):
+    from digitpad.training.retrain import DRAWING_RECENT_S, StepThreads, note_drawing
+
+    monkeypatch.setattr(retrain_module, "physical_cores", lambda: 2)
+    monkeypatch.setattr(retrain_module, "_last_drawing", -DRAWING_RECENT_S)
+    clock = [0.0]
+    monkeypatch.setattr(retrain_module.time, "perf_counter", lambda: clock[0])
+    step_seconds = {2: 0.2, 1: 0.05}  # a busy machine: two threads wait for each other
+
+    def run(threads: StepThreads, steps: int) -> list[int]:
+        counts = []
+        for _ in range(steps):
+            counts.append(threads())
+            clock[0] += step_seconds[counts[-1]]
+        return counts
+
+    busy = StepThreads()
+    counts = run(busy, 40)
+    trial = StepThreads.TRIAL
+    assert counts[:trial] == [2] * trial and counts[trial : 2 * trial] == [1] * trial  # each timed
+    assert set(counts[2 * trial :]) == {1}  # one thread is faster here: kept
+    step_seconds.update({2: 0.03, 1: 0.05})  # an idle machine
+    idle = StepThreads()
+    assert set(run(idle, 40)[2 * trial :]) == {2}
+    assert run(idle, StepThreads.RETRY)[-1] == 2  # timed again after RETRY steps, and still faster
+    monkeypatch.setattr(retrain_module.time, "monotonic", lambda: 50.0)
+    note_drawing()
+    assert run(idle, 3) == [1, 1, 1]  # someone draws: the live reading keeps a core, whatever was faster
