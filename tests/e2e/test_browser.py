@@ -19,7 +19,7 @@ from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
 from digitpad.training.retrain import OVERFIT_GAP
-from tests.support.drawing_helpers import ANGULAR_ZEROS, DIGITS
+from tests.support.drawing_helpers import ANGULAR_ZEROS, DIGITS, marked_number_pad_value
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -420,8 +420,9 @@ def test_a_zero_with_straight_sides_and_a_letter_on_the_wide_pad(page, tmp_path)
     deadline = time.monotonic() + 10
     while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
         time.sleep(0.1)
-    for k, strokes in enumerate((in_unit_box(font_glyphs("futural")["A"]), DIGITS[1], DIGITS[2])):
-        draw_strokes(page, strokes, (0.25 + 0.18 * k, 0.15, 0.12, 0.7), pad="#number-pad")
+    written = marked_number_pad_value("A12")  # the A in the held-out font, as the unit tests write it
+    unit = [[(x / written["width"], y / written["height"]) for x, y in stroke] for stroke in written["strokes"]]
+    draw_strokes(page, unit, (0, 0, 1, 1), pad="#number-pad")
     assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "12"
     assert "Left out 1 mark that is not a digit" in page.locator("#number-status").inner_text()
     page.screenshot(path=str(tmp_path / "A12.png"), full_page=True)
