@@ -230,7 +230,8 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     from digitpad.training.device import physical_cores
     from digitpad.training.line_reader import ReaderRecipe, train_line_reader
 
-    given = {"lines": args.lines, "epochs": args.epochs, "val_lines": args.val_lines, "val_numbers": args.val_numbers}
+    given = {"lines": args.lines, "epochs": args.epochs, "val_lines": args.val_lines, "val_numbers": args.val_numbers,
+             "lr": args.lr, "init": args.init, "angular_zeros": args.angular_zeros}  # fmt: skip
     recipe = replace(ReaderRecipe(), seed=args.seed, workers=args.workers, **{k: v for k, v in given.items() if v})
     mnist = load_mnist(args.data_dir, log=(lambda *a: print(*a, file=sys.stderr)) if args.json else print)
     out = sys.stderr if args.json else sys.stdout
@@ -574,6 +575,10 @@ def add_model_commands(sub, fmt) -> None:
     n.add_argument("--val-lines", type=int, default=None, help="validation lines (default: the recipe's, 1,000)")
     tuned = "validation numbers of each kind to tune the reading on (the line reader's weight, the unsure"
     n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 200)")
+    n.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's, 3e-3)")
+    n.add_argument("--init", default=None, help="a line reader's weights file to go on training (default: a new one)")
+    n.add_argument("--angular-zeros", type=float, default=None,
+                   help="the share of the training lines' zeros drawn with straight sides (default: none)")  # fmt: skip
     n.add_argument("--workers", type=int, default=2, help="processes composing the lines")
     n.add_argument("--output", default="runs/line-reader.safetensors", help="weights file (the shipped one: weights/)")
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")

@@ -3,7 +3,8 @@
 Wiring only. `Classifier.read_number` finds and reads the digits; this module shows the
 number in large type, the picture with a box and the digit over each detection, and each
 digit as the network saw it with its confidence (unsure ones marked, not hidden). Marks that are not
-digits (a "#", a "$", a letter) are left out of the number and boxed in grey as "not a digit".
+digits (a "#", a "$", a letter) are left out of the number and boxed in grey as "not a digit"; one left out
+from between digits is boxed in grey with the closest digit ("0? left out"), and the status says so.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from digitpad.config import LIMITS
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
-from digitpad.read.number import MAX_DIGITS, PAD_PEN, NumberReading
+from digitpad.read.number import MAX_DIGITS, PAD_PEN, DigitReading, NumberReading
 
 PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."
 
 SURE_COLOUR, UNSURE_COLOUR = "#2563eb", "#d97706"  # blue boxes; amber for digits marked unsure
 NOT_DIGIT_COLOUR, NOT_DIGIT_TAG = "#6b7280", "not a digit"  # grey boxes: marks left out of the number
+LEFT_OUT_TAG = "left out"  # a mark left out from between digits: its box names the closest digit ("0? left out")
 
 # (the picture with boxes, the number, its digits as read, a status line)
 NumberAnswer = tuple[np.ndarray | None, str, str, str]
@@ -59,11 +61,24 @@ def shrunk_to(picture: np.ndarray, pixels: int) -> np.ndarray:
 
 
 def status_text(reading: NumberReading) -> str:
-    """One line: how many digits, which are unsure, what was left out as no digit, and any note."""
-    left_out = len(reading.not_digits)
+    """One line: how many digits, which are unsure, what was left out (as no digit, or from between digits: maybe
+    a digit after all), and any note."""
+    between = [d for d in reading.not_digits if d.between]
+    left_out = len(reading.not_digits) - len(between)
+    said = []
+    if between:
+        closest = " and ".join(str(d.digit) for d in between)
+        if len(between) == 1:
+            said.append(f"1 mark was left out between digits (grey box, closest digit {closest}): "
+                        "if it is a digit, write it again more clearly.")  # fmt: skip
+        else:
+            said.append(f"{len(between)} marks were left out between digits (grey boxes, closest digits {closest}): "
+                        "if they are digits, write them again more clearly.")  # fmt: skip
     if left_out:
         marks = f"{left_out} mark{'s' if left_out > 1 else ''} that {'are' if left_out > 1 else 'is'} not a digit"
-        reading = NumberReading(reading.digits, f"Left out {marks} (grey boxes). {reading.note}".strip())
+        said.append(f"Left out {marks} (grey boxes).")
+    if said:
+        reading = NumberReading(reading.digits, " ".join(said + [reading.note]).strip())
     if not reading.digits:
         return reading.note or "No digits found: write a number on the pad, or try a sharper photo."
     count = len(reading.digits)
@@ -82,8 +97,9 @@ def ordinal(n: int) -> str:
 
 def boxes_picture(picture: np.ndarray, reading: NumberReading, read_width: float | None = None) -> np.ndarray:
     """The picture with a box round each digit found and the digit read over it (amber and "?" when unsure), and
-    a grey box tagged "not a digit" round each mark left out of the number. `read_width`: the width of what was
-    read, in the px of the reading's boxes, when the picture is drawn at another size (None: the same)."""
+    a grey box tagged "not a digit" round each mark left out of the number ("0? left out" from between digits).
+    `read_width`: the width of what was read, in the px of the reading's boxes, when the picture is drawn at
+    another size (None: the same)."""
     image = Image.fromarray(picture).convert("RGB")
     pen = ImageDraw.Draw(image)
     box_scale = picture.shape[1] / read_width if read_width else 1.0  # the picture may be drawn smaller
@@ -94,13 +110,22 @@ def boxes_picture(picture: np.ndarray, reading: NumberReading, read_width: float
         box = tuple(round(v * box_scale) for v in d.box)
         colour = NOT_DIGIT_COLOUR if not_digit else UNSURE_COLOUR if d.unsure else SURE_COLOUR
         pen.rectangle(box, outline=colour, width=round(3 * scale))
-        label = NOT_DIGIT_TAG if not_digit else f"{d.digit}?" if d.unsure else str(d.digit)
+        label = box_tag(d, not_digit)
         left, top, right, bottom = pen.textbbox((box[0], box[1]), label, font=font)
         tag = (left, top - (bottom - top) - 6 * scale, right + 8 * scale, top)  # above the box, inside the picture
         shift = max(0.0, -tag[1])
         pen.rectangle((tag[0], tag[1] + shift, tag[2], tag[3] + shift), fill=colour)
         pen.text((left + 4 * scale, tag[1] + shift + 2 * scale - (top - box[1])), label, fill="white", font=font)
     return np.asarray(image)
+
+
+def box_tag(d: DigitReading, not_digit: bool) -> str:
+    """What a box says: the digit ("7", "7?" when unsure), "not a digit", or "0? left out" from between digits."""
+    if d.between:
+        return f"{d.digit}? {LEFT_OUT_TAG}"
+    if not_digit:
+        return NOT_DIGIT_TAG
+    return f"{d.digit}?" if d.unsure else str(d.digit)
 
 
 def number_answer(picture: np.ndarray | None, reading: NumberReading, read_width: float | None = None) -> NumberAnswer:

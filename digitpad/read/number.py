@@ -18,7 +18,9 @@ Steps of `read_number`:
      digit classifier reads every piece in one batch, and the two opinions are combined (the
      line reader's share was chosen on validation numbers). Pieces that are not digits at all
      (`Classifier.is_digit`: a "#", a "$", a letter), and marks the line reader read no digit
-     in, are left out of the number and kept apart (`NumberReading.not_digits`): "#12" reads "12".
+     in, are left out of the number and kept apart (`NumberReading.not_digits`): "#12" reads "12". A digit-sized
+     mark between digits that the guard rejects (a 0 drawn as a box) is kept as a digit where the line reader
+     read one in it with confidence; else it is left out all the same, but flagged (`DigitReading.between`).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ SEAM_REACH = 0.2  # line heights a cut may wander sideways from its column, roun
 CUT_WINDOW = 0.05
 MISSED_HEIGHT = 0.6  # line heights: a mark this tall that the line reader read no digit in (no peak over it) may be
 # a digit it missed
+LINE_SURE = 0.9  # a digit-sized mark between digits that the guard rejects is kept as a digit when the line reader
+# read a digit in it with this much confidence
 MAX_SLOPE = 0.2  # the levelled baseline's steepest slope (about 11 degrees)
 LINE_HEIGHT = 40  # px: the working picture's line height (twice MNIST's 20 px box)
 MAX_WORK_PIXELS = 2_000_000  # the working picture's limit (a stroke across a whole pad is 1 line high)
@@ -96,6 +100,7 @@ class DigitReading:
     image: np.ndarray = field(repr=False)  # uint8 (28, 28): what the network read
     unsure_below: float = UNSURE_BELOW  # the confidence under which it is marked unsure
     disputed: bool = False  # the line reader and the classifier each read another digit (marked unsure too)
+    between: bool = False  # a mark left out of the number from between two of its digits: `digit` is the closest
 
     @property
     def unsure(self) -> bool:
@@ -127,7 +132,9 @@ class NumberReading:
                 }
                 for d in self.digits
             ],
-            "not_digits": [{"box": list(d.box), "closest": d.digit} for d in self.not_digits],
+            "not_digits": [
+                {"box": list(d.box), "closest": d.digit, "between_digits": d.between} for d in self.not_digits
+            ],
         }
 
 
@@ -485,11 +492,25 @@ def read_number(
                if p.whole and p.image is not None and d.confidence < UNSURE_BELOW] + marks  # fmt: skip
     verdicts = np.asarray(is_digit(np.stack([d.image for d in checked])), bool).reshape(-1) if checked else []
     rejected = {id(d) for d, ok in zip(checked, verdicts, strict=True) if not ok}
+    # every digit and mark: (working column, reading, digit-sized, the line reader read a digit in it with confidence)
+    tall = MISSED_HEIGHT * line.height
+    read_here = [(c, d, p.box[3] - p.box[1] >= tall, f.probs.max() >= LINE_SURE)
+                 for c, d, p, f in zip(peaks, digits, pieces, found, strict=True)]  # fmt: skip
+    passed_over = [((p.box[0] + p.box[2]) / 2, d, p.digit_sized, False) for d, p in zip(marks, unread, strict=True)]
     # a digit-sized mark the line reader passed over that the guard takes for a digit: a digit it missed
-    missed = [((p.box[0] + p.box[2]) / 2, d) for d, p in zip(marks, unread, strict=True)
-              if id(d) not in rejected and p.digit_sized]  # fmt: skip
-    placed = [(column, d) for column, d in zip(peaks, digits, strict=True) if id(d) not in rejected]
-    kept = [d for _, d in sorted(placed + missed, key=lambda item: item[0])][:MAX_DIGITS]  # left to right
+    placed = [(c, d) for c, d, sized, _ in passed_over if id(d) not in rejected and sized]
+    placed += [(c, d) for c, d, _, _ in read_here if id(d) not in rejected]
+    # a digit-sized mark between digits that the guard rejects is more likely a digit written an unusual way (a 0
+    # with corners) than a sign inside a number: kept as a digit where the line reader read one there with
+    # confidence; else left out, and said (`between`: its box names the closest digit)
+    first, last = min((c for c, _ in placed), default=0), max((c for c, _ in placed), default=0)
+    for c, d, sized, sure in read_here + passed_over:
+        if id(d) in rejected and sized and first < c < last:
+            if sure:
+                rejected.discard(id(d))
+                placed.append((c, d))
+            d.between = not sure
+    kept = [d for _, d in sorted(placed, key=lambda item: item[0])][:MAX_DIGITS]  # left to right
     return NumberReading(kept, note, sorted([d for d in digits + marks if id(d) in rejected], key=lambda d: d.box[0]))
 
 

@@ -23,6 +23,9 @@ from digitpad.synth.number_set import crop_ink, photo, scaled, touching_offset
 # (height px, rng) -> the ink in [0, 1] of a mark that is no digit, its longer side up to that height: drawn by the
 # caller (`training.line_reader.mark_ink` draws `non_digits` with the pad's stroke renderer, a layer above this)
 MarkDrawer = Callable[[int, np.random.Generator], np.ndarray]
+# rng -> a zero as MNIST frames a digit, uint8 (28, 28), drawn another way than MNIST's (`training.line_reader`'s
+# `angular_zero`: straight sides), and the share of the lines' zeros to draw so
+ZeroDrawer = tuple[Callable[[np.random.Generator], np.ndarray], float]
 
 LENGTHS = (1, 8)  # digits in most lines ...
 LONG_LENGTHS, LONG_SHARE = (9, 12), 0.1  # ... and in one line in ten
@@ -117,12 +120,21 @@ def restyled(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def training_line(
-    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, draw_mark: MarkDrawer | None = None
+    images: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    draw_mark: MarkDrawer | None = None,
+    zeros: ZeroDrawer | None = None,
 ) -> tuple[np.ndarray, str]:
     """One line: a picture uint8 (H, W, 3) of 1-12 digits from `images` (N, 28, 28), and its text; one in six
-    has a mark that is no digit among them, drawn by `draw_mark` (none without it)."""
+    has a mark that is no digit among them, drawn by `draw_mark` (none without it); with `zeros` (a drawer, a
+    share), that share of its zeros drawn by the drawer instead of taken from `images`."""
     picks = pick_digits(labels, rng)
-    ink = restyled(compose_line([images[i] for i in picks], rng, int(rng.random() < MARK_SHARE), draw_mark), rng)
+    digits = [images[i] for i in picks]
+    if zeros is not None:
+        draw_zero, share = zeros
+        digits = [draw_zero(rng) if labels[i] == 0 and rng.random() < share else images[i] for i in picks]
+    ink = restyled(compose_line(digits, rng, int(rng.random() < MARK_SHARE), draw_mark), rng)
     if rng.random() < PHOTO_SHARE:
         picture = photo(ink, rng)
     else:

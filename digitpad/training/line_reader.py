@@ -10,11 +10,15 @@ little stretched or squeezed (+-10%) and shifted up or down (+-2 px).
 The loop (the whole of it is `train_line_reader`): batches of strips of similar width (less padding),
 padded with paper to the widest, `nn.CTCLoss(blank=10, zero_infinity=True)` in fp32 over each strip's
 own frames, AdamW with a one-cycle learning rate. After each epoch: whole strings right on the
-validation lines, by greedy decoding.
+validation lines, by greedy decoding; the epoch reading most of them right is the one kept.
+
+A run may start from a trained line reader (`ReaderRecipe.init`) instead of a new network: the bundled one is
+a first run from scratch, then one more run on fresh lines (another seed) starting from it.
 """
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import time
 from collections.abc import Iterator
@@ -25,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from digitpad.ink.strokes import Strokes, strokes_to_ink
+from digitpad.ink.strokes import Strokes, strokes_to_ink, strokes_to_mnist
 from digitpad.read.classifier import load_classifier
 from digitpad.read.line_reader import (
     ARCHITECTURE,
@@ -36,6 +40,7 @@ from digitpad.read.line_reader import (
     frames,
     greedy_decode,
     line_net_config,
+    load_line_reader,
 )
 from digitpad.read.number import find_line, line_strip, read_line, read_number
 from digitpad.synth.non_digits import non_digit_drawings
@@ -55,6 +60,8 @@ class ReaderRecipe:
     seed: int = 0
     workers: int = 2  # processes drawing the lines
     val_numbers: int = 200  # numbers of each `number_set` kind, from validation digits, to tune the reading (`tune`)
+    init: str = ""  # a line reader's weights file to start from (its network and weights), "": a new network
+    angular_zeros: float = 0.0  # the share of the lines' zeros drawn with straight sides instead (`angular_zero`)
 
 
 WEIGHTS_TRIED = (0.0, 0.25, 0.5, 0.75, 1.0)  # the line reader's share when combined with the digit classifier
@@ -94,13 +101,31 @@ def mark_ink(height: int, rng: np.random.Generator) -> np.ndarray:
     return strokes_to_ink(Strokes(strokes, float(width), float(tall)), 1.0, pen)
 
 
-def draw_lines(job: tuple[np.ndarray, np.ndarray, int, int]) -> Lines:
-    """`count` lines from (images, labels), seeded: as strips, with their texts (one worker's share)."""
-    images, labels, count, seed = job
+def angular_zero(rng: np.random.Generator) -> np.ndarray:
+    """A zero written with straight sides, as MNIST frames a digit: uint8 (28, 28). A tall box, hexagon or octagon
+    (MNIST's zeros are all round; people also write a box, and the line reader learned to pass over squares as
+    marks), 0.45-0.8 as wide as high, a little crooked, in one stroke that may stop short of its start or pass it."""
+    sides = int(rng.choice([4, 6, 8]))
+    angles = np.pi / 2 + np.pi / sides + 2 * np.pi * np.arange(sides) / sides  # a flat top, starting top left
+    corners = np.stack([np.cos(angles), -np.sin(angles)], 1) * [rng.uniform(0.45, 0.8), 1.0]
+    corners += rng.normal(0, 0.03, corners.shape)
+    turn = rng.normal(0, 0.08)  # radians
+    corners = corners @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    if rng.random() < 0.5:
+        corners = corners[::-1]  # drawn the other way round
+    end = corners[0] + (corners[1] - corners[0]) * rng.uniform(-0.15, 0.2)  # short of the start, or past it
+    return strokes_to_mnist([np.vstack([corners, end]) * 100])
+
+
+def draw_lines(job: tuple[np.ndarray, np.ndarray, int, int, float]) -> Lines:
+    """`count` lines from (images, labels), seeded: as strips, with their texts (one worker's share); a share
+    `angular_zeros` of their zeros drawn with straight sides."""
+    images, labels, count, seed, angular_zeros = job
     rng = np.random.default_rng(seed)
     strips, texts = [], []
+    zeros = (angular_zero, angular_zeros) if angular_zeros else None
     while len(strips) < count:
-        picture, text = training_line(images, labels, rng, mark_ink)
+        picture, text = training_line(images, labels, rng, mark_ink, zeros)
         line = find_line(picture)
         if line is None:
             continue
@@ -109,10 +134,12 @@ def draw_lines(job: tuple[np.ndarray, np.ndarray, int, int]) -> Lines:
     return Lines(strips, texts)
 
 
-def make_lines(images: np.ndarray, labels: np.ndarray, count: int, seed: int, workers: int) -> Lines:
+def make_lines(
+    images: np.ndarray, labels: np.ndarray, count: int, seed: int, workers: int, angular_zeros: float = 0.0
+) -> Lines:
     """`count` lines drawn by `workers` processes (each its own seed), in one list."""
     shares = [count // workers + (k < count % workers) for k in range(workers)]
-    jobs = [(images, labels, share, seed * 1000 + k) for k, share in enumerate(shares)]
+    jobs = [(images, labels, share, seed * 1000 + k, angular_zeros) for k, share in enumerate(shares)]
     if workers == 1:
         parts = [draw_lines(jobs[0])]
     else:
@@ -173,22 +200,21 @@ def train_line_reader(data: MNIST, recipe: ReaderRecipe, threads: int | None = N
     start = time.perf_counter()
     torch.manual_seed(recipe.seed)
     rng = np.random.default_rng(recipe.seed)
-    train_lines = make_lines(
-        data.train_images.numpy(), data.train_labels.numpy(), recipe.lines, recipe.seed, recipe.workers
-    )
-    val_lines = make_lines(
-        data.val_images.numpy(), data.val_labels.numpy(), recipe.val_lines, recipe.seed + 1, recipe.workers
-    )
+    train = data.train_images.numpy(), data.train_labels.numpy()
+    train_lines = make_lines(*train, recipe.lines, recipe.seed, recipe.workers, recipe.angular_zeros)
+    val = data.val_images.numpy(), data.val_labels.numpy()
+    val_lines = make_lines(*val, recipe.val_lines, recipe.seed + 1, recipe.workers)  # as MNIST writes its zeros
     if threads:
         torch.set_num_threads(threads)
-    model = LineNet()
+    start_from = load_line_reader(recipe.init) if recipe.init else None
+    model = start_from.model.train() if start_from else LineNet()
     ctc = nn.CTCLoss(blank=BLANK, zero_infinity=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     widths = np.array([s.shape[1] for s in train_lines.strips])
     steps = recipe.epochs * len(batches(widths, recipe.batch_size, np.random.default_rng(0)))
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=0.15)
     model.train()
-    step = 0
+    step, best = 0, (-1.0, 0.0, 0, None)  # (strings, counts, epoch, weights) of the best epoch on validation lines
     for epoch in range(1, recipe.epochs + 1):
         losses = []
         for index in batches(widths, recipe.batch_size, rng):
@@ -204,8 +230,12 @@ def train_line_reader(data: MNIST, recipe: ReaderRecipe, threads: int | None = N
             step += 1
             yield ReaderEvent("step", step, steps, epoch, losses[-1], elapsed_s=time.perf_counter() - start)
         strings, counts = evaluate(model, val_lines)
+        if (strings, counts) > best[:2]:
+            best = (strings, counts, epoch, copy.deepcopy(model.state_dict()))
         elapsed = time.perf_counter() - start
         yield ReaderEvent("eval", step, steps, epoch, float(np.mean(losses)), strings, counts, elapsed)
+    strings, counts, best_epoch, weights = best
+    model.load_state_dict(weights)  # the epoch reading most validation lines right (the last, mostly)
     metadata = {
         "architecture": ARCHITECTURE,
         **tune(model, data, recipe.val_numbers),
@@ -213,11 +243,18 @@ def train_line_reader(data: MNIST, recipe: ReaderRecipe, threads: int | None = N
         "recipe": asdict(recipe),
         "val_strings_pct": round(strings, 2),
         "val_counts_pct": round(counts, 2),
+        "best_epoch": best_epoch,
+        "started_from": history(start_from.metadata) if start_from else None,  # the run it went on from
         "train_seconds": round(time.perf_counter() - start, 1),
         "task": "read a row of digits (CTC, blank = 10)",
     }
     yield ReaderEvent("done", step, steps, recipe.epochs, float(np.mean(losses)), strings, counts,
                       time.perf_counter() - start, model=model.eval(), metadata=metadata)  # fmt: skip
+
+
+def history(metadata: dict) -> dict:
+    """How a line reader was made (its recipe, time, validation figure, and what it started from in turn)."""
+    return {k: metadata.get(k) for k in ("recipe", "train_seconds", "val_strings_pct", "started_from")}
 
 
 def tune(model: LineNet, data: MNIST, per_kind: int) -> dict:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.app.number import EMPTY_STATUS, number_answer, pad_picture, status_text
+from digitpad.app.number import EMPTY_STATUS, box_tag, number_answer, pad_picture, status_text
 from digitpad.read.number import DigitReading, NumberReading
 from digitpad.synth.number_set import number_set
 from digitpad.synth.pen_digits import number_pad_value
@@ -63,6 +63,41 @@ def test_marks_that_are_not_digits_are_left_out_and_boxed_in_grey(classifier):
     assert grey[hash_box[1] : hash_box[3], hash_box[0]].sum() > 30  # the left edge of its box, grey
     one = reading.digits[0].box
     assert not grey[one[1] : one[3], one[0]].any()  # the 1's box is not
+
+
+def left_out_between(reading: NumberReading, closest: list[int]) -> NumberReading:
+    """`reading` with marks left out from between its digits, each read closest to a digit of `closest`."""
+    marks = reading_of(closest, [0.5] * len(closest)).digits
+    for mark in marks:
+        mark.between = True
+    return NumberReading(reading.digits, reading.note, marks)
+
+
+def test_a_mark_left_out_from_between_digits_is_said_with_its_closest_digit():
+    one = status_text(left_out_between(reading_of([2, 4, 7], [0.99] * 3), [0]))
+    assert "**247**" in one and "1 mark was left out between digits (grey box, closest digit 0)" in one
+    assert "if it is a digit, write it again" in one and "not a digit" not in one
+    two = status_text(left_out_between(reading_of([2, 4, 7], [0.99] * 3), [0, 8]))
+    assert "2 marks were left out between digits (grey boxes, closest digits 0 and 8)" in two
+    image = number_answer(np.full((70, 300), 255, np.uint8), left_out_between(reading_of([2, 4, 7], [0.99] * 3), [0]))[
+        0
+    ]
+    assert (image[5:60, 10] == np.array([107, 114, 128])).all(1).sum() > 30  # its box (at the first digit's), grey
+
+
+def test_box_tags():
+    sure, unsure = reading_of([7, 1], [0.99, 0.4]).digits
+    assert box_tag(sure, False) == "7" and box_tag(unsure, False) == "1?" and box_tag(unsure, True) == "not a digit"
+    unsure.between = True
+    assert box_tag(unsure, True) == "1? left out"
+
+
+def test_a_sign_between_digits_is_boxed_with_its_closest_digit(classifier):
+    value = marked_number_pad_value("1#2")
+    reading = classifier.read_number(value)
+    _, text, _, status = number_answer(pad_picture(value), reading)
+    closest = reading.not_digits[0].digit
+    assert text == "12" and f"1 mark was left out between digits (grey box, closest digit {closest})" in status
 
 
 def test_pad_picture_is_the_strokes_on_white():

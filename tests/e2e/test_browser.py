@@ -20,7 +20,7 @@ from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
 from digitpad.training.retrain import OVERFIT_GAP
-from tests.support.drawing_helpers import DIGITS
+from tests.support.drawing_helpers import ANGULAR_ZEROS, DIGITS, marked_number_pad_value
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -418,6 +418,29 @@ def test_digits_that_touch_on_the_wide_pad_are_read(page, tmp_path):
     assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "470"
     assert "Read 3 digits: 470" in page.locator("#number-status").inner_text()
     page.screenshot(path=str(tmp_path / "touching.png"), full_page=True)
+
+
+def test_a_zero_with_straight_sides_and_a_letter_on_the_wide_pad(page, tmp_path):
+    """Write 2047 with the 0 as a box (four straight strokes in one): 2047, not 247 with the 0 left out. Then
+    A12: the A is no digit, left out of the number (12) and boxed grey."""
+    page.get_by_role("tab", name="Number").click()
+    page.wait_for_function(PAD_TAKES_INK, arg="#number-pad")
+    for k, digit in enumerate((2, 0, 4, 7)):
+        strokes = ANGULAR_ZEROS["box"] if digit == 0 else DIGITS[digit]
+        draw_strokes(page, strokes, (0.2 + 0.16 * k, 0.15, 0.12, 0.7), pad="#number-pad")
+    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "2047"
+    assert "Read 4 digits: 2047" in page.locator("#number-status").inner_text()
+    page.screenshot(path=str(tmp_path / "2047.png"), full_page=True)
+    page.click('#number-pad button[aria-label="Clear canvas"]')
+    deadline = time.monotonic() + 10
+    while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    written = marked_number_pad_value("A12")  # the A in the held-out font, as the unit tests write it
+    unit = [[(x / written["width"], y / written["height"]) for x, y in stroke] for stroke in written["strokes"]]
+    draw_strokes(page, unit, (0, 0, 1, 1), pad="#number-pad")
+    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "12"
+    assert "Left out 1 mark that is not a digit" in page.locator("#number-status").inner_text()
+    page.screenshot(path=str(tmp_path / "A12.png"), full_page=True)
 
 
 def test_a_photo_of_a_number_is_read(page, tmp_path, mnist, classifier):

@@ -46,7 +46,9 @@ def test_bundled_weights_are_small_and_say_what_they_are():
     assert meta["architecture"] == "linenet" and "CTC" in meta["task"]
     assert 0 <= reader.weight <= 1 and meta["ctc_weight"] == reader.weight
     assert 0.2 <= reader.peak_at <= 0.8 and 0.6 <= reader.unsure_below < 1  # measured on validation numbers
-    assert meta["val_strings_pct"] >= 80 and meta["train_seconds"] <= 30 * 60  # lines of 1-12 digits: harder
+    assert meta["val_strings_pct"] >= 80  # lines of 1-12 digits, with marks: harder than the numbers
+    runs = meta["train_seconds"] + (meta["started_from"] or {}).get("train_seconds", 0)  # and the run it went on from
+    assert runs <= 2 * 60 * 60  # the training budget: 2 hours on the 2-core CPU
 
 
 def test_reads_a_blank_strip_as_nothing():

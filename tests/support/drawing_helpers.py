@@ -106,3 +106,24 @@ def marked_number_pad_value(text: str, font: str = "futural", width: int = 960, 
         else:
             strokes += strokes_pad_value(font_glyphs(font)[char], box, width)["strokes"]
     return {"strokes": strokes, "width": width, "height": height}
+
+
+# A zero written with straight sides, in one stroke from the top left corner, down, across and up: a box as tall as
+# the pen digits (unit coordinates, as `DIGITS`); and one with six sides.
+ANGULAR_ZEROS = {
+    "box": [[(0.2, 0.05), (0.2, 0.95), (0.8, 0.95), (0.8, 0.05), (0.2, 0.05)]],
+    "hexagon": [[(0.5, 0.03), (0.15, 0.25), (0.15, 0.75), (0.5, 0.97), (0.85, 0.75), (0.85, 0.25), (0.5, 0.03)]],
+}
+
+
+def angular_zero_pad_value(text: str, zero: str = "box", width: int = 960, height: int = 320) -> dict:
+    """Like `number_pad_value` (its gap 0.25), but each 0 of `text` written with straight sides (`ANGULAR_ZEROS`)."""
+    digit_h = 0.6 * height
+    digit_w, step = 0.6 * digit_h, 0.85 * digit_h
+    left = (width - (len(text) - 1) * step - digit_w) / 2
+    strokes = []
+    for k, char in enumerate(text):
+        x0, y0 = left + k * step, 0.2 * height
+        unit = ANGULAR_ZEROS[zero] if char == "0" else DIGITS[int(char)]
+        strokes += [[[round(x0 + x * digit_w, 1), round(y0 + y * digit_h, 1)] for x, y in s] for s in unit]
+    return {"strokes": strokes, "width": width, "height": height}

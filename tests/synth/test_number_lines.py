@@ -24,3 +24,24 @@ def test_lengths_and_runs_of_one_digit(mnist):
     assert lengths.min() == 1 and lengths.max() == 12 and 0.05 <= np.mean(lengths > 8) <= 0.15
     pairs = [(labels[a], labels[b]) for p in picks for a, b in zip(p[:-1], p[1:], strict=True)]
     assert 0.2 <= np.mean([a == b for a, b in pairs]) <= 0.3  # "11", "77": 1 in 10 by chance, boosted
+
+
+def test_zeros_drawn_another_way_replace_that_share_of_the_zeros(mnist):
+    images, labels = mnist.train_images[:3000].numpy(), mnist.train_labels[:3000].numpy()
+    drawn = []
+
+    def box_zero(rng):
+        drawn.append(1)
+        zero = np.zeros((28, 28), np.uint8)
+        zero[4:24, 8:20] = 255
+        zero[7:21, 11:17] = 0
+        return zero
+
+    zeros = sum(training_line(images, labels, np.random.default_rng(k), zeros=(box_zero, 1.0))[1].count("0")
+                for k in range(30))  # fmt: skip
+    assert zeros > 0 and len(drawn) == zeros  # every zero drawn by the drawer
+    # without it, or with a share of none, the lines are the very lines drawn before there was a choice
+    for k in range(5):
+        plain, text = training_line(images, labels, np.random.default_rng(k))
+        assert text == training_line(images, labels, np.random.default_rng(k), zeros=None)[1]
+        assert np.array_equal(plain, training_line(images, labels, np.random.default_rng(k), zeros=None)[0])

@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
+from digitpad.checkpoint import LINE_READER_WEIGHTS
 from digitpad.read.line_reader import FRAME, STRIP_HEIGHT
-from digitpad.training.line_reader import ReaderRecipe, batches, collate, make_lines, mark_ink, train_line_reader
+from digitpad.training.line_reader import (
+    ReaderRecipe,
+    angular_zero,
+    batches,
+    collate,
+    make_lines,
+    mark_ink,
+    train_line_reader,
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +70,20 @@ def test_a_short_run_learns(mnist):
     assert done.metadata["architecture"] == "linenet" and 0 <= done.metadata["ctc_weight"] <= 1
     assert set(done.metadata["ctc_weights_tried"]) == {"0.0", "0.25", "0.5", "0.75", "1.0"}
     assert 0 <= done.metadata["peak_at"] <= 1 and 0.6 <= done.metadata["unsure_below"] < 1
+
+
+def test_zeros_with_straight_sides_are_zeros_to_the_classifier(classifier):
+    rng = np.random.default_rng(0)
+    zeros = np.stack([angular_zero(rng) for _ in range(30)])
+    assert zeros.dtype == np.uint8 and zeros.shape == (30, 28, 28) and (zeros.max((1, 2)) > 200).all()
+    assert np.mean(classifier.predict_proba(zeros).argmax(1) == 0) >= 0.9
+    assert len({z.tobytes() for z in zeros}) == 30  # each a little different
+
+
+def test_a_run_goes_on_from_a_trained_line_reader(mnist):
+    """From the bundled weights, a few steps at a low rate keep most of what it reads; from scratch, nothing."""
+    recipe = ReaderRecipe(lines=64, val_lines=40, epochs=1, batch_size=16, workers=1, val_numbers=2, lr=1e-4,
+                          init=str(LINE_READER_WEIGHTS), angular_zeros=0.3)  # fmt: skip
+    done = list(train_line_reader(mnist, recipe, threads=2))[-1]
+    assert done.val_strings >= 50 and done.metadata["best_epoch"] == 1
+    assert done.metadata["started_from"]["recipe"]["lines"] > 1000 and done.metadata["recipe"]["init"]
