@@ -54,7 +54,7 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
     assert "validation non-digits rejected" in result.stdout
     model, meta = load_checkpoint(out)
     assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
-    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.003 and meta["non_digits"] == 120
+    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
 
 
 @pytest.mark.slow
