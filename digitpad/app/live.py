@@ -58,7 +58,7 @@ from digitpad.app.outputs import why_unreadable
 from digitpad.app.readings import asks_guard, found_reading, judged, pad_view_value, unreadable
 from digitpad.app.request_limit import too_large
 from digitpad.config import LIMITS
-from digitpad.ink.pad_message import PadMessage, read_pad_message
+from digitpad.ink.pad_message import PadMessage, read_pad_message, start_worker
 from digitpad.ink.preprocess import DrawingError
 from digitpad.ink.strokes import check_size
 from digitpad.read.classifier import Classifier, bundled_guard
@@ -162,11 +162,14 @@ class LiveReader:
     def long_message_reader(self) -> ProcessPoolExecutor:
         """One worker process for long messages (started at the first): parsing and drawing 20,000 points
         takes tens of ms of Python, which on a thread would hold the interpreter's lock against the event
-        loop; in a process of its own, at a lower priority (nice 10), it takes only the CPU the class leaves."""
+        loop; in a process of its own, at a lower priority (nice 10), it takes only the CPU the class leaves. It
+        goes when this process goes, however (`start_worker`)."""
         if self.pool is None:
             context = multiprocessing.get_context("forkserver")  # not fork: this process runs threads
             context.set_forkserver_preload(["digitpad.ink.pad_message"])
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=os.nice, initargs=(10,))
+            self.pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+            )
         return self.pool
 
     async def read(self, message: str) -> PadMessage:

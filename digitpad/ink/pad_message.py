@@ -9,6 +9,9 @@ ink, so such a worker starts in a second and holds no model.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,3 +48,20 @@ def read_pad_message(text: str) -> PadMessage:
         return PadMessage(fields, pad, pad_to_mnist(value))
     except DrawingError as e:
         return PadMessage(fields, pad, error=str(e))
+
+
+def start_worker(server: int) -> None:
+    """A worker process's start (`app.live` reads long messages in one): at a lower priority than the server,
+    and gone once the `server` process is. A pool's worker waits for work on a pipe it holds both ends of, so a
+    server that is killed (it cannot shut its pool down) would otherwise leave it, and the forkserver, behind."""
+    os.nice(10)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="watch-server").start()

@@ -25,3 +25,36 @@ def test_bad_messages_are_errors_not_exceptions():
     assert (
         "NaN or infinite" in read_pad_message('{"value": {"strokes": [[[1e999, 1]]], "width": 9, "height": 9}}').error
     )
+
+
+WORKER_POOL = """
+import multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor
+from digitpad.ink.pad_message import start_worker
+context = multiprocessing.get_context("forkserver")
+pool = ProcessPoolExecutor(1, mp_context=context, initializer=start_worker, initargs=(os.getpid(),))
+print(pool.submit(os.getpid).result(), flush=True)
+sys.stdin.readline()  # until the test kills this process
+"""
+
+
+def test_a_killed_server_takes_its_message_worker_with_it():
+    """The live socket's worker process (and so the forkserver) goes when the server is killed outright."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, "-c", WORKER_POOL], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    worker = int(server.stdout.readline())
+    assert os.path.exists(f"/proc/{worker}")
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 30  # a bound on the wait, not a speed: the worker looks once a second
+    while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{worker}") or open(f"/proc/{worker}/status").read().count("zombie")
