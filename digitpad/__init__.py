@@ -4,7 +4,7 @@ from digitpad.gan.generator import Generator, load_generator
 from digitpad.ink.preprocess import DrawingError, to_mnist
 from digitpad.ink.strokes import StrokeError, parse_strokes, strokes_to_mnist
 from digitpad.read.classifier import Classifier, load_classifier
-from digitpad.read.number import DigitReading, NumberReading
+from digitpad.read.number_reader import DigitReading, NumberReading
 
 __all__ = [
     "Classifier",

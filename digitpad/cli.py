@@ -228,7 +228,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     from digitpad.read.line_reader import ARCHITECTURE, LineNet
     from digitpad.training.data import load_mnist
     from digitpad.training.device import physical_cores
-    from digitpad.training.line_reader import ReaderRecipe, train_line_reader
+    from digitpad.training.line_training import ReaderRecipe, train_line_reader
 
     given = {"lines": args.lines, "epochs": args.epochs, "val_lines": args.val_lines, "val_numbers": args.val_numbers,
              "lr": args.lr, "init": args.init, "angular_zeros": args.angular_zeros}  # fmt: skip
@@ -431,8 +431,8 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
 
     from PIL import Image
 
-    from digitpad.gan.engine import GAN_RECIPES, train_gan
     from digitpad.gan.generator import save_generator
+    from digitpad.gan.trainer import GAN_RECIPES, train_gan
     from digitpad.training.data import load_mnist
     from digitpad.training.device import pick_device
 

@@ -220,7 +220,7 @@ def test_training_commands_write_into_runs_unless_told():
 
 
 def test_train_gan_hands_its_threads_to_the_engine(monkeypatch, capsys):
-    import digitpad.gan.engine
+    import digitpad.gan.trainer
     import digitpad.training.data
     from digitpad.cli import main
 
@@ -230,7 +230,7 @@ def test_train_gan_hands_its_threads_to_the_engine(monkeypatch, capsys):
         given.update(options, recipe=recipe.name)
         return iter([])  # no events: the command says training produced nothing
 
-    monkeypatch.setattr(digitpad.gan.engine, "train_gan", engine)
+    monkeypatch.setattr(digitpad.gan.trainer, "train_gan", engine)
     monkeypatch.setattr(digitpad.training.data, "load_mnist", lambda *a, **k: None)
     assert main(["train-gan", "--threads", "2", "--device", "cpu", "--max-seconds", "5"]) == 1
     assert given == {"seed": 0, "max_seconds": 5.0, "threads": 2, "recipe": "cgan"}

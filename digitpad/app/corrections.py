@@ -18,7 +18,8 @@ from digitpad.app.inputs import PICTURE_EVENTS, Models, chosen_model, shown_pict
 from digitpad.read.classifier import Classifier
 from digitpad.teach.finetune import teach
 from digitpad.teach.store import CorrectionsError, CorrectionStore, as_label, read_for_correction
-from digitpad.training.retrain import TRAINING_WAITERS, RunUpdate
+from digitpad.training.retrain import TRAINING_WAITERS
+from digitpad.training.run_report import RunUpdate
 
 log = logging.getLogger("digitpad")
 

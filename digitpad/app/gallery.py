@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad.mnist_format import NUM_CLASSES
-from digitpad.read.number import DigitReading
+from digitpad.read.number_reader import DigitReading
 
 DIGIT_SCALE = 2  # 28x28 digits shown at 56x56
 FILTER_SCALE = 8  # 5x5 kernels shown at 40x40

@@ -62,7 +62,7 @@ from digitpad.ink.pad_message import PadMessage, read_pad_message, start_worker
 from digitpad.ink.preprocess import DrawingError
 from digitpad.ink.strokes import check_size
 from digitpad.read.classifier import Classifier, bundled_guard
-from digitpad.training.retrain import note_drawing
+from digitpad.training.cpu_share import note_drawing
 
 log = logging.getLogger("digitpad")
 

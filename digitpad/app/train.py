@@ -14,19 +14,13 @@ import gradio as gr
 
 from digitpad.app.clients import client_of
 from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mistakes_html
+from digitpad.config import settings
 from digitpad.model import MODELS
 from digitpad.teach.store import CorrectionsError, CorrectionStore, pooled
 from digitpad.training.recipes import RECIPES
-from digitpad.training.retrain import (
-    TRAIN_IMAGES,
-    TRAINING_WAITERS,
-    RunUpdate,
-    Settings,
-    defaults_for,
-    retrain,
-    training_enabled,
-    warm_up,
-)
+from digitpad.training.retrain import TRAINING_WAITERS, retrain, warm_up
+from digitpad.training.run_report import RunUpdate
+from digitpad.training.run_settings import TRAIN_IMAGES, RunSettings, defaults_for
 
 SETS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#dc2626"}  # one colour per curve, in both charts
 GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network trains.</p>"
@@ -85,7 +79,7 @@ class TrainTab:
     mistakes: gr.HTML
 
     def settings(self) -> list:
-        """The inputs of a run, in `Settings`' order (the recipe's fields, then the device and the images)."""
+        """The inputs of a run, in `RunSettings`' order (the recipe's fields, then the device and the images)."""
         return [
             self.model_name, self.recipe, self.epochs, self.batch_size, self.lr, self.augment, self.device,
             self.train_images, self.dropout, self.weight_decay,
@@ -100,7 +94,7 @@ class TrainTab:
 
 
 def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
-    enabled = training_enabled()
+    enabled = settings().training
     view = train_tab_layout(enabled)
     wire_train_tab(view, my_model, model_choice, store)
     if enabled:  # load MNIST and warm the engine up while the visitor reads the page, not after the click
@@ -127,7 +121,7 @@ def train_tab_layout(enabled: bool) -> TrainTab:
             )  # fmt: skip
             device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
         with gr.Row():
-            # ranges are checked by Settings.check(), which says what is wrong in the status box
+            # ranges are checked by RunSettings.check(), which says what is wrong in the status box
             epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, elem_id="epochs", interactive=enabled)
             batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
             lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
@@ -242,13 +236,11 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
         if corrections is not None and len(corrections[1]) == 0:
             corrections = None  # nothing to include: a plain retrain
         stop = threading.Event()  # this visitor's Stop reaches it once the run has its place (not if refused)
-        settings = Settings(
-            model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_
-        )  # fmt: skip
+        run = RunSettings(model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_)
         ended = ("", "", "", None)  # the previous run's confusion matrix, filters, mistakes, file: cleared
         points_sent = 0
         try:
-            for update in retrain(settings, stop, client.keys(), corrections=corrections):
+            for update in retrain(run, stop, client.keys(), corrections=corrections):
                 stop_events[session] = stop
                 # Charts and guesses are sent only when an evaluation added points: the browser rebuilds
                 # a chart for every value it gets. And no chart before its first point: Gradio 6.31

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from digitpad.gan.engine import GAN_RECIPES, GANRecipe
 from digitpad.gan.networks import GANS
+from digitpad.gan.trainer import GAN_RECIPES, GANRecipe
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
 
 
@@ -167,7 +167,7 @@ ANCHORS: dict[str, tuple[type[nn.Module], type[nn.Module], type]] = {
     "keras-cgan": (KerasCGANGenerator, KerasCGANDiscriminator, KerasCGANConfig),
 }
 
-# the anchors' recipes, with their own hyper-parameters; added to `gan.engine.GAN_RECIPES` by `register()`
+# the anchors' recipes, with their own hyper-parameters; added to `gan.trainer.GAN_RECIPES` by `register()`
 ANCHOR_RECIPES: dict[str, GANRecipe] = {
     "dcgan": GANRecipe(
         name="dcgan", architecture="dcgan", epochs=25, batch_size=64, lr_generator=2e-4, lr_critic=2e-4,

@@ -15,7 +15,7 @@ import torch
 from digitpad.bench.harness import percentiles
 from digitpad.read.classifier import load_classifier
 from digitpad.read.line_reader import bundled_line_reader
-from digitpad.read.number import NumberReading, read_number
+from digitpad.read.number_reader import NumberReading, read_number
 from digitpad.synth.number_set import KINDS, MAX_LENGTH, compose, iou, number_set
 from digitpad.synth.pen_digits import number_pad_value
 from digitpad.training.data import MNIST

@@ -24,8 +24,10 @@ from digitpad.read.classifier import Classifier, load_classifier
 from digitpad.synth.number_set import photo
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
+from digitpad.training.job import cached_mnist
 from digitpad.training.pen_data import pad_strokes
-from digitpad.training.retrain import Settings, cached_mnist, defaults_for, retrain
+from digitpad.training.retrain import retrain
+from digitpad.training.run_settings import RunSettings, defaults_for
 
 REPORTED_FROM = 5000  # test digits 5000-9999: never used to choose anything
 SEED = 2026
@@ -80,7 +82,7 @@ def retrain_row(what: str) -> dict:
     """A Retrain with the Train tab's defaults (the `quick` recipe, 55,000 images), in process: wall seconds
     from the click to the finished views' data, and the threads it trained on."""
     cached_mnist()
-    settings = Settings(**defaults_for("quick"), recipe="quick", device="auto")
+    settings = RunSettings(**defaults_for("quick"), recipe="quick", device="auto")
     t0 = time.perf_counter()
     update = None
     for update in retrain(settings, threading.Event()):  # noqa: B007 - the last update is the finished run

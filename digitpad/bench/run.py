@@ -18,9 +18,9 @@ from digitpad.bench.abuse import abuse_section
 from digitpad.bench.browser import browser_section
 from digitpad.bench.classroom import classroom_section
 from digitpad.bench.crowd import server_section
-from digitpad.bench.generate import generate_section
+from digitpad.bench.explanations import insight_section
+from digitpad.bench.gan_quality import generate_section
 from digitpad.bench.harness import machine, markdown_table
-from digitpad.bench.insight import insight_section
 from digitpad.bench.latency import latency_section
 from digitpad.bench.not_digit import not_digit_section
 from digitpad.bench.numbers import number_section

@@ -7,8 +7,10 @@ import time
 
 from digitpad.training.data import MNIST
 from digitpad.training.engine import train
+from digitpad.training.job import LIVE_EVAL_IMAGES, cached_mnist
 from digitpad.training.recipes import get_recipe
-from digitpad.training.retrain import LIVE_EVAL_IMAGES, Settings, cached_mnist, defaults_for, retrain
+from digitpad.training.retrain import retrain
+from digitpad.training.run_settings import RunSettings, defaults_for
 
 
 def train_tab_overhead(data: MNIST) -> list[dict]:
@@ -26,7 +28,7 @@ def train_tab_overhead(data: MNIST) -> list[dict]:
         final = list(train(recipe, data, "cpu", live_eval=LIVE_EVAL_IMAGES))[-1]
         bare = time.perf_counter() - t0
         t0 = time.perf_counter()
-        settings = Settings(**defaults_for("quick"), recipe="quick", device="cpu")
+        settings = RunSettings(**defaults_for("quick"), recipe="quick", device="cpu")
         for update in retrain(settings, threading.Event()):
             guesses_view(update)
         final_views(update)

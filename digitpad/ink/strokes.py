@@ -290,7 +290,7 @@ def strokes_to_ink(parsed: Strokes, scale: float, pen: float) -> np.ndarray:
     """Parsed strokes drawn as the pad shows them -> ink map float (H * scale, W * scale) in [0, 1].
 
     `pen` is the brush width in canvas px; joins and ends are round, as on the pad. For reading
-    several digits at once (`digitpad.read.number`), where what touches on the pad must touch here.
+    several digits at once (`digitpad.read.number_reader`), where what touches on the pad must touch here.
     """
     width, height = max(1, round(parsed.width * scale)), max(1, round(parsed.height * scale))
     canvas = Image.new("L", (width, height), 0)

@@ -4,7 +4,7 @@ A picture's line of digits is normalised into a strip 32 px high (`number.line_s
 digit ~20 px high, the baseline levelled, MNIST's stroke width) of any width. A small convolutional
 network reads the strip and gives, for every 2 px of its width (a frame), the probabilities of
 "0" ... "9" and "blank" (nothing there, or between two digits). Trained with CTC (Graves et al.
-2006) on lines composed from MNIST training digits (`training.line_reader`), it learns where digits
+2006) on lines composed from MNIST training digits (`training.line_training`), it learns where digits
 are and what they are together, so digits that touch are read without finding where to cut them
 (a convolution-only network with CTC reads digit strings as well as a recurrent one: Zhan, Lyu and
 Lu, ICPR 2018).
@@ -124,7 +124,7 @@ class LineReader:
     def __init__(self, model: LineNet, metadata: dict):
         self.model = model.eval()
         self.metadata = metadata
-        # measured on validation numbers when it was trained (`training.line_reader.tune`): its share when its
+        # measured on validation numbers when it was trained (`training.line_training.tune`): its share when its
         # reading of a digit is combined with the digit classifier's (`number.combine`), where across a digit its
         # peak sits, and the combined confidence under which a digit is marked unsure
         self.weight: float = float(metadata.get("ctc_weight", 0.5))

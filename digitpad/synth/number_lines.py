@@ -1,4 +1,4 @@
-"""Rows of handwritten digits to train the line reader on (`training.line_reader`), composed from MNIST digits.
+"""Rows of handwritten digits to train the line reader on (`training.line_training`), composed from MNIST digits.
 
 `number_set` composes the test numbers in three tidy kinds; these lines vary every way people write
 numbers, so the reader sees more than the test asks: 1-8 digits (one line in ten 9-12), 28-140 px
@@ -21,9 +21,9 @@ from scipy import ndimage
 from digitpad.synth.number_set import crop_ink, photo, scaled, touching_offset
 
 # (height px, rng) -> the ink in [0, 1] of a mark that is no digit, its longer side up to that height: drawn by the
-# caller (`training.line_reader.mark_ink` draws `non_digits` with the pad's stroke renderer, a layer above this)
+# caller (`training.line_training.mark_ink` draws `non_digits` with the pad's stroke renderer, a layer above this)
 MarkDrawer = Callable[[int, np.random.Generator], np.ndarray]
-# rng -> a zero as MNIST frames a digit, uint8 (28, 28), drawn another way than MNIST's (`training.line_reader`'s
+# rng -> a zero as MNIST frames a digit, uint8 (28, 28), drawn another way than MNIST's (`training.line_training`'s
 # `angular_zero`: straight sides), and the share of the lines' zeros to draw so
 ZeroDrawer = tuple[Callable[[np.random.Generator], np.ndarray], float]
 

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from digitpad.read.classifier import Classifier
+from digitpad.training.job import Job
 from digitpad.training.recipes import Recipe
-from digitpad.training.retrain import Job, RunUpdate, run_job
+from digitpad.training.retrain import run_job
+from digitpad.training.run_report import RunUpdate
 
 MNIST_IMAGES = 12_000  # MNIST training images in the mix (a fixed sample)
 CORRECTIONS_SHARE = 0.25  # of the mix, filled by repeating the corrections

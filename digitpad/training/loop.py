@@ -4,7 +4,7 @@ A `Run` sets up the threads and seeds, walks the steps in batches reshuffled eve
 when `stop` is set or `max_seconds` of training time have passed, times each step (the consumer of the
 events is not timed), keeps the running counters between two evaluations, and fills in the fields that
 every event has (`step`, `epoch`, `images_per_s`, ..., and the final event's `kind` and `message`).
-An engine (the classifier's `training.engine`, the GAN's `gan.engine`, a next one) writes only its step:
+An engine (the classifier's `training.engine`, the GAN's `gan.trainer`, a next one) writes only its step:
 
     run = Run(device, seed, threads, n=len(images), batch_size=recipe.batch_size, epochs=recipe.epochs)
     for step, idx in run.steps(stop, max_seconds):
@@ -65,7 +65,7 @@ class Run:
     """One training run's bookkeeping; see the module's docstring. Seeds torch's global generator (the
     networks' initial weights, built after this) and `gen`, the run's own (shuffles, noise, augmentation).
     `threads` (CPU): a count, None for every core, or a function asked before every step (a server yields a
-    core to the pad's live reading while someone draws: `training.retrain.StepThreads`)."""
+    core to the pad's live reading while someone draws: `training.cpu_share.StepThreads`)."""
 
     def __init__(self, device: torch.device | str, seed: int, threads: Threads, n: int, batch_size: int, epochs: float):
         self.device = torch.device(device)

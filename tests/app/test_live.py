@@ -237,11 +237,11 @@ def test_a_long_drawing_is_read_off_the_event_loop(reader, classifier):
 
 
 def test_a_live_message_makes_a_retrain_yield_a_core(client, monkeypatch):
-    from digitpad.training import retrain
+    from digitpad.training import cpu_share
 
-    monkeypatch.setattr(retrain, "_last_drawing", -retrain.DRAWING_RECENT_S)
-    monkeypatch.setattr(retrain, "physical_cores", lambda: 2)
-    assert retrain.training_threads() == 2  # nobody draws: both cores train
+    monkeypatch.setattr(cpu_share, "_last_drawing", -cpu_share.DRAWING_RECENT_S)
+    monkeypatch.setattr(cpu_share, "physical_cores", lambda: 2)
+    assert cpu_share.training_threads() == 2  # nobody draws: both cores train
     with client.websocket_connect("/live") as socket:
         ask(socket, {"model": "bundled", "value": stroke_pad_value(3)})
-    assert retrain.training_threads() == 1  # someone draws: the live reading keeps one
+    assert cpu_share.training_threads() == 1  # someone draws: the live reading keeps one

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from digitpad.app.number import EMPTY_STATUS, box_tag, number_answer, pad_picture, status_text
-from digitpad.read.number import DigitReading, NumberReading
+from digitpad.read.number_reader import DigitReading, NumberReading
 from digitpad.synth.number_set import number_set
 from digitpad.synth.pen_digits import number_pad_value
 from tests.support.drawing_helpers import marked_number_pad_value, pad_value, render_strokes, uploaded_picture

@@ -19,7 +19,7 @@ from digitpad.app.served import PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
-from digitpad.training.retrain import OVERFIT_GAP
+from digitpad.training.run_report import OVERFIT_GAP
 from tests.support.drawing_helpers import ANGULAR_ZEROS, DIGITS, marked_number_pad_value
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import torch
 from digitpad.ink.strokes import parse_strokes, strokes_to_mnist
 from digitpad.synth.segment_writer import segment_drawings
 from digitpad.teach.finetune import teach
-from digitpad.training.retrain import with_corrections
+from digitpad.training.job import with_corrections
 
 
 def images_of(values: list[dict]) -> np.ndarray:

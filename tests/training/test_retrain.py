@@ -9,7 +9,9 @@ import pytest
 from digitpad.checkpoint import load_checkpoint
 from digitpad.scratch import keep_newest
 from digitpad.training import retrain as retrain_module
-from digitpad.training.retrain import Settings, defaults_for, overfitting_note, retrain, watched_digits
+from digitpad.training import run_settings
+from digitpad.training.retrain import retrain
+from digitpad.training.run_settings import RunSettings, defaults_for
 
 
 @pytest.fixture(autouse=True)
@@ -18,10 +20,10 @@ def own_slot(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITPAD_HOME", str(tmp_path / "home"))
 
 
-def settings(**overrides) -> Settings:
+def settings(**overrides) -> RunSettings:
     values = {**defaults_for("quick"), "recipe": "quick", "device": "cpu", "epochs": 0.05}
     values.update(overrides)
-    return Settings(**values)
+    return RunSettings(**values)
 
 
 @pytest.mark.parametrize(
@@ -72,24 +74,6 @@ def test_a_run_gives_a_classifier_confusion_and_a_weights_file(mnist):
     assert list(mistakes.confidence) == sorted(mistakes.confidence, reverse=True)
     _, meta = load_checkpoint(final.weights_file)
     assert meta["recipe"] == "quick" and final.weights_file.name.startswith("digitpad-digitnet-quick-")
-
-
-def test_watched_digits_are_two_of_each_from_the_first_half_of_test(mnist):
-    images, labels = watched_digits(mnist)
-    assert images.shape == (20, 28, 28) and labels.tolist() == [d for d in range(10) for _ in range(2)]
-
-
-def test_small_training_sets_get_settings_that_show_overfitting():
-    assert defaults_for("quick", 500) == {**defaults_for("quick"), "epochs": 40, "batch_size": 25, "dropout": 0.0}
-    assert defaults_for("quick", 5_000)["dropout"] == defaults_for("quick")["dropout"] == 0.25
-    assert defaults_for("seed")["dropout"] == 0.0 and defaults_for("best")["weight_decay"] == 5e-4
-
-
-def test_overfitting_note():
-    assert overfitting_note(100.0, 97.5) == ""
-    note = overfitting_note(100.0, 93.4)
-    assert "The model overfits: 100.0% on its training images but 93.4% on test, a 6.6-point gap." in note
-    assert all(word in note for word in ("more training images", "augmentation", "dropout", "weight decay"))
 
 
 @pytest.mark.slow
@@ -144,7 +128,7 @@ def test_stop_while_waiting_for_another_run(mnist):
 
 @pytest.mark.slow
 def test_diverging_run_keeps_the_previous_model(mnist, monkeypatch):
-    monkeypatch.setitem(retrain_module.LIMITS, "lr", (1e-6, 1e9))  # absurd enough for NaN
+    monkeypatch.setitem(run_settings.FIELD_RANGES, "lr", (1e-6, 1e9))  # absurd enough for NaN
     final = list(retrain(settings(model="lenet5", recipe="seed", lr=1e8, epochs=0.3), threading.Event()))[-1]
     assert final.status.startswith("Failed: training diverged") and "previous model stays in use" in final.status
     assert final.classifier is None
@@ -179,33 +163,12 @@ def test_old_downloads_are_deleted(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_job_is_plain_data_and_stops_through_its_file(mnist, tmp_path):
-    """What ZeroGPU needs (the engine call runs in another process): the job and every event it
-    yields survive pickling, and the run stops when its stop file appears."""
-    import pickle
-
-    from digitpad.training.recipes import get_recipe
-    from digitpad.training.retrain import Job, StopFile, engine_events
-
-    job = Job(get_recipe("quick", epochs=1), stop_path=str(tmp_path / "stop"))  # 214 steps, a few seconds
-    job = pickle.loads(pickle.dumps(job))
-    kinds = []
-    for event in engine_events(job):
-        event = pickle.loads(pickle.dumps(event))
-        kinds.append(event.kind)
-        if event.kind == "step" and event.step > 1:  # the second step event, a quarter of a second in
-            StopFile(job.stop_path).set()
-    assert kinds[-1] == "stopped" and event.model is not None and event.step < event.total_steps
-    assert kinds.count("step") <= 2 + event.step  # thinned: at most one step event per PROGRESS_SECONDS
-
-
-@pytest.mark.slow
 def test_retrain_can_include_corrections(mnist):
     import numpy as np
 
     images = np.zeros((4, 28, 28), np.uint8)
     images[:, 4:24, 12:16] = 255  # four "1"s
-    settings = Settings("digitnet", "quick", 0.25, 256, 0.005, False, train_images=5_000)
+    settings = RunSettings("digitnet", "quick", 0.25, 256, 0.005, False, train_images=5_000)
     final = list(retrain(settings, threading.Event(), corrections=(images, np.ones(4, np.int64))))[-1]
     assert final.done and final.classifier is not None, final.status
     assert final.classifier.metadata["train_images"] == 5_000 + 4 * round(0.02 * 5_000 / (0.98 * 4))
@@ -245,8 +208,9 @@ def test_wait_text(ahead, seconds, text):
 def test_expected_seconds_come_from_the_images_shown_and_stay_within_the_cap(monkeypatch):
     import numpy as np
 
+    from digitpad.training.job import Job
     from digitpad.training.recipes import get_recipe
-    from digitpad.training.retrain import DEFAULT_IMAGES_PER_S, START_SECONDS, Job, expected_seconds
+    from digitpad.training.retrain import DEFAULT_IMAGES_PER_S, START_SECONDS, expected_seconds
 
     monkeypatch.setattr(retrain_module, "_rates", {})
     default_run = Job(get_recipe("quick"), max_seconds=600)  # 1 epoch of 55,000 images
@@ -256,61 +220,3 @@ def test_expected_seconds_come_from_the_images_shown_and_stay_within_the_cap(mon
     teach_like = Job(get_recipe("quick"), train_subset=12_000, corrections=corrections, correction_share=0.25)
     monkeypatch.setitem(retrain_module._rates, "digitnet", 4_000.0)  # a finished run measured this
     assert expected_seconds(teach_like) == pytest.approx(16_000 / 4_000 + START_SECONDS)
-
-
-@pytest.mark.parametrize("cores, idle, drawing", [(4, 4, 3), (2, 2, 1), (1, 1, 1)])
-def test_server_runs_use_every_core_until_someone_draws(cores, idle, drawing, monkeypatch, mnist):
-    from digitpad.training.recipes import get_recipe
-    from digitpad.training.retrain import DRAWING_RECENT_S, Job, engine_events, note_drawing, training_threads
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(retrain_module, "_last_drawing", -DRAWING_RECENT_S)
-    clock = [1000.0]
-    monkeypatch.setattr(retrain_module.time, "monotonic", lambda: clock[0])
-    assert training_threads() == idle  # nobody has drawn
-    note_drawing()
-    assert training_threads() == drawing  # the live reading keeps a core
-    clock[0] += DRAWING_RECENT_S + 0.1
-    assert training_threads() == idle  # the pen has rested: every core again
-    asked = {}
-
-    def fake_train(*args, **kwargs):
-        asked.update(kwargs)
-        yield from ()
-
-    monkeypatch.setattr(retrain_module, "train", fake_train)
-    monkeypatch.setattr(retrain_module, "cached_mnist", lambda: mnist)
-    assert list(engine_events(Job(get_recipe("quick")))) == []
-    assert isinstance(asked["threads"], retrain_module.StepThreads)  # asked again before every step
-    assert list(engine_events(Job(get_recipe("quick"), threads=2))) == [] and asked["threads"] == 2
-
-
-def test_step_threads_keep_every_core_only_while_it_trains_faster(monkeypatch):
-    from digitpad.training.retrain import DRAWING_RECENT_S, StepThreads, note_drawing
-
-    monkeypatch.setattr(retrain_module, "physical_cores", lambda: 2)
-    monkeypatch.setattr(retrain_module, "_last_drawing", -DRAWING_RECENT_S)
-    clock = [0.0]
-    monkeypatch.setattr(retrain_module.time, "perf_counter", lambda: clock[0])
-    step_seconds = {2: 0.2, 1: 0.05}  # a busy machine: two threads wait for each other
-
-    def run(threads: StepThreads, steps: int) -> list[int]:
-        counts = []
-        for _ in range(steps):
-            counts.append(threads())
-            clock[0] += step_seconds[counts[-1]]
-        return counts
-
-    busy = StepThreads()
-    counts = run(busy, 40)
-    trial = StepThreads.TRIAL
-    assert counts[:trial] == [2] * trial and counts[trial : 2 * trial] == [1] * trial  # each timed
-    assert set(counts[2 * trial :]) == {1}  # one thread is faster here: kept
-    step_seconds.update({2: 0.03, 1: 0.05})  # an idle machine
-    idle = StepThreads()
-    assert set(run(idle, 40)[2 * trial :]) == {2}
-    assert run(idle, StepThreads.RETRY)[-1] == 2  # timed again after RETRY steps, and still faster
-    monkeypatch.setattr(retrain_module.time, "monotonic", lambda: 50.0)
-    note_drawing()
-    assert run(idle, 3) == [1, 1, 1]  # someone draws: the live reading keeps a core, whatever was faster

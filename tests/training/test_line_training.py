@@ -1,11 +1,11 @@
-"""digitpad.training.line_reader: the line reader's training lines, batches, and a short run that learns."""
+"""digitpad.training.line_training: the line reader's training lines, batches, and a short run that learns."""
 
 import numpy as np
 import pytest
 
 from digitpad.checkpoint import LINE_READER_WEIGHTS
 from digitpad.read.line_reader import FRAME, STRIP_HEIGHT
-from digitpad.training.line_reader import (
+from digitpad.training.line_training import (
     ReaderRecipe,
     angular_zero,
     batches,

@@ -42,7 +42,7 @@ from digitpad.read.line_reader import (
     line_net_config,
     load_line_reader,
 )
-from digitpad.read.number import find_line, line_strip, read_line, read_number
+from digitpad.read.number_reader import find_line, line_strip, read_line, read_number
 from digitpad.synth.non_digits import non_digit_drawings
 from digitpad.synth.number_lines import training_line
 from digitpad.synth.number_set import KINDS, number_set

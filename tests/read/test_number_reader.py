@@ -1,4 +1,4 @@
-"""digitpad.read.number: a whole number from a pad or a picture."""
+"""digitpad.read.number_reader: a whole number from a pad or a picture."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scipy import ndimage
 from digitpad.bench.numbers import bad_number_pictures
 from digitpad.ink.preprocess import DrawingError
 from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, bundled_line_reader
-from digitpad.read.number import MAX_DIGITS, NumberReading, find_line, line_strip, read_number
+from digitpad.read.number_reader import MAX_DIGITS, NumberReading, find_line, line_strip, read_number
 from digitpad.synth.number_set import KINDS, compose, iou, number_set
 from digitpad.synth.pen_digits import DIGITS, number_pad_value
 from tests.support.drawing_helpers import render_strokes

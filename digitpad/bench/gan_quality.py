@@ -14,8 +14,8 @@ from PIL import Image
 
 from digitpad.bench.gan_anchors import register
 from digitpad.bench.judge import load_judge, score_on_test_set
-from digitpad.gan.engine import GAN_RECIPES, train_gan
 from digitpad.gan.generator import Generator, load_generator
+from digitpad.gan.trainer import GAN_RECIPES, train_gan
 from digitpad.read.classifier import load_classifier
 from digitpad.training.data import MNIST
 from digitpad.training.device import physical_cores

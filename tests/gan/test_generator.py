@@ -14,8 +14,8 @@ from safetensors.torch import save_file
 from digitpad.bench.gan_anchors import register
 from digitpad.bench.judge import agreement, diversity, judge_features, load_judge
 from digitpad.checkpoint import WeightsError
-from digitpad.gan.engine import GAN_RECIPES, train_gan
 from digitpad.gan.generator import ANY, MAX_COUNT, GenerateError, load_generator, requested_digits, save_generator
+from digitpad.gan.trainer import GAN_RECIPES, train_gan
 from digitpad.training.data import MNIST
 
 register()  # the benchmark's anchors: the engine trains them too
