@@ -1,0 +1,22 @@
+"""The options several commands share, declared once so that they mean the same everywhere."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def shared_options(*names: str, threads: int | None = None) -> argparse.ArgumentParser:
+    """A parent parser with the options several commands share, declared here once so that they mean the same
+    everywhere: "data-dir", "device", "seed", "threads" (`threads`: this command's default; None: one per physical
+    core). Built anew for each command: argparse shares a parent's actions, defaults included."""
+    parent = argparse.ArgumentParser(add_help=False)
+    if "data-dir" in names:
+        parent.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
+    if "device" in names:
+        parent.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    if "seed" in names:
+        parent.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run")
+    if "threads" in names:
+        why = "None: one per physical core; small batches train as fast on one, and far faster on a busy machine"
+        parent.add_argument("--threads", type=int, default=threads, help=f"torch threads on a CPU ({why})")
+    return parent
