@@ -88,6 +88,49 @@ def teach_status(update: RunUpdate, count: int) -> str:
     )
 
 
+class CorrectionHandlers:
+    """The corrections row's event functions, bound to the store and the server's models."""
+
+    def __init__(self, store: CorrectionStore, models: Models):
+        self.store, self.models = store, models
+
+    def correct_shown(self, label, pad_value, photo, answer, choice_, mine, request: gr.Request) -> str:
+        """A digit button: store what the answer is about (the pad or the last photo) under that label."""
+        picture = shown_picture(pad_value, photo, answer)
+        classifier = chosen_model(choice_, mine, self.models)
+        return save_correction(self.store, client_of(request), classifier, choice_, picture, label)
+
+    def correct(self, pad_value, label, choice_: str, mine: Classifier | None, request: gr.Request) -> str:
+        """`/correct`: store a drawing under a label."""
+        classifier = chosen_model(choice_, mine, self.models)
+        return save_correction(self.store, client_of(request), classifier, choice_, pad_value, label)
+
+    def run_teach(self, choice_: str, mine: Classifier | None, request: gr.Request):
+        """Teach it: the status while the visitor's model learns their corrections, then that model."""
+        keep = gr.skip()
+        try:
+            client = client_of(request)
+            images, labels = self.store.examples(client.visitor)
+            base = chosen_model(choice_, mine, self.models)
+            for update in teach(base, images, labels, threading.Event(), client.keys()):
+                if update.classifier is None:
+                    yield teach_status(update, len(images)), keep, keep
+                else:
+                    yield teach_status(update, len(images)), update.classifier, "mine"
+        except (ValueError, CorrectionsError) as e:
+            yield str(e), keep, keep
+
+    def forget(self, request: gr.Request) -> str:
+        try:
+            count = self.store.forget(client_of(request).visitor)
+        except CorrectionsError as e:
+            return f"Not forgotten: {e}"
+        return (
+            f"Forgot your {drawings(count)}: nothing of yours is stored now. "
+            "A model you taught stays in this page until you leave it."
+        )
+
+
 def wire_corrections(
     row: CorrectionsRow,
     store: CorrectionStore,
@@ -99,58 +142,18 @@ def wire_corrections(
 ) -> None:
     """Connect the row: a digit stores the drawing the answer is about (`shown`: the pad, the last photo and the
     answer view, see `shown_picture`); Teach it; Forget."""
-    pad = shown[0]
-
-    def correct_shown(label, pad_value, photo, answer, choice_, mine, request: gr.Request) -> str:
-        picture = shown_picture(pad_value, photo, answer)
-        classifier = chosen_model(choice_, mine, models)
-        return save_correction(store, client_of(request), classifier, choice_, picture, label)
-
-    def correct(pad_value, label, choice_: str, mine: Classifier | None, request: gr.Request) -> str:
-        classifier = chosen_model(choice_, mine, models)
-        return save_correction(store, client_of(request), classifier, choice_, pad_value, label)
-
-    def run_teach(choice_: str, mine: Classifier | None, request: gr.Request):
-        keep = gr.skip()
-        try:
-            client = client_of(request)
-            images, labels = store.examples(client.visitor)
-            base = chosen_model(choice_, mine, models)
-            for update in teach(base, images, labels, threading.Event(), client.keys()):
-                if update.classifier is None:
-                    yield teach_status(update, len(images)), keep, keep
-                else:
-                    yield teach_status(update, len(images)), update.classifier, "mine"
-        except (ValueError, CorrectionsError) as e:
-            yield str(e), keep, keep
-
-    def forget(request: gr.Request) -> str:
-        try:
-            count = store.forget(client_of(request).visitor)
-        except CorrectionsError as e:
-            return f"Not forgotten: {e}"
-        return (
-            f"Forgot your {drawings(count)}: nothing of yours is stored now. "
-            "A model you taught stays in this page until you leave it."
-        )
-
-    for button in row.digits:  # the button's own text is the label
-        button.click(
-            correct_shown,
-            [button, *shown, choice, my_model],
-            row.status,
-            api_visibility="private",
-            **PICTURE_EVENTS,  # the answer may be about a photo
-        )
-    row.api_call.click(
-        correct, [pad, row.api_label, choice, my_model], row.status, api_name="correct", **PICTURE_EVENTS
-    )
+    on = CorrectionHandlers(store, models)
+    for button in row.digits:  # the button's own text is the label; the answer may be about a photo
+        inputs = [button, *shown, choice, my_model]
+        button.click(on.correct_shown, inputs, row.status, api_visibility="private", **PICTURE_EVENTS)
+    api_inputs = [shown[0], row.api_label, choice, my_model]
+    row.api_call.click(on.correct, api_inputs, row.status, api_name="correct", **PICTURE_EVENTS)
     row.teach.click(
-        run_teach,
+        on.run_teach,
         [choice, my_model],
         [row.status, my_model, model_choice],
         api_name="finetune",
         concurrency_limit=TRAINING_WAITERS,  # the rest wait in the training slot's line and see their place
         concurrency_id="train",
     )
-    row.forget.click(forget, None, row.status, api_name="forget", concurrency_limit=None)
+    row.forget.click(on.forget, None, row.status, api_name="forget", concurrency_limit=None)

@@ -128,75 +128,91 @@ def draw_layout(models: Models) -> DrawViews:
     )  # fmt: skip
 
 
-def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, tabs: gr.Tabs) -> DrawTab:
-    """The Draw tab, with its corrections row and its look inside."""
-    with gr.Tab("Draw", id="draw"):
-        views = draw_layout(models)
-    pad, answer, photo, model_choice = views.pad, views.answer, views.photo, views.model_choice
+class DrawHandlers:
+    """The Draw tab's event functions, bound to the server's models (a visitor's own model comes as `mine`)."""
 
-    def read_pad(pad_value, choice: str, mine: Classifier | None) -> dict:
+    def __init__(self, models: Models):
+        self.models = models
+
+    def read_pad(self, pad_value, choice: str, mine: Classifier | None) -> dict:
         """The pad read through a Gradio event (the live WebSocket does the same without one)."""
-        return pad_view_value(strokes_reading(pad_value, chosen_model(choice, mine, models)), pad_value)
+        return pad_view_value(strokes_reading(pad_value, chosen_model(choice, mine, self.models)), pad_value)
 
-    def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> dict:
+    def read_sent(self, pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> dict:
         """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
-        return reads.unless_overtaken(pad_value, lambda: read_pad(pad_value, choice, mine), gr.skip())
+        return reads.unless_overtaken(pad_value, lambda: self.read_pad(pad_value, choice, mine), gr.skip())
 
-    def read_photo(photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
+    def read_photo(self, photo_value, read_before, choice: str, mine: Classifier | None) -> tuple:
         """A new photo is read (and becomes what the answer is about); a removed one changes nothing, and
         neither does the photo read last: Gradio 6.31's image editor fires `input` again for it when another
         component's value changes in the page (a live answer), which must not take the answer from the pad."""
         if not photo_given(photo_value) or same_photo(photo_value, read_before):
             return gr.skip(), gr.skip()
-        found = drawing_reading(photo_value, chosen_model(choice, mine, models))
+        found = drawing_reading(photo_value, chosen_model(choice, mine, self.models))
         return view_value(found, about="photo"), photo_value
 
-    def reread(shown: dict, answered_photo, pad_value, choice: str, mine: Classifier | None) -> dict:
+    def reread(self, shown: dict, answered_photo, pad_value, choice: str, mine: Classifier | None) -> dict:
         """Another model chosen: read again whatever the answer was about."""
         picture = shown_picture(pad_value, answered_photo, shown)
         if picture is pad_value:
-            return read_pad(pad_value, choice, mine)
-        return view_value(drawing_reading(picture, chosen_model(choice, mine, models)), about="photo")
+            return self.read_pad(pad_value, choice, mine)
+        return view_value(drawing_reading(picture, chosen_model(choice, mine, self.models)), about="photo")
 
-    def predict_strokes(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_strokes(pad_value, chosen_model(choice, mine, models))
+    def predict_strokes(self, pad_value, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
+        return read_strokes(pad_value, chosen_model(choice, mine, self.models))
 
-    def predict(drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
-        return read_drawing(drawing, chosen_model(choice, mine, models))
+    def predict(self, drawing, choice: str = "bundled", mine: Classifier | None = None) -> Answer:
+        return read_drawing(drawing, chosen_model(choice, mine, self.models))
 
-    live = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
-    quiet = {"api_visibility": "private", "show_progress": "hidden"}
-    pad_read = pad.input(
-        read_sent, [pad, model_choice, my_model, views.pad_reads], answer, api_visibility="private", **live
-    )
+
+LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", "concurrency_limit": None}
+QUIET = {"api_visibility": "private", "show_progress": "hidden"}
+
+
+def wire_reading(views: DrawViews, on: DrawHandlers, my_model: gr.State) -> tuple[gr.events.Dependency, ...]:
+    """The pad, the photo, the model choice and the API buttons, each read into the answer. Returns the events
+    after which the answer is about the pad or a reread (not photo reads: see `wire_insight`)."""
+    pad, photo, model_choice, answer = views.pad, views.photo, views.model_choice, views.answer
+    chosen = [model_choice, my_model]
+    pad_read = pad.input(on.read_sent, [pad, *chosen, views.pad_reads], answer, api_visibility="private", **LIVE)
     # Gradio 6.31's image editor fires `upload` for a file (not `change`), `input` for a paste
-    photo_read = [photo, views.answered_photo, model_choice, my_model]
-    gr.on([photo.upload, photo.input], read_photo, photo_read, [answer, views.answered_photo],
-          api_visibility="private", **{**live, **PICTURE_EVENTS})  # fmt: skip
-    photo_cleared = photo.clear(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live)
-    reread_event = model_choice.change(
-        reread, [answer, views.answered_photo, pad, model_choice, my_model], answer, **quiet
-    )
-    model_choice.change(lambda value: value, model_choice, views.choice, **quiet)
-    views.api_strokes.click(
-        predict_strokes, [pad, model_choice, my_model], views.api_outputs, api_name="predict_strokes", **live
-    )
-    views.api_predict.click(
-        predict, [photo, model_choice, my_model], views.api_outputs, api_name="predict", **{**live, **PICTURE_EVENTS}
-    )
+    photo_read = [photo, views.answered_photo, *chosen]
+    photo_events = {**LIVE, **PICTURE_EVENTS, "api_visibility": "private"}
+    gr.on([photo.upload, photo.input], on.read_photo, photo_read, [answer, views.answered_photo], **photo_events)
+    photo_cleared = photo.clear(on.read_pad, [pad, *chosen], answer, api_visibility="private", **LIVE)
+    reread = model_choice.change(on.reread, [answer, views.answered_photo, pad, *chosen], answer, **QUIET)
+    model_choice.change(lambda value: value, model_choice, views.choice, **QUIET)
+    views.api_strokes.click(on.predict_strokes, [pad, *chosen], views.api_outputs, api_name="predict_strokes", **LIVE)
+    api_photo = {**LIVE, **PICTURE_EVENTS}
+    views.api_predict.click(on.predict, [photo, *chosen], views.api_outputs, api_name="predict", **api_photo)
+    return pad_read, photo_cleared, reread
 
-    answers = [pad_read, photo_cleared, reread_event]  # not photo reads: see `wire_insight`
-    shown = [pad, views.answered_photo, answer]  # what `shown_picture` needs
-    refresh_after, views_toggled = wire_insight(views.insight, answers, models, shown, model_choice, my_model)
-    wire_corrections(views.corrections, store, models, shown, views.choice, model_choice, my_model)
 
-    # The pad reads live over its WebSocket with a server model, and through Gradio events otherwise.
+def wire_pad_mode(views: DrawViews, after: list) -> None:
+    """The pad reads live over its WebSocket with a server model, and through Gradio events otherwise: told
+    again after each event in `after` (a model chosen, Why? or Inside opened or closed)."""
+
     def pad_mode(choice: str, why_open: bool, inside_open: bool):
         return gr.update(live_model=live_model(choice, why_open, inside_open))
 
-    flags = [model_choice, views.insight.why_open, views.insight.inside_open]
-    for event in [reread_event, *views_toggled]:
-        event.then(pad_mode, flags, pad, **quiet)
+    flags = [views.model_choice, views.insight.why_open, views.insight.inside_open]
+    for event in after:
+        event.then(pad_mode, flags, views.pad, **QUIET)
+
+
+def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, tabs: gr.Tabs) -> DrawTab:
+    """The Draw tab, with its corrections row and its look inside."""
+    with gr.Tab("Draw", id="draw"):
+        views = draw_layout(models)
+    on = DrawHandlers(models)
+    pad_read, photo_cleared, reread = wire_reading(views, on, my_model)
+    shown = [views.pad, views.answered_photo, views.answer]  # what `shown_picture` needs
+    chosen = [views.model_choice, my_model]
+    refresh_after, views_toggled = wire_insight(
+        views.insight, [pad_read, photo_cleared, reread], models, shown, *chosen
+    )
+    wire_corrections(views.corrections, store, models, shown, views.choice, *chosen)
+    wire_pad_mode(views, [reread, *views_toggled])
 
     def send_to_pad(button: gr.Button, fn: Callable, inputs: list) -> None:
         def put(*values):
@@ -205,7 +221,7 @@ def build_draw_tab(models: Models, my_model: gr.State, store: CorrectionStore, t
                 return gr.skip(), gr.skip()
             return value, gr.Tabs(selected="draw")
 
-        sent = button.click(put, inputs, [pad, tabs], **quiet)
-        refresh_after(sent.then(read_pad, [pad, model_choice, my_model], answer, api_visibility="private", **live))
+        sent = button.click(put, inputs, [views.pad, tabs], **QUIET)
+        refresh_after(sent.then(on.read_pad, [views.pad, *chosen], views.answer, api_visibility="private", **LIVE))
 
-    return DrawTab(model_choice, send_to_pad)
+    return DrawTab(views.model_choice, send_to_pad)

@@ -9,6 +9,8 @@ from between digits is boxed in grey with the closest digit ("0? left out"), and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -147,61 +149,81 @@ def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Cl
     return number_answer(shown, reading, picture.get("width") if strokes else None)
 
 
-def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio) -> None:
-    """The Number tab. It reads with the model chosen on the Draw tab."""
+class NumberHandlers:
+    """The Number tab's event functions, bound to the server's models (a visitor's own model comes as `mine`)."""
 
-    def read_number(pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
+    def __init__(self, models: Models):
+        self.models = models
+
+    def read_number(self, pad_value, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         try:
             shown = picture_shown(pad_value) if is_picture(pad_value) else pad_picture(pad_value)
         except DrawingError as e:
             return None, "", "", why_unreadable(e, "drawing")
-        return read_number_answer(pad_value, shown, chosen_model(choice, mine, models), "drawing")
+        return read_number_answer(pad_value, shown, chosen_model(choice, mine, self.models), "drawing")
 
-    def read_sent(pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
+    def read_sent(self, pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
         """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
-        skipped = (gr.skip(),) * len(outputs)
-        return reads.unless_overtaken(pad_value, lambda: read_number(pad_value, choice, mine), skipped)
+        skipped = (gr.skip(),) * 4  # the four outputs of a NumberAnswer
+        return reads.unless_overtaken(pad_value, lambda: self.read_number(pad_value, choice, mine), skipped)
 
-    def read_number_photo(photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
-        return read_number_answer(photo, photo, chosen_model(choice, mine, models), "photo")
+    def read_number_photo(self, photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
+        return read_number_answer(photo, photo, chosen_model(choice, mine, self.models), "photo")
 
-    def read_photo_or_pad(photo, pad_value, choice: str, mine: Classifier | None) -> NumberAnswer:
+    def read_photo_or_pad(self, photo, pad_value, choice: str, mine: Classifier | None) -> NumberAnswer:
         """A new photo is read; once it is removed, the pad is read again."""
         if photo is None:
-            return read_number(pad_value, choice, mine)
-        return read_number_photo(photo, choice, mine)
+            return self.read_number(pad_value, choice, mine)
+        return self.read_number_photo(photo, choice, mine)
 
+
+@dataclass
+class NumberViews:
+    """The Number tab's components, as `number_layout` places them."""
+
+    pad: StrokePad
+    photo: Photo
+    outputs: list  # what a reading fills: boxes, text, digits, status (a `NumberAnswer`)
+    api_only: gr.Button  # `/read_number_photo` for API clients: a picture in, the answer out
+    pad_reads: gr.State  # the newest pad value read for this visitor
+
+
+def number_layout() -> NumberViews:
+    gr.Markdown("Write a whole number, left to right. The whole line is read at once, so digits may touch.")
+    pad = StrokePad(
+        elem_id="number-pad",
+        width=PAD_WIDTH,
+        height=PAD_HEIGHT,
+        brush=BRUSH,
+        label="Number pad",
+        hint="Write a number here, e.g. 2026",
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            text = gr.Textbox(
+                label="The number", elem_id="number-text", interactive=False, buttons=["copy"], max_lines=1
+            )
+            status = gr.Markdown(EMPTY_STATUS, elem_id="number-status")
+            digits = gr.HTML(elem_id="number-digits", label="Each digit as the network read it")
+            boxes = gr.Image(
+                label="What was found", elem_id="number-boxes", interactive=False, format="png", buttons=[]
+            )
+        with gr.Column(scale=2, min_width=260):
+            photo = Photo(
+                label="Or a photo of a handwritten number (upload, paste or webcam)",
+                elem_id="number-photo",
+                type="numpy",
+                sources=["upload", "clipboard", "webcam"],
+                height=260,
+            )
+    return NumberViews(pad, photo, [boxes, text, digits, status], gr.Button(visible=False), gr.State(PadReads()))
+
+
+def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio) -> None:
+    """The Number tab. It reads with the model chosen on the Draw tab."""
     with gr.Tab("Number", id="number"):
-        gr.Markdown("Write a whole number, left to right. The whole line is read at once, so digits may touch.")
-        pad = StrokePad(
-            elem_id="number-pad",
-            width=PAD_WIDTH,
-            height=PAD_HEIGHT,
-            brush=BRUSH,
-            label="Number pad",
-            hint="Write a number here, e.g. 2026",
-        )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=300):
-                text = gr.Textbox(
-                    label="The number", elem_id="number-text", interactive=False, buttons=["copy"], max_lines=1
-                )
-                status = gr.Markdown(EMPTY_STATUS, elem_id="number-status")
-                digits = gr.HTML(elem_id="number-digits", label="Each digit as the network read it")
-                boxes = gr.Image(
-                    label="What was found", elem_id="number-boxes", interactive=False, format="png", buttons=[]
-                )
-            with gr.Column(scale=2, min_width=260):
-                photo = Photo(
-                    label="Or a photo of a handwritten number (upload, paste or webcam)",
-                    elem_id="number-photo",
-                    type="numpy",
-                    sources=["upload", "clipboard", "webcam"],
-                    height=260,
-                )
-        api_only = gr.Button(visible=False)  # `/read_number_photo` for API clients: a picture in, the answer out
-        pad_reads = gr.State(PadReads())  # the newest pad value read for this visitor
-    outputs = [boxes, text, digits, status]
+        views = number_layout()
+    on, pad, photo, chosen = NumberHandlers(models), views.pad, views.photo, [model_choice, my_model]
     # the pad's strokes cost little, but an API client may send a picture for the pad: a few at once
     live = {
         "trigger_mode": "always_last",
@@ -210,8 +232,7 @@ def build_number_tab(models: Models, my_model: gr.State, model_choice: gr.Radio)
         "concurrency_id": "number",
     }
     pictures = {**live, **PICTURE_EVENTS}
-    pad.input(read_sent, [pad, model_choice, my_model, pad_reads], outputs, api_name="read_number", **live)
-    photo.change(read_photo_or_pad, [photo, pad, model_choice, my_model], outputs, api_visibility="private", **pictures)
-    api_only.click(
-        read_number_photo, [photo, model_choice, my_model], outputs, api_name="read_number_photo", **PICTURE_EVENTS
-    )
+    pad.input(on.read_sent, [pad, *chosen, views.pad_reads], views.outputs, api_name="read_number", **live)
+    photo.change(on.read_photo_or_pad, [photo, pad, *chosen], views.outputs, api_visibility="private", **pictures)
+    api = {"api_name": "read_number_photo", **PICTURE_EVENTS}
+    views.api_only.click(on.read_number_photo, [photo, *chosen], views.outputs, **api)

@@ -208,6 +208,18 @@ class StrokePad(gr.HTML):
 
     The drawing size is fixed at W x H canvas px: on a narrower screen the pad is scaled down and
     the points are still reported in W x H space. Listen to `.input` (see the module docstring).
+
+    Parameters (the rest are gr.HTML's):
+        value: the initial drawing; None for an empty pad.
+        width, height: the drawing size in canvas px, fixed from page load on.
+        brush: the ink width in canvas px.
+        label: the pad's accessible name (also its label in the API docs).
+        hint: a line shown on the empty canvas; "" for none.
+        max_points, max_strokes: client-side caps; past them the pad takes no new ink.
+        live_url: a WebSocket path (relative to the page) that reads the strokes live (see `app.live`);
+            "" sends Gradio `input` events only.
+        live_model: the model the live socket reads with; "" sends Gradio events instead. A handler
+            changes it with `gr.update(live_model=...)` (the canvas is not re-rendered).
     """
 
     def __init__(
@@ -231,19 +243,6 @@ class StrokePad(gr.HTML):
         scale: int | None = None,
         min_width: int | None = None,
     ) -> None:
-        """
-        Parameters:
-            value: the initial drawing; None for an empty pad.
-            width, height: the drawing size in canvas px, fixed from page load on.
-            brush: the ink width in canvas px.
-            label: the pad's accessible name (also its label in the API docs).
-            hint: a line shown on the empty canvas; "" for none.
-            max_points, max_strokes: client-side caps; past them the pad takes no new ink.
-            live_url: a WebSocket path (relative to the page) that reads the strokes live (see `app.live`);
-                "" sends Gradio `input` events only.
-            live_model: the model the live socket reads with; "" sends Gradio events instead. A handler
-                changes it with `gr.update(live_model=...)` (the canvas is not re-rendered).
-        """
         self.width = int(width)
         self.height = int(height)
         super().__init__(

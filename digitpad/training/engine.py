@@ -95,22 +95,15 @@ def train(
     watch: torch.Tensor | None = None,
     initial_state: dict[str, torch.Tensor] | None = None,
 ) -> Iterator[Progress]:
-    """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped".
-
-    The returned model is the one with the lowest validation loss (test accuracy is
-    reported, never used to choose); its final figures are scored in fp32 on the whole
-    validation and test sets. `max_seconds` caps training time; `train_subset` trains on a
-    fixed random sample of N training images; `live_eval` scores only fixed samples of N
-    training, validation and test images at each evaluation (fast live curves); `watch`
-    (uint8 (N, 28, 28)) is read by the model at every evaluation (the Train tab's live guesses);
-    `initial_state` starts from those weights instead of a fresh initialisation (fine-tuning).
-    """
+    """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped". The model
+    returned has the lowest validation loss (test accuracy is reported, never used to choose); its final figures
+    are scored in fp32 on the whole validation and test sets. `max_seconds` caps training time; `train_subset`
+    trains on a fixed random sample of N training images; `live_eval` scores only fixed samples of N training,
+    validation and test images at each evaluation (fast live curves); `watch` (uint8 (N, 28, 28)) is read at every
+    evaluation (the Train tab's live guesses); `initial_state`: start from those weights (fine-tuning)."""
     device = torch.device(device)
     data = data.to(device)
-    images, labels = data.train_images, data.train_labels
-    if train_subset:
-        keep = fixed_sample(len(images), train_subset).to(device)
-        images, labels = images[keep], labels[keep]
+    images, labels = training_set(data, train_subset)
     run = Run(device, seed, threads, len(images), recipe.batch_size, recipe.epochs)
     bf16 = use_bf16(device)
     model = network(recipe, initial_state, device)
@@ -119,45 +112,74 @@ def train(
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
     score = scorer(model, recipe, data, images, labels, live_eval, bf16)
     eval_steps = run.spaced(recipe.evals_per_epoch, at_most=MAX_EVALS)
-    best_val_loss, best_state, time_to_99 = float("inf"), None, None
+    chosen, last = Selection(), None
     model.train()
-    last = None
-
-    def snapshot(kind: str, step: int, **extra) -> Progress:
-        return Progress(
-            **run.fields(kind, step), lr=optimizer.param_groups[0]["lr"], train_loss=run.window.per_image("loss"),
-            train_acc=100 * run.window.per_image("correct"), time_to_99_s=time_to_99, **extra,
-        )  # fmt: skip
 
     for step, idx in run.steps(stop, max_seconds):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(recipe, step - 1, run.total_steps)
         logits, loss = train_step(recipe, step_fn, optimizer, autocast, images[idx], labels[idx], run.gen)
         if not torch.isfinite(loss):
-            yield snapshot("failed", step, message="training diverged (loss is NaN or infinite): stopped")
+            message = "training diverged (loss is NaN or infinite): stopped"
+            yield progress(run, "failed", step, optimizer, chosen, message=message)
             return
         # .item() syncs with the device, which we need anyway to time the step honestly
         loss_sum, correct = loss.item() * len(idx), (logits.argmax(1) == labels[idx]).sum().item()
         run.window.add(len(idx), run.lap(), loss=loss_sum, correct=correct)
-        yield snapshot("step", step)
+        yield progress(run, "step", step, optimizer, chosen)
 
         if step in eval_steps:
             figures = live_figures(score, eval_test)
-            if time_to_99 is None and figures["test_acc"] is not None and figures["test_acc"] >= 99.0:
-                time_to_99 = run.elapsed
-            # Model selection by validation loss (smoother than accuracy), never by test.
-            if figures["val_loss"] <= best_val_loss:
-                best_val_loss, best_state = figures["val_loss"], copy.deepcopy(model.state_dict())
+            chosen.note(figures, model, run.elapsed)
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
-            last = snapshot("eval", step, **figures, watch_probs=watch_probs)
+            last = progress(run, "eval", step, optimizer, chosen, **figures, watch_probs=watch_probs)
             yield last
             run.window.reset()
 
-    # the weights with the lowest validation loss; stopped before the first evaluation, or a recipe that keeps
-    # the final weights: what we have
-    if best_state is not None and not recipe.keep_last:
-        model.load_state_dict(best_state)
-    yield final_event(run, recipe, model, score, data, last, bf16, eval_test, time_to_99, optimizer)
+    if not recipe.keep_last:
+        chosen.restore(model)
+    yield final_event(run, recipe, model, score, data, last, bf16, eval_test, chosen.time_to_99, optimizer)
+
+
+def training_set(data: MNIST, subset: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training images and labels: all of them, or a fixed random sample of `subset`."""
+    if not subset:
+        return data.train_images, data.train_labels
+    keep = fixed_sample(len(data.train_images), subset).to(data.train_images.device)
+    return data.train_images[keep], data.train_labels[keep]
+
+
+@dataclass
+class Selection:
+    """The weights with the lowest validation loss so far (smoother than accuracy; never chosen by test), and the
+    training seconds until the live test accuracy first reached 99%."""
+
+    val_loss: float = math.inf
+    state: dict[str, torch.Tensor] | None = None
+    time_to_99: float | None = None
+
+    def note(self, figures: dict, model: nn.Module, elapsed: float) -> None:
+        if self.time_to_99 is None and figures["test_acc"] is not None and figures["test_acc"] >= 99.0:
+            self.time_to_99 = elapsed
+        if figures["val_loss"] <= self.val_loss:
+            self.val_loss, self.state = figures["val_loss"], copy.deepcopy(model.state_dict())
+
+    def restore(self, model: nn.Module) -> None:
+        """Back to the chosen weights; stopped before the first evaluation: what the model has."""
+        if self.state is not None:
+            model.load_state_dict(self.state)
+
+
+def progress(run: Run, kind: str, step: int, optimizer: torch.optim.Optimizer, chosen: Selection, **extra) -> Progress:
+    """An event of the run so far: its counters, learning rate, and the loss and accuracy since the last evaluation."""
+    return Progress(
+        **run.fields(kind, step),
+        lr=optimizer.param_groups[0]["lr"],
+        train_loss=run.window.per_image("loss"),
+        train_acc=100 * run.window.per_image("correct"),
+        time_to_99_s=chosen.time_to_99,
+        **extra,
+    )
 
 
 def network(recipe: Recipe, initial_state: dict[str, torch.Tensor] | None, device: torch.device) -> nn.Module:
