@@ -25,9 +25,19 @@ def test_train_json_and_tensorboard(tmp_path):
 
     out, board = tmp_path / "w.safetensors", tmp_path / "runs" / "quick"
     result = cli(
-        "train", "--recipe", "quick", "--epochs", "0.5", "--train-images", "4096", "--output", str(out), "--json",
-        "--tensorboard", str(board),
-    )  # fmt: skip
+        "train",
+        "--recipe",
+        "quick",
+        "--epochs",
+        "0.5",
+        "--train-images",
+        "4096",
+        "--output",
+        str(out),
+        "--json",
+        "--tensorboard",
+        str(board),
+    )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("recipe", "model", "test_acc", "train_seconds", "time_to_99_s"):
         assert key in summary
@@ -61,8 +71,17 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
 def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_path):
     """A tiny run from the bundled weights: 500 training digits and the validation digits drawn as strokes."""
     out = tmp_path / "pen.safetensors"
-    result = cli("train-pen", "--init", "weights/digitnet.safetensors", "--train-images", "500", "--epochs", "0.5",
-                 "--output", str(out))  # fmt: skip
+    result = cli(
+        "train-pen",
+        "--init",
+        "weights/digitnet.safetensors",
+        "--train-images",
+        "500",
+        "--epochs",
+        "0.5",
+        "--output",
+        str(out),
+    )
     assert "drawn on the pad" in result.stdout
     _, meta = load_checkpoint(out)
     assert meta["recipe"] == "pen" and meta["started_from"] == "weights/digitnet.safetensors"
@@ -73,8 +92,22 @@ def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_
 def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
     """A tiny run: 64 lines, one epoch; the weights file says what it is and how much to trust it."""
     out = tmp_path / "reader.safetensors"
-    result = cli("train-reader", "--lines", "64", "--epochs", "1", "--val-lines", "16", "--val-numbers", "2",
-                 "--workers", "1", "--output", str(out), "--json")  # fmt: skip
+    result = cli(
+        "train-reader",
+        "--lines",
+        "64",
+        "--epochs",
+        "1",
+        "--val-lines",
+        "16",
+        "--val-numbers",
+        "2",
+        "--workers",
+        "1",
+        "--output",
+        str(out),
+        "--json",
+    )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["output"] == str(out) and 0 <= summary["val_strings"] <= 100
     reader = load_line_reader(out)

@@ -15,8 +15,16 @@ DEPLOY = ROOT / "docs" / "deploy.md"  # the configuration table and the limits
 
 
 def test_each_setting_is_read_from_its_variable():
-    config = Settings.from_env({"DIGITPAD_LIVE_IDLE_S": "12.5", "DIGITPAD_QUEUE_SIZE": "7", "DIGITPAD_HOME": "",
-                                "DIGITPAD_TRAINING": "off", "GRADIO_SERVER_PORT": "7861", "OTHER": "x"})  # fmt: skip
+    config = Settings.from_env(
+        {
+            "DIGITPAD_LIVE_IDLE_S": "12.5",
+            "DIGITPAD_QUEUE_SIZE": "7",
+            "DIGITPAD_HOME": "",
+            "DIGITPAD_TRAINING": "off",
+            "GRADIO_SERVER_PORT": "7861",
+            "OTHER": "x",
+        }
+    )
     assert config.limits.live_idle_s == 12.5 and config.limits.queue_size == 7
     assert config.home is None and config.training is False and config.port == 7861
     assert Settings.from_env({}) == Settings() and Settings().home == Path("digitpad-home")
@@ -25,9 +33,14 @@ def test_each_setting_is_read_from_its_variable():
 
 @pytest.mark.parametrize(
     "name, value",
-    [("DIGITPAD_QUEUE_SIZE", "many"), ("DIGITPAD_QUEUE_SIZE", "1.5"), ("DIGITPAD_LIVE_IDLE_S", "-3"),
-     ("DIGITPAD_TRAINING", "maybe"), ("DIGITPAD_POOL_CORRECTIONS", "perhaps")],
-)  # fmt: skip
+    [
+        ("DIGITPAD_QUEUE_SIZE", "many"),
+        ("DIGITPAD_QUEUE_SIZE", "1.5"),
+        ("DIGITPAD_LIVE_IDLE_S", "-3"),
+        ("DIGITPAD_TRAINING", "maybe"),
+        ("DIGITPAD_POOL_CORRECTIONS", "perhaps"),
+    ],
+)
 def test_a_wrong_value_stops_the_server_with_its_name(name, value):
     """One yes/no parser: an unknown word is neither on nor off, it is an error that names the variable."""
     with pytest.raises(ValueError, match=name):

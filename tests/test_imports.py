@@ -20,7 +20,7 @@ LAYERS = [
         "digitpad.scratch",
         "digitpad.home",
         "digitpad.config",
-    },  # fmt: skip
+    },
     {"digitpad.ink"},
     {"digitpad.read"},
     {"digitpad.training"},

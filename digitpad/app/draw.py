@@ -88,9 +88,15 @@ def draw_layout(models: Models) -> DrawViews:
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=PAD):
             pad = StrokePad(
-                elem_id="pad", width=PAD, height=PAD, brush=BRUSH, label="Drawing pad", hint="Draw a digit here",
-                live_url=LIVE_PATH.lstrip("/"), live_model="bundled",
-            )  # fmt: skip
+                elem_id="pad",
+                width=PAD,
+                height=PAD,
+                brush=BRUSH,
+                label="Drawing pad",
+                hint="Draw a digit here",
+                live_url=LIVE_PATH.lstrip("/"),
+                live_model="bundled",
+            )
         with gr.Column(scale=4, min_width=280):
             answer = AnswerView(
                 answer_view_value(EMPTY_HINT, None, EMPTY_VERDICT, "pad"), pad_id="pad", elem_id="answer"
@@ -123,9 +129,19 @@ def draw_layout(models: Models) -> DrawViews:
     # them, and they answer as before the answer view: a label, a picture file, a verdict line.
     api_outputs = [gr.Label(visible=False), gr.Image(visible=False, format="png"), gr.Markdown(visible=False)]
     return DrawViews(
-        pad, answer, corrections, photo, model_choice, insight, gr.State(None), gr.State(PadReads()),
-        gr.State("bundled"), gr.Button(visible=False), gr.Button(visible=False), api_outputs,
-    )  # fmt: skip
+        pad,
+        answer,
+        corrections,
+        photo,
+        model_choice,
+        insight,
+        gr.State(None),
+        gr.State(PadReads()),
+        gr.State("bundled"),
+        gr.Button(visible=False),
+        gr.Button(visible=False),
+        api_outputs,
+    )
 
 
 class DrawHandlers:

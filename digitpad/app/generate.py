@@ -113,6 +113,16 @@ def build_generate_tab(
     wire_generate_tab(view, generator, classifier, send_to_pad)
 
 
+def style_walk_views() -> tuple[gr.Number, gr.Image, gr.Markdown]:
+    """The style walk: the seed to walk to, the strip of pictures, its caption."""
+    with gr.Row(equal_height=False):
+        to_seed = gr.Number(1, label="Style walk to seed", elem_id="walk-to", scale=1)
+        walk_image = gr.Image(
+            label="Style walk", elem_id="style-walk", interactive=False, height=140, format="png", buttons=[], scale=4
+        )
+    return to_seed, walk_image, gr.Markdown("", elem_id="walk-caption")
+
+
 def generate_tab_layout() -> GenerateTab:
     """The tab's components, placed; `wire_generate_tab` connects them."""
     with gr.Tab("Generate", id="generate") as tab:
@@ -124,9 +134,12 @@ def generate_tab_layout() -> GenerateTab:
             # API clients may send anything: `requested_digits` and `check_seed` say what is wrong with it
             # (the slider itself refuses counts outside 1-64, with Gradio's own sentence)
             digit = gr.Dropdown(
-                [ANY] + [str(d) for d in range(10)], value=ANY, label="Digit", elem_id="gen-digit",
+                [ANY] + [str(d) for d in range(10)],
+                value=ANY,
+                label="Digit",
+                elem_id="gen-digit",
                 allow_custom_value=True,
-            )  # fmt: skip
+            )
             count = gr.Slider(1, MAX_COUNT, value=24, step=1, label="How many", elem_id="gen-count")
             seed = gr.Number(0, label="Seed", elem_id="gen-seed")  # no rounding: 2.5 is refused, not changed
             with gr.Column(min_width=160):
@@ -146,19 +159,10 @@ def generate_tab_layout() -> GenerateTab:
         with gr.Row(equal_height=False):
             chosen_text = gr.Markdown("Chosen: #1", elem_id="gen-chosen")
             draw_it = gr.Button("✏️ Draw it", elem_id="draw-it")
-        with gr.Row(equal_height=False):
-            to_seed = gr.Number(1, label="Style walk to seed", elem_id="walk-to", scale=1)
-            walk_image = gr.Image(
-                label="Style walk", elem_id="style-walk", interactive=False, height=140, format="png", buttons=[],
-                scale=4,
-            )  # fmt: skip
-        walk_text = gr.Markdown("", elem_id="walk-caption")
-        pictures, asked, chosen = gr.State(None), gr.State(None), gr.State(0)
+        walk = style_walk_views()
+        states = gr.State(None), gr.State(None), gr.State(0)  # the pictures, what was asked, the chosen one
 
-    return GenerateTab(
-        tab, digit, count, seed, go, dice, note, gallery, chosen_text, draw_it, to_seed, walk_image, walk_text,
-        pictures, asked, chosen,
-    )  # fmt: skip
+    return GenerateTab(tab, digit, count, seed, go, dice, note, gallery, chosen_text, draw_it, *walk, *states)
 
 
 def wire_generate_tab(

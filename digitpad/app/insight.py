@@ -47,8 +47,12 @@ def why_view() -> tuple[gr.Accordion, gr.Image, gr.Markdown]:
     with gr.Accordion("Why? What made it decide", open=False, elem_id="explain") as why:
         why_image = gr.Image(
             label="Left: why its answer. Right: why not the runner-up (red: for, blue: against)",
-            elem_id="explain-image", interactive=False, format="png", buttons=[], height=240,
-        )  # fmt: skip
+            elem_id="explain-image",
+            interactive=False,
+            format="png",
+            buttons=[],
+            height=240,
+        )
         why_text = gr.Markdown(WHY_HINT, elem_id="explain-text")
     return why, why_image, why_text
 
@@ -61,8 +65,13 @@ def inside_and_fool_views(why: tuple[gr.Accordion, gr.Image, gr.Markdown]) -> In
     fool_text = gr.Markdown(FOOL_HINT, elem_id="attack-text")
     fool_image = gr.Image(
         label="The changed drawing, as the network reads it (28x28)",
-        elem_id="attack-image", interactive=False, format="png", buttons=[], height=200, image_mode="L",
-    )  # fmt: skip
+        elem_id="attack-image",
+        interactive=False,
+        format="png",
+        buttons=[],
+        height=200,
+        image_mode="L",
+    )
     # everything here is made inside the tab: a component made between two tabs splits the tab bar
     hidden = gr.Button(visible=False), gr.Button(visible=False), gr.State(False), gr.State(False)
     return InsightViews(*why, inside, inside_view, fool, fool_image, fool_text, *hidden)

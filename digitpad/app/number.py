@@ -71,11 +71,15 @@ def status_text(reading: NumberReading) -> str:
     if between:
         closest = " and ".join(str(d.digit) for d in between)
         if len(between) == 1:
-            said.append(f"1 mark was left out between digits (grey box, closest digit {closest}): "
-                        "if it is a digit, write it again more clearly.")  # fmt: skip
+            said.append(
+                f"1 mark was left out between digits (grey box, closest digit {closest}): "
+                "if it is a digit, write it again more clearly."
+            )
         else:
-            said.append(f"{len(between)} marks were left out between digits (grey boxes, closest digits {closest}): "
-                        "if they are digits, write them again more clearly.")  # fmt: skip
+            said.append(
+                f"{len(between)} marks were left out between digits (grey boxes, closest digits {closest}): "
+                "if they are digits, write them again more clearly."
+            )
     if left_out:
         marks = f"{left_out} mark{'s' if left_out > 1 else ''} that {'are' if left_out > 1 else 'is'} not a digit"
         said.append(f"Left out {marks} (grey boxes).")

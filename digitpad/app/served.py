@@ -46,9 +46,12 @@ class Server:
         root = Path(__file__).resolve().parents[2]  # the checkout, where demo.py is
         self.home = tempfile.TemporaryDirectory(prefix="digitpad-home-")  # corrections go here, unless env says
         env = {
-            **os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "DIGITPAD_HOME": self.home.name,
+            **os.environ,
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            "DIGITPAD_HOME": self.home.name,
             **(env or {}),
-        }  # fmt: skip
+        }
         with open(log or os.devnull, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "demo.py", "--port", str(self.port)],
@@ -91,8 +94,12 @@ class Server:
         self.home.cleanup()
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                 "--disable-background-networking"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+]
 
 # `page.wait_for_function(PAD_TAKES_INK, arg="#pad")`: the pad's script listens (`data-ready`, see
 # `app.stroke_pad`) and nothing covers its canvas. Gradio's "Loading..." covers the whole page for a moment

@@ -17,10 +17,9 @@ from digitpad.app.gallery import confusion_html, filters_html, guesses_html, mis
 from digitpad.config import settings
 from digitpad.model import MODELS
 from digitpad.teach.store import CorrectionsError, CorrectionStore, pooled
-from digitpad.training.recipes import RECIPES
 from digitpad.training.retrain import TRAINING_WAITERS, retrain, warm_up
 from digitpad.training.run_report import RunUpdate
-from digitpad.training.run_settings import TRAIN_IMAGES, RunSettings, defaults_for
+from digitpad.training.run_settings import TAB_RECIPES, TRAIN_IMAGES, RunSettings, defaults_for
 
 SETS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#dc2626"}  # one colour per curve, in both charts
 GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network trains.</p>"
@@ -29,9 +28,18 @@ GUESSES_HINT = "<p>Live guesses on 20 test digits appear here while the network 
 def curve_plot(y: str, title: str, elem_id: str) -> gr.LinePlot:
     # no `height`: in Gradio 6.31 a LinePlot given a height renders both axes as categories
     return gr.LinePlot(
-        x="epoch", y=y, color="set", color_map=SETS, title=title, x_title="epoch", y_title=title,
-        elem_id=elem_id, show_label=False, min_width=300, x_axis_format="~g",  # 0.25, not 0.250
-    )  # fmt: skip
+        x="epoch",
+        y=y,
+        color="set",
+        color_map=SETS,
+        title=title,
+        x_title="epoch",
+        y_title=title,
+        elem_id=elem_id,
+        show_label=False,
+        min_width=300,
+        x_axis_format="~g",  # 0.25, not 0.250
+    )
 
 
 def guesses_view(update: RunUpdate) -> str:
@@ -81,16 +89,30 @@ class TrainTab:
     def settings(self) -> list:
         """The inputs of a run, in `RunSettings`' order (the recipe's fields, then the device and the images)."""
         return [
-            self.model_name, self.recipe, self.epochs, self.batch_size, self.lr, self.augment, self.device,
-            self.train_images, self.dropout, self.weight_decay,
-        ]  # fmt: skip
+            self.model_name,
+            self.recipe,
+            self.epochs,
+            self.batch_size,
+            self.lr,
+            self.augment,
+            self.device,
+            self.train_images,
+            self.dropout,
+            self.weight_decay,
+        ]
 
     def outputs(self) -> list:
         """What a run's updates fill: the status, the charts and guesses, the final views and the file."""
         return [
-            self.status, self.accuracy_plot, self.loss_plot, self.guesses, self.confusion, self.filters,
-            self.mistakes, self.download,
-        ]  # fmt: skip
+            self.status,
+            self.accuracy_plot,
+            self.loss_plot,
+            self.guesses,
+            self.confusion,
+            self.filters,
+            self.mistakes,
+            self.download,
+        ]
 
 
 def build_train_tab(my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
@@ -111,55 +133,64 @@ def train_tab_layout(enabled: bool) -> TrainTab:
             if enabled
             else "**Training is disabled on this deployment.** Run digitpad yourself to retrain it."
         )
-        defaults = defaults_for("quick")
-        with gr.Row():
-            model_name = gr.Dropdown(list(MODELS), value=defaults["model"], label="Model", interactive=enabled)
-            recipe = gr.Radio(list(RECIPES), value="quick", label="Recipe preset", interactive=enabled)
-            train_images = gr.Dropdown(
-                [(f"{n:,}" + (" (all)" if n == TRAIN_IMAGES[0] else ""), n) for n in TRAIN_IMAGES],
-                value=TRAIN_IMAGES[0], label="Training images", elem_id="train-images", interactive=enabled,
-            )  # fmt: skip
-            device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
-        with gr.Row():
-            # ranges are checked by RunSettings.check(), which says what is wrong in the status box
-            epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, elem_id="epochs", interactive=enabled)
-            batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
-            lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
-            dropout = gr.Number(defaults["dropout"], label="Dropout", step=0.05, interactive=enabled)
-            weight_decay = gr.Number(defaults["weight_decay"], label="Weight decay", interactive=enabled)
-            augment = gr.Checkbox(defaults["augment"], label="Augmentation", interactive=enabled)
-            include = gr.Checkbox(
-                False, label=corrections_label(0), elem_id="include-corrections", interactive=enabled,
-                info="the drawings corrected in the Draw tab, mixed into the training images",
-            )  # fmt: skip
+        form = run_form(enabled)
         with gr.Row():
             retrain_button = gr.Button("Retrain", variant="primary", elem_id="retrain", interactive=enabled)
             stop_button = gr.Button("Stop", variant="stop", elem_id="stop", interactive=enabled)
-        status = gr.Textbox(
-            label="Status",
-            elem_id="train-status",
-            interactive=False,
-            value="Ready." if enabled else "Training is disabled on this deployment.",
+        ready = "Ready." if enabled else "Training is disabled on this deployment."
+        status = gr.Textbox(label="Status", elem_id="train-status", interactive=False, value=ready)
+        results = run_results()
+    return TrainTab(tab, *form, retrain_button, stop_button, status, *results)
+
+
+def run_form(enabled: bool) -> tuple:
+    """A run's fields, in `TrainTab`'s order: model, recipe, training images, device; then epochs, batch size,
+    learning rate, dropout, weight decay, augmentation, and whether to include the visitor's corrections."""
+    defaults = defaults_for("quick")
+    with gr.Row():
+        model_name = gr.Dropdown(list(MODELS), value=defaults["model"], label="Model", interactive=enabled)
+        recipe = gr.Radio(list(TAB_RECIPES), value="quick", label="Recipe preset", interactive=enabled)
+        sizes = [(f"{n:,}" + (" (all)" if n == TRAIN_IMAGES[0] else ""), n) for n in TRAIN_IMAGES]
+        train_images = gr.Dropdown(
+            sizes, value=TRAIN_IMAGES[0], label="Training images", elem_id="train-images", interactive=enabled
         )
-        with gr.Row():
-            accuracy_plot = curve_plot("accuracy", "accuracy (%)", "acc-curves")
-            loss_plot = curve_plot("loss", "loss (cross-entropy)", "loss-curves")
-        gr.Markdown("**Live guesses** on 20 test digits (✗: wrong), refreshed at every evaluation")
-        guesses = gr.HTML(GUESSES_HINT, elem_id="live-guesses")
-        with gr.Row():
-            with gr.Column(min_width=320):
-                confusion = gr.HTML(elem_id="confusion")
-                download = gr.File(label="Trained weights (safetensors)", elem_id="weights-download", interactive=False)
-            with gr.Column(min_width=320):
-                gr.Markdown("**First-layer filters** (white: positive weights, black: negative)")
-                filters = gr.HTML(elem_id="filters")
-                gr.Markdown("**Most confident mistakes** on the test set (true → read)")
-                mistakes = gr.HTML(elem_id="mistakes")
-    return TrainTab(
-        tab, model_name, recipe, train_images, device, epochs, batch_size, lr, dropout, weight_decay, augment,
-        include, retrain_button, stop_button, status, accuracy_plot, loss_plot, guesses, confusion, download,
-        filters, mistakes,
-    )  # fmt: skip
+        device = gr.Radio(["auto", "cpu", "cuda"], value="auto", label="Device", interactive=enabled)
+    with gr.Row():
+        # ranges are checked by RunSettings.check(), which says what is wrong in the status box
+        epochs = gr.Number(defaults["epochs"], label="Epochs", step=0.5, elem_id="epochs", interactive=enabled)
+        batch_size = gr.Number(defaults["batch_size"], label="Batch size", precision=0, interactive=enabled)
+        lr = gr.Number(defaults["lr"], label="Learning rate", interactive=enabled)
+        dropout = gr.Number(defaults["dropout"], label="Dropout", step=0.05, interactive=enabled)
+        weight_decay = gr.Number(defaults["weight_decay"], label="Weight decay", interactive=enabled)
+        augment = gr.Checkbox(defaults["augment"], label="Augmentation", interactive=enabled)
+        include = gr.Checkbox(
+            False,
+            label=corrections_label(0),
+            elem_id="include-corrections",
+            interactive=enabled,
+            info="the drawings corrected in the Draw tab, mixed into the training images",
+        )
+    return model_name, recipe, train_images, device, epochs, batch_size, lr, dropout, weight_decay, augment, include
+
+
+def run_results() -> tuple:
+    """What a run shows, in `TrainTab`'s order: the two charts, the live guesses, the confusion matrix, the
+    weights file, the first-layer filters and the most confident mistakes."""
+    with gr.Row():
+        accuracy_plot = curve_plot("accuracy", "accuracy (%)", "acc-curves")
+        loss_plot = curve_plot("loss", "loss (cross-entropy)", "loss-curves")
+    gr.Markdown("**Live guesses** on 20 test digits (✗: wrong), refreshed at every evaluation")
+    guesses = gr.HTML(GUESSES_HINT, elem_id="live-guesses")
+    with gr.Row():
+        with gr.Column(min_width=320):
+            confusion = gr.HTML(elem_id="confusion")
+            download = gr.File(label="Trained weights (safetensors)", elem_id="weights-download", interactive=False)
+        with gr.Column(min_width=320):
+            gr.Markdown("**First-layer filters** (white: positive weights, black: negative)")
+            filters = gr.HTML(elem_id="filters")
+            gr.Markdown("**Most confident mistakes** on the test set (true → read)")
+            mistakes = gr.HTML(elem_id="mistakes")
+    return accuracy_plot, loss_plot, guesses, confusion, download, filters, mistakes
 
 
 def wire_train_tab(view: TrainTab, my_model: gr.State, model_choice: gr.Radio, store: CorrectionStore) -> None:
@@ -222,9 +253,20 @@ def training_handler(store: CorrectionStore, stop_events: dict[str, threading.Ev
     the visitor's model and the model choice ("mine" once a run is done)."""
 
     def run_training(
-        model_, recipe_, epochs_, batch_, lr_, augment_, device_, images_, dropout_, weight_decay_, include_, mine,
+        model_,
+        recipe_,
+        epochs_,
+        batch_,
+        lr_,
+        augment_,
+        device_,
+        images_,
+        dropout_,
+        weight_decay_,
+        include_,
+        mine,
         request: gr.Request,
-    ):  # fmt: skip
+    ):
         client = client_of(request)
         session = client.visitor
         keep = gr.skip()

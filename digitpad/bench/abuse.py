@@ -29,7 +29,8 @@ import websockets
 from PIL import Image
 
 from digitpad.app.served import Server
-from digitpad.bench.classroom import crowd, live_url, wait_until_idle
+from digitpad.bench.classroom import crowd, live_url
+from digitpad.bench.server_processes import wait_until_idle
 from digitpad.synth.pen_digits import scaled_strokes
 
 ATTACKER = "127.0.0.2"  # the attacker's address; the honest drawers come from 127.0.0.1
@@ -107,8 +108,9 @@ def socket_flood(url: str, stop: threading.Event, outcome: dict) -> None:
     """8 sockets sending, in a loop, 10,000 strokes (the issue's 0.3 KB when compressed) and the largest drawing
     a message may hold (20,000 points in 1,000 strokes), each waiting for its answer."""
     many = json.dumps({"value": {"strokes": [[[0, 0], [1, 1]]] * 10_000, "width": 1, "height": 1}})
-    largest = json.dumps({"value": {"strokes": [[[i % 300, j] for j in range(20)] for i in range(1000)],
-                                    "width": 320, "height": 320}})  # fmt: skip
+    largest = json.dumps(
+        {"value": {"strokes": [[[i % 300, j] for j in range(20)] for i in range(1000)], "width": 320, "height": 320}}
+    )
     counts = {"answers": 0, "closed": 0}
 
     async def one(k: int) -> None:
@@ -146,8 +148,11 @@ def huge_photos(url: str, stop: threading.Event, outcome: dict) -> None:
     def one(k: int) -> str:
         photo = files[k % 2]
         picture = {"background": None, "layers": [], "composite": photo}
-        api, data = [("predict", [picture, "bundled"]), ("read_number_photo", [photo, "bundled"]),
-                     ("correct", [picture, "3"])][int(time.monotonic() * 3) % 3]  # fmt: skip
+        api, data = [
+            ("predict", [picture, "bundled"]),
+            ("read_number_photo", [photo, "bundled"]),
+            ("correct", [picture, "3"]),
+        ][int(time.monotonic() * 3) % 3]
         return call(clients[k], url, api, data)
 
     hammer(stop, 4, one, outcome)
@@ -186,8 +191,11 @@ def idle_sockets(url: str, stop: threading.Event, outcome: dict) -> None:
 def session_flood(url: str, stop: threading.Event, outcome: dict) -> None:
     """4 clients sending `/read_number` the largest drawing a request may hold, each call a new Gradio session
     (Gradio keeps every session's last inputs, up to LIMITS.sessions_kept sessions)."""
-    value = {"strokes": [[[i % 300 + 0.5, j + 0.25] for j in range(20)] for i in range(1000)], "width": 320,
-             "height": 320}  # fmt: skip
+    value = {
+        "strokes": [[[i % 300 + 0.5, j + 0.25] for j in range(20)] for i in range(1000)],
+        "width": 320,
+        "height": 320,
+    }
     clients = [http() for _ in range(4)]
     hammer(stop, 4, lambda k: call(clients[k], url, "read_number", [value, "bundled"]), outcome)
 

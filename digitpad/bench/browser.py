@@ -85,52 +85,66 @@ def browser_section(drawings: int) -> list[dict]:
         return [{"what": "browser section skipped: Chromium is missing (apt-get install -y chromium)"}]
     from playwright.sync_api import sync_playwright
 
-    from digitpad.app.readings import EMPTY_HINT
-
-    rows = []
     with Server() as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(server.url)
-        canvas = page.locator("#pad canvas")
         page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=60_000)
-        page.evaluate(RECORD_JS)
-        box = canvas.bounding_box()
-        after_up, during, right = [], [], 0
-        for k in range(drawings):
-            digit = k % 10
-            strokes = [
-                [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"]) for x, y in s]
-                for s in DIGITS[digit]
-            ]  # fmt: skip
-            page.evaluate("() => { window.digitpadLog = []; }")
-            draw_like_a_person(page, strokes)
-            time.sleep(1.0)  # every answer is in
-            pen_up, pen_down = stroke_timings(page.evaluate("() => window.digitpadLog"))
-            after_up += pen_up
-            during.append(pen_down[0])
-            right += page.locator(LABEL).inner_text() == str(digit)
-            page.click('#pad button[aria-label="Clear canvas"]')
-            page.wait_for_function(
-                f"() => document.querySelector('#prediction').innerText.includes('{EMPTY_HINT}')", timeout=10_000
-            )
-        seen = [t for t in during if t is not None]
-        rows.append({"what": "pen-up to the answer for the finished stroke", **percentiles(after_up),
-                     "strokes": len(after_up), "drawings_read_right": f"{right}/{drawings}"})  # fmt: skip
-        rows.append({
-            "what": "first answer while the first stroke is still drawn",
-            "yes": f"{len(seen)}/{len(during)}",
-            **({"median_ms": round(1000 * statistics.median(seen))} if seen else {}),
-        })  # fmt: skip
-        page.get_by_role("tab", name="Train").click()
-        page.click("#retrain")
-        started = time.monotonic()
-        status = page.locator("#train-status textarea")
-        while time.monotonic() - started < 300 and not status.input_value().startswith(("done", "stopped", "Failed")):
-            time.sleep(0.1)
-        seconds = round(time.monotonic() - started, 1)
-        rows.append({"what": "Retrain with the defaults, click to done", "seconds": seconds,
-                     "status": status.input_value()[:90]})  # fmt: skip
+        rows = pad_latency_rows(page, drawings)
+        rows.append(retrain_row(page))
         browser.close()
         rows += bad_input_latency(server.url)
     return rows
+
+
+def pad_latency_rows(page, drawings: int) -> list[dict]:
+    """`drawings` digits drawn on the Draw tab's pad as a person would: pen-up to the answer, the first answer
+    while the first stroke is still drawn, and how many were read right."""
+    from digitpad.app.readings import EMPTY_HINT
+
+    page.evaluate(RECORD_JS)
+    box = page.locator("#pad canvas").bounding_box()
+    after_up, during, right = [], [], 0
+    for k in range(drawings):
+        digit = k % 10
+        strokes = [
+            [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"]) for x, y in s]
+            for s in DIGITS[digit]
+        ]
+        page.evaluate("() => { window.digitpadLog = []; }")
+        draw_like_a_person(page, strokes)
+        time.sleep(1.0)  # every answer is in
+        pen_up, pen_down = stroke_timings(page.evaluate("() => window.digitpadLog"))
+        after_up += pen_up
+        during.append(pen_down[0])
+        right += page.locator(LABEL).inner_text() == str(digit)
+        page.click('#pad button[aria-label="Clear canvas"]')
+        page.wait_for_function(
+            f"() => document.querySelector('#prediction').innerText.includes('{EMPTY_HINT}')", timeout=10_000
+        )
+    seen = [t for t in during if t is not None]
+    return [
+        {
+            "what": "pen-up to the answer for the finished stroke",
+            **percentiles(after_up),
+            "strokes": len(after_up),
+            "drawings_read_right": f"{right}/{drawings}",
+        },
+        {
+            "what": "first answer while the first stroke is still drawn",
+            "yes": f"{len(seen)}/{len(during)}",
+            **({"median_ms": round(1000 * statistics.median(seen))} if seen else {}),
+        },
+    ]
+
+
+def retrain_row(page) -> dict:
+    """Retrain with the Train tab's defaults, from the click to the status saying it ended."""
+    page.get_by_role("tab", name="Train").click()
+    page.click("#retrain")
+    started = time.monotonic()
+    status = page.locator("#train-status textarea")
+    while time.monotonic() - started < 300 and not status.input_value().startswith(("done", "stopped", "Failed")):
+        time.sleep(0.1)
+    seconds = round(time.monotonic() - started, 1)
+    return {"what": "Retrain with the defaults, click to done", "seconds": seconds, "status": status.input_value()[:90]}

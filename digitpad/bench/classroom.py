@@ -20,16 +20,10 @@ import asyncio
 import json
 import os
 import random
-import resource
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +32,14 @@ import websockets
 from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
 from digitpad.bench.harness import percentiles
+from digitpad.bench.server_processes import (
+    descendants,
+    own_cpu_seconds,
+    process_cpu_seconds,
+    replicas,
+    running_on,
+    wait_until_idle,
+)
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes
 
 PAD = 320  # px, the Draw tab's pad
@@ -124,38 +126,6 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
         tally.failures += 1
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid`, all its threads, from /proc (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def descendants(pid: int) -> list[int]:
-    """`pid` and every process under it (a deployment: the script, its replicas, nginx and its workers)."""
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [pid, *(d for child in children.split() for d in descendants(int(child)))]
-
-
-def wait_until_idle(pids: list[int], timeout: float = 120.0) -> None:
-    """Until the processes use under a tenth of a core over 2 s (start-up work such as warming the training
-    engine up is done), or `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = sum(map(process_cpu_seconds, pids))
-        time.sleep(2.0)
-        if sum(map(process_cpu_seconds, pids)) - before < 0.2:
-            return
-
-
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
     """`drawers` simulated visitors for a warm-up plus `seconds` measured; one row of the section."""
     drawer = drawer or Drawer()
@@ -215,8 +185,15 @@ def while_training(url: str, pid: int, drawers: int, seconds: float) -> dict:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
-    args = {"model_": "digitnet", "recipe_": "quick", "epochs_": 1.0, "batch_": 128, "lr_": 0.004,
-            "augment_": False, "device_": "auto"}  # fmt: skip
+    args = {
+        "model_": "digitnet",
+        "recipe_": "quick",
+        "epochs_": 1.0,
+        "batch_": 128,
+        "lr_": 0.004,
+        "augment_": False,
+        "device_": "auto",
+    }
     job = client.submit(**args, api_name="/train")
     deadline = time.monotonic() + 120
     while not any("epoch" in str(output[0]) for output in job.outputs()) and time.monotonic() < deadline:
@@ -243,8 +220,10 @@ async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[li
         digit = rng.randrange(10)
         await page.evaluate("() => { window.digitpadLog = []; }")
         for stroke in DIGITS[digit]:
-            points = [(box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"])
-                      for x, y in stroke]  # fmt: skip
+            points = [
+                (box["x"] + (0.25 + 0.5 * x) * box["width"], box["y"] + (0.1 + 0.8 * y) * box["height"])
+                for x, y in stroke
+            ]
             await page.mouse.move(*points[0])
             await page.mouse.down()
             for point in points[1:]:
@@ -285,46 +264,6 @@ def chromium_rows(url: str, pid: int, pages: list[int], digits: int) -> list[dic
         }
 
     return [asyncio.run(run(count)) for count in pages]
-
-
-@contextmanager
-def replicas(count: int, log: Path, cores: set[int]):
-    """deploy/serve-replicas with `count` replicas, each pinned to one of `cores` (nginx may use them all):
-    (public URL, the script's pid)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        public = s.getsockname()[1]
-    root = Path(__file__).resolve().parents[2]
-    home, work = tempfile.mkdtemp(prefix="digitpad-home-"), tempfile.mkdtemp(prefix="digitpad-deploy-")
-    command = [sys.executable, "deploy/serve-replicas", "-n", str(count), "--port", str(public), "--home", home,
-               "--python", sys.executable, "--workdir", work]  # fmt: skip
-    with open(log, "w") as out:  # the script pins its replicas among the cores it may use; nginx inherits them
-        process = subprocess.Popen(
-            command, cwd=root, stdout=out, stderr=subprocess.STDOUT, preexec_fn=lambda: os.sched_setaffinity(0, cores)
-        )
-    try:
-        deadline = time.monotonic() + 300
-        while "serve-replicas: http://" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve-replicas did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{public}/", process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(work, ignore_errors=True)
-
-
-@contextmanager
-def running_on(cores: set[int]):
-    """This thread (the load generator's event loop) on `cores` only, for the block."""
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, cores)
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
 
 
 def within(row: dict) -> bool:
@@ -386,9 +325,12 @@ def replica_rows(logs: Path, seconds: float, quick: bool) -> list[dict]:
             found = capacity(url, pid, sizes, seconds, what)
         rows += found
         start = max([row["drawers"] for row in found if within(row)], default=step)  # two hold at least as many
-    held = [max([r["drawers"] for r in rows if r["what"].startswith(f"{n} ") and r["within_limit"]], default=0)
-            for n in (1, 2)]  # fmt: skip
+    held = [
+        max([r["drawers"] for r in rows if r["what"].startswith(f"{n} ") and r["within_limit"]], default=0)
+        for n in (1, 2)
+    ]
     ratio = round(held[1] / held[0], 2) if held[0] else None
-    rows.append({"what": "capacity per core", "one_replica_drawers": held[0], "two_replicas_drawers": held[1],
-                 "ratio": ratio})  # fmt: skip
+    rows.append(
+        {"what": "capacity per core", "one_replica_drawers": held[0], "two_replicas_drawers": held[1], "ratio": ratio}
+    )
     return rows

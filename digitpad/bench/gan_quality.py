@@ -45,8 +45,14 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
         grids.mkdir(parents=True, exist_ok=True)
         Image.fromarray(generator.grid()).save(grids / f"{name.split(': ')[1].split(' ')[0]}.png")
         figures = score_on_test_set(generator, clf, judge, data, per_digit=20 if steps else 200)
-        return {"generator": name, "trained_on": generator.metadata["device"], "train_s": round(train_s, 1),
-                "epochs": round(epochs, 2), **figures, "sample_100_ms": sample_100_ms(generator)}  # fmt: skip
+        return {
+            "generator": name,
+            "trained_on": generator.metadata["device"],
+            "train_s": round(train_s, 1),
+            "epochs": round(epochs, 2),
+            **figures,
+            "sample_100_ms": sample_100_ms(generator),
+        }
 
     meta = bundled.metadata
     epochs = meta["steps"] * meta["hyperparameters"]["batch_size"] / meta["train_images"]

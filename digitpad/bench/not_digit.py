@@ -146,9 +146,20 @@ def not_digit_section(data: MNIST, digits: int = 5000, variants: int = 5, repeat
             }
         )
     alone, with_guard = ms_per_drawing(classifier, test_drawn[0], repeats)
-    rows.append({"what": "ms per drawing: model alone / with is_digit", "model_ms": round(alone, 3),
-                 "with_is_digit_ms": round(with_guard, 3), "added_ms": round(with_guard - alone, 3)})  # fmt: skip
+    rows.append(
+        {
+            "what": "ms per drawing: model alone / with is_digit",
+            "model_ms": round(alone, 3),
+            "with_is_digit_ms": round(with_guard, 3),
+            "added_ms": round(with_guard - alone, 3),
+        }
+    )
     accuracy = (classifier.predict_proba(data.test_images.numpy()).argmax(1) == data.test_labels.numpy()).mean()
-    rows.append({"what": "bundled model: MNIST test accuracy (10,000)", "accuracy_pct": round(100 * accuracy, 2),
-                 "guard_training_s": bundled_guard().metadata.get("seconds")})  # fmt: skip
+    rows.append(
+        {
+            "what": "bundled model: MNIST test accuracy (10,000)",
+            "accuracy_pct": round(100 * accuracy, 2),
+            "guard_training_s": bundled_guard().metadata.get("seconds"),
+        }
+    )
     return rows

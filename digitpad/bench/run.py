@@ -56,9 +56,21 @@ SECTIONS: dict[str, Section] = {
 }
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
-    "training", "train_tab", "latency", "numbers", "not_digit", "pen", "insight", "teach", "generate", "throughput",
-    "server", "browser", "classroom", "abuse",
-)  # fmt: skip
+    "training",
+    "train_tab",
+    "latency",
+    "numbers",
+    "not_digit",
+    "pen",
+    "insight",
+    "teach",
+    "generate",
+    "throughput",
+    "server",
+    "browser",
+    "classroom",
+    "abuse",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -33,10 +33,14 @@ def train_tab_overhead(data: MNIST) -> list[dict]:
             guesses_view(update)
         final_views(update)
         tab = time.perf_counter() - t0
-        rows.append({
-            "what": f"quick recipe, run {attempt + 1}: bare engine vs the Train tab's run",
-            "bare_s": round(bare, 2), "bare_train_s": round(final.elapsed_s, 2), "train_tab_s": round(tab, 2),
-            "train_tab_train_s": round(update.train_seconds, 2),
-            "overhead": f"{100 * (tab / bare - 1):+.1f}%",
-        })  # fmt: skip
+        rows.append(
+            {
+                "what": f"quick recipe, run {attempt + 1}: bare engine vs the Train tab's run",
+                "bare_s": round(bare, 2),
+                "bare_train_s": round(final.elapsed_s, 2),
+                "train_tab_s": round(tab, 2),
+                "train_tab_train_s": round(update.train_seconds, 2),
+                "overhead": f"{100 * (tab / bare - 1):+.1f}%",
+            }
+        )
     return rows

@@ -249,8 +249,10 @@ def cmd_attack(args: argparse.Namespace) -> int:
     images, labels = data.test_images[first:last], data.test_labels[first:last]
     source = load_classifier(args.transfer_from, device=device) if args.transfer_from else None
     norm = (clf.mean, clf.std)
-    print(f"{clf.name} ({args.weights or 'bundled'}): PGD-{args.steps}, step {args.step_size}, random start, "
-          f"{args.restarts} restart(s), L∞ on [0, 1] pixels, test images {first}-{last - 1}")  # fmt: skip
+    print(
+        f"{clf.name} ({args.weights or 'bundled'}): PGD-{args.steps}, step {args.step_size}, random start, "
+        f"{args.restarts} restart(s), L∞ on [0, 1] pixels, test images {first}-{last - 1}"
+    )
     header = "| ε | accuracy under PGD |" + (" transferred from the other model |" if source else "")
     print(header + "\n|---|---|" + ("---|" if source else ""))
     rows = []
@@ -260,9 +262,19 @@ def cmd_attack(args: argparse.Namespace) -> int:
         line = f"| {eps:g} | {acc:.2f}% |"
         if source:
             row["transfer"] = round(
-                transfer_accuracy(source.model, (source.mean, source.std), clf.model, norm, images, labels, eps,
-                                  args.steps, args.step_size), 2,
-            )  # fmt: skip
+                transfer_accuracy(
+                    source.model,
+                    (source.mean, source.std),
+                    clf.model,
+                    norm,
+                    images,
+                    labels,
+                    eps,
+                    args.steps,
+                    args.step_size,
+                ),
+                2,
+            )
             line += f" {row['transfer']:.2f}% |"
         rows.append(row)
         print(line, flush=True)

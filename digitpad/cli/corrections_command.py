@@ -22,8 +22,10 @@ def cmd_corrections(args: argparse.Namespace) -> int:
         rows = store.corrections()
         for row in rows:
             probs = f"{max(row.probs):.0%}"
-            print(f"{row.id:6d}  {row.created}  it was {row.label}, read as {row.guess} ({probs})  {row.model}  "
-                  f"visitor {row.visitor[:8]}")  # fmt: skip
+            print(
+                f"{row.id:6d}  {row.created}  it was {row.label}, read as {row.guess} ({probs})  {row.model}  "
+                f"visitor {row.visitor[:8]}"
+            )
         visitors = len({row.visitor for row in rows})
         print(f"{len(rows)} corrections from {visitors} visitor{'' if visitors == 1 else 's'} in {store.where}")
     elif args.action == "export":

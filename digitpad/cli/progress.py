@@ -38,8 +38,10 @@ def train_printing_epochs(events, with_test: bool):
     for event in events:
         if event.kind == "eval":
             test = f"test {event.test_acc:.2f}%  " if with_test else ""
-            print(f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
-                  f"{test}{event.elapsed_s:.1f}s")  # fmt: skip
+            print(
+                f"epoch {event.epoch:4.1f}  train loss {event.train_loss:.4f}  val {event.val_acc:.2f}%  "
+                f"{test}{event.elapsed_s:.1f}s"
+            )
         elif event.kind in ("done", "stopped"):
             final = event
     if final is None or final.model is None:

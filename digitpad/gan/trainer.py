@@ -112,9 +112,14 @@ def refresh_batch_stats(net: nn.Module, latent: int, device: torch.device, batch
 
 
 def train_gan(
-    recipe: GANRecipe, data: MNIST, device: torch.device | str = "cpu", seed: int = 0,
-    stop: threading.Event | None = None, max_seconds: float | None = None, threads: int | None = None,
-) -> Iterator[GANProgress]:  # fmt: skip
+    recipe: GANRecipe,
+    data: MNIST,
+    device: torch.device | str = "cpu",
+    seed: int = 0,
+    stop: threading.Event | None = None,
+    max_seconds: float | None = None,
+    threads: int | None = None,
+) -> Iterator[GANProgress]:
     """Train `recipe`'s GAN on data.train_*; yields GANProgress events, ending with "done", "stopped" or
     "failed" (a loss became NaN). Seeds torch's global generator too (the networks' initial weights).
     The same seed repeats a run on the CPU; CUDA's transposed-conv gradients are not deterministic."""
@@ -123,7 +128,6 @@ def train_gan(
     run = Run(device, seed, threads, len(images), recipe.batch_size, recipe.epochs)
     bf16 = use_bf16(device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
-    paper, ink = recipe.pixel_range
 
     generator = build_gan_part(recipe.architecture, recipe.config, "generator").to(device)
     critic = build_gan_part(recipe.architecture, recipe.config, "critic").to(device)
@@ -135,17 +139,8 @@ def train_gan(
     sample_steps = run.spaced(recipe.samples_per_epoch)
     last = None
 
-    def snapshot(kind: str, step: int, **extra) -> GANProgress:
-        return GANProgress(
-            **run.fields(kind, step), critic_loss=run.window.per_step("critic"),
-            generator_loss=run.window.per_step("generator"), **extra,
-        )  # fmt: skip
-
     for step, idx in run.steps(stop, max_seconds):
-        real = paper + (ink - paper) * (images[idx].unsqueeze(1).float() / 255)  # (B, 1, 28, 28)
-        if recipe.image_size != IMAGE_SIZE:
-            real = F.interpolate(real, size=(recipe.image_size, recipe.image_size), mode="bilinear")
-        y_real = labels[idx]
+        real, y_real = real_batch(recipe, images[idx]), labels[idx]
         z = torch.randn(run.batch_size, latent, device=device, generator=run.gen)
         y_fake = torch.randint(0, NUM_CLASSES, (run.batch_size,), device=device, generator=run.gen)
         d_loss, g_loss = gan_step(recipe, generator, critic, opt_g, opt_d, autocast, real, y_real, z, y_fake)
@@ -153,25 +148,51 @@ def train_gan(
             update_ema(ema, generator, min(recipe.ema, (1 + step) / (10 + step)))
 
         if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
-            yield snapshot("failed", step, message="training diverged (a loss is NaN or infinite): stopped")
+            yield progress(run, "failed", step, message="training diverged (a loss is NaN or infinite): stopped")
             return
         critic_loss, generator_loss = d_loss.item(), g_loss.item()
         run.window.add(len(idx), run.lap(), critic=critic_loss, generator=generator_loss)
-        last = snapshot("step", step)
+        last = progress(run, "step", step)
         yield last
         if step in sample_steps:
-            last = snapshot("sample", step, grid=sample_grid(shipped, recipe, device))
+            last = progress(run, "sample", step, grid=sample_grid(shipped, recipe, device))
             yield last
             run.window.reset()
 
     yield final_event(run, recipe, shipped, data, last, bf16)
 
 
+def real_batch(recipe: GANRecipe, batch: torch.Tensor) -> torch.Tensor:
+    """uint8 digits (B, 28, 28) -> float (B, 1, S, S) in the recipe's pixel range, at its image size S."""
+    paper, ink = recipe.pixel_range
+    real = paper + (ink - paper) * (batch.unsqueeze(1).float() / 255)
+    if recipe.image_size != IMAGE_SIZE:
+        real = F.interpolate(real, size=(recipe.image_size, recipe.image_size), mode="bilinear")
+    return real
+
+
+def progress(run: Run, kind: str, step: int, **extra) -> GANProgress:
+    """An event of the run so far: its counters and both losses per step since the last sample grid."""
+    return GANProgress(
+        **run.fields(kind, step),
+        critic_loss=run.window.per_step("critic"),
+        generator_loss=run.window.per_step("generator"),
+        **extra,
+    )
+
+
 def gan_step(
-    recipe: GANRecipe, generator: nn.Module, critic: nn.Module, opt_g: torch.optim.Optimizer,
-    opt_d: torch.optim.Optimizer, autocast: torch.autocast, real: torch.Tensor, y_real: torch.Tensor,
-    z: torch.Tensor, y_fake: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    recipe: GANRecipe,
+    generator: nn.Module,
+    critic: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    autocast: torch.autocast,
+    real: torch.Tensor,
+    y_real: torch.Tensor,
+    z: torch.Tensor,
+    y_fake: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One step of each network on a batch of real pictures and one of z's -> (critic loss, generator loss)."""
     # the critic: real pairs up, made pairs down, real digits named (one G forward serves both steps)
     with autocast:
@@ -220,7 +241,9 @@ def final_event(
         **run.metadata(recipe, bf16, steps_done, data),
     }
     return GANProgress(
-        **run.final_fields(steps_done, finished), critic_loss=last.critic_loss if last else float("nan"),
-        generator_loss=last.generator_loss if last else float("nan"), generator=Generator(net, metadata),
+        **run.final_fields(steps_done, finished),
+        critic_loss=last.critic_loss if last else float("nan"),
+        generator_loss=last.generator_loss if last else float("nan"),
+        generator=Generator(net, metadata),
         metadata=metadata,
-    )  # fmt: skip
+    )

@@ -83,14 +83,21 @@ def checkmark() -> Drawing:
 
 
 def cloud() -> Drawing:
-    bumps = [_arc(0.25, 0.6, 0.17, 0.17, 90, 270, 12), _arc(0.42, 0.4, 0.2, 0.2, 180, 330, 14),
-             _arc(0.68, 0.42, 0.18, 0.18, 200, 360, 14), _arc(0.8, 0.62, 0.15, 0.15, 270, 450, 12)]  # fmt: skip
+    bumps = [
+        _arc(0.25, 0.6, 0.17, 0.17, 90, 270, 12),
+        _arc(0.42, 0.4, 0.2, 0.2, 180, 330, 14),
+        _arc(0.68, 0.42, 0.18, 0.18, 200, 360, 14),
+        _arc(0.8, 0.62, 0.15, 0.15, 270, 450, 12),
+    ]
     return [np.vstack([*bumps, _lines((0.8, 0.77), (0.25, 0.77))])]
 
 
 def tree() -> Drawing:
-    return [_lines((0.5, 0.05), (0.15, 0.7), (0.85, 0.7), (0.5, 0.05)), _lines((0.45, 0.7), (0.45, 0.95)),
-            _lines((0.55, 0.7), (0.55, 0.95))]  # fmt: skip
+    return [
+        _lines((0.5, 0.05), (0.15, 0.7), (0.85, 0.7), (0.5, 0.05)),
+        _lines((0.45, 0.7), (0.45, 0.95)),
+        _lines((0.55, 0.7), (0.55, 0.95)),
+    ]
 
 
 def envelope() -> Drawing:
@@ -127,6 +134,7 @@ def spiral() -> Drawing:
     return [np.stack([0.5 + 0.045 * t * np.cos(t), 0.5 + 0.045 * t * np.sin(t)], 1)]
 
 
+# fmt: skip below: a registry of names, kept as a few lines of text rather than one name a line
 DOODLES = {
     "heart": heart, "smiley": smiley, "house": house, "arrow": arrow, "sun": sun, "moon": moon, "fish": fish,
     "lightning": lightning, "checkmark": checkmark, "cloud": cloud, "tree": tree, "envelope": envelope,
@@ -145,8 +153,12 @@ def crown() -> Drawing:
 
 
 def key() -> Drawing:
-    return [_arc(0.22, 0.5, 0.17, 0.17, 0, 360, 24), _lines((0.39, 0.5), (0.95, 0.5)),
-            _lines((0.8, 0.5), (0.8, 0.68)), _lines((0.92, 0.5), (0.92, 0.65))]  # fmt: skip
+    return [
+        _arc(0.22, 0.5, 0.17, 0.17, 0, 360, 24),
+        _lines((0.39, 0.5), (0.95, 0.5)),
+        _lines((0.8, 0.5), (0.8, 0.68)),
+        _lines((0.92, 0.5), (0.92, 0.65)),
+    ]
 
 
 def glasses() -> Drawing:
@@ -190,14 +202,20 @@ def cup() -> Drawing:
 
 
 def bowtie() -> Drawing:
-    return [_lines((0.5, 0.5), (0.05, 0.2), (0.05, 0.8), (0.5, 0.5), (0.95, 0.2), (0.95, 0.8), (0.5, 0.5)),
-            _arc(0.5, 0.5, 0.06, 0.08, 0, 360, 10)]  # fmt: skip
+    return [
+        _lines((0.5, 0.5), (0.05, 0.2), (0.05, 0.8), (0.5, 0.5), (0.95, 0.2), (0.95, 0.8), (0.5, 0.5)),
+        _arc(0.5, 0.5, 0.06, 0.08, 0, 360, 10),
+    ]
 
 
 def kite() -> Drawing:
     diamond = _lines((0.4, 0.0), (0.7, 0.3), (0.4, 0.65), (0.1, 0.3), (0.4, 0.0))
-    return [diamond, _lines((0.4, 0.0), (0.4, 0.65)), _lines((0.1, 0.3), (0.7, 0.3)),
-            _lines((0.4, 0.65), (0.5, 0.75), (0.4, 0.85), (0.5, 0.95))]  # fmt: skip
+    return [
+        diamond,
+        _lines((0.4, 0.0), (0.4, 0.65)),
+        _lines((0.1, 0.3), (0.7, 0.3)),
+        _lines((0.4, 0.65), (0.5, 0.75), (0.4, 0.85), (0.5, 0.95)),
+    ]
 
 
 def candle() -> Drawing:
@@ -242,6 +260,7 @@ def butterfly() -> Drawing:
     ]
 
 
+# fmt: skip below: as DOODLES
 FRESH_DOODLES = {
     "crown": crown, "key": key, "glasses": glasses, "sailboat": sailboat, "leaf": leaf, "eye": eye, "cup": cup,
     "bowtie": bowtie, "kite": kite, "candle": candle, "car": car, "butterfly": butterfly,

@@ -27,9 +27,19 @@ from HersheyFonts import HersheyFonts
 Drawing = list[np.ndarray]  # strokes, each float (n, 2) (x, y), y down
 
 TRAIN_FONTS = (
-    "rowmans", "rowmand", "rowmant", "timesr", "timesi", "timesrb", "timesib", "scripts", "scriptc", "cursive",
-    "gothiceng", "gothicita",
-)  # fmt: skip
+    "rowmans",
+    "rowmand",
+    "rowmant",
+    "timesr",
+    "timesi",
+    "timesrb",
+    "timesib",
+    "scripts",
+    "scriptc",
+    "cursive",
+    "gothiceng",
+    "gothicita",
+)
 HELD_OUT_FONTS = ("futural", "futuram")  # sans-serif: never trained on, the benchmark's held-out style
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SIGNS = "#$%&@?!+=*<>~^-_:."  # not ( ) [ ] { } ' " , ; which are drawn like a one
@@ -196,6 +206,7 @@ def _rotation(angle: float) -> np.ndarray:
     return np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
 
 
+# fmt: skip below: a registry of names, kept as a few lines of text rather than one name a line
 SHAPES: dict[str, Callable[[np.random.Generator], Drawing]] = {
     "polygon": polygon, "star": star, "cross": cross, "hatch": hatch, "zigzag": zigzag, "wave": wave,
     "bars": bars, "scribble": scribble, "lobed": lobed, "ring_with_marks": ring_with_marks, "composite": composite,

@@ -26,6 +26,7 @@ SEGMENTS = {
     "g": ((0.0, 0.5), (1.0, 0.5)),
 }
 # the lit segments; like many displays, a 7 with a hook (f) and a 9 without a tail (d)
+# fmt: skip below: the ten digits as two rows of five, as a table
 LIT = {
     0: "abcdef", 1: "bc", 2: "abged", 3: "abgcd", 4: "fgbc",
     5: "afgcd", 6: "afgedc", 7: "fabc", 8: "abcdefg", 9: "fabgc",

@@ -27,9 +27,19 @@ CORRECTIONS_SHARE = 0.25  # of the mix, filled by repeating the corrections
 def finetune_recipe(base: Classifier) -> Recipe:
     """One epoch of one-cycle AdamW at a third of the bundled recipe's peak rate, with augmentation."""
     return Recipe(
-        name="finetune", model=base.name, model_config=base.metadata["config"], epochs=1, batch_size=128,
-        lr=1e-3, weight_decay=5e-4, label_smoothing=0.05, warmup=0.1, augment=True, mean=base.mean, std=base.std,
-    )  # fmt: skip
+        name="finetune",
+        model=base.name,
+        model_config=base.metadata["config"],
+        epochs=1,
+        batch_size=128,
+        lr=1e-3,
+        weight_decay=5e-4,
+        label_smoothing=0.05,
+        warmup=0.1,
+        augment=True,
+        mean=base.mean,
+        std=base.std,
+    )
 
 
 def teach(

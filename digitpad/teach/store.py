@@ -330,7 +330,7 @@ class CorrectionStore:
                 r[6],
                 np.frombuffer(r[7], np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE),
                 r[8],
-            )  # fmt: skip
+            )
             for r in rows
         ]
 

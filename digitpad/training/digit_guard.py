@@ -41,9 +41,15 @@ VAL_NON_DIGITS = 4_000
 PICTURE_SHARE = 0.25  # of the non-digits, drawn on a bitmap and read by the picture path
 FALSE_REJECTIONS = 0.005  # the threshold wrongly rejects at most this share of validation digits
 RECIPE = Recipe(
-    name="guard", model_config={"widths": (16, 32, 64), "classes": 11}, epochs=8, batch_size=128, lr=3e-3,
-    weight_decay=5e-4, augment=True, evals_per_epoch=1,
-)  # fmt: skip
+    name="guard",
+    model_config={"widths": (16, 32, 64), "classes": 11},
+    epochs=8,
+    batch_size=128,
+    lr=3e-3,
+    weight_decay=5e-4,
+    augment=True,
+    evals_per_epoch=1,
+)
 
 
 def render(drawing: Drawing, picture: bool) -> np.ndarray | None:

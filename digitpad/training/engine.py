@@ -197,15 +197,24 @@ def live_figures(score: Callable, eval_test: bool) -> dict[str, float | None]:
     val_acc, val_loss, _ = score("val")
     test_acc, test_loss = score("test")[:2] if eval_test else (None, None)
     return {
-        "val_acc": val_acc, "val_loss": val_loss, "test_acc": test_acc, "test_loss": test_loss,
-        "train_eval_acc": train_acc, "train_eval_loss": train_loss,
-    }  # fmt: skip
+        "val_acc": val_acc,
+        "val_loss": val_loss,
+        "test_acc": test_acc,
+        "test_loss": test_loss,
+        "train_eval_acc": train_acc,
+        "train_eval_loss": train_loss,
+    }
 
 
 def train_step(
-    recipe: Recipe, step_fn: Callable, optimizer: torch.optim.Optimizer, autocast: torch.autocast,
-    batch: torch.Tensor, y: torch.Tensor, gen: torch.Generator,
-) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    recipe: Recipe,
+    step_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    autocast: torch.autocast,
+    batch: torch.Tensor,
+    y: torch.Tensor,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One optimisation step on uint8 `batch` (B, 28, 28) (augmented, attacked as the recipe says) -> (logits, loss)."""
     x = batch.unsqueeze(1).float() / 255  # (B, 1, 28, 28) in [0, 1]
     if recipe.augment:
@@ -213,9 +222,16 @@ def train_step(
     if recipe.attack_eps > 0:
         with autocast:
             x = adversarial_batch(
-                step_fn, x, y, recipe.attack_eps, recipe.attack_steps, recipe.attack_step_size,
-                recipe.mean, recipe.std, gen,
-            )  # fmt: skip
+                step_fn,
+                x,
+                y,
+                recipe.attack_eps,
+                recipe.attack_steps,
+                recipe.attack_step_size,
+                recipe.mean,
+                recipe.std,
+                gen,
+            )
     x = ((x - recipe.mean) / recipe.std).contiguous(memory_format=torch.channels_last)
     with autocast:
         logits = step_fn(x)
@@ -227,9 +243,14 @@ def train_step(
 
 
 def scorer(
-    model: nn.Module, recipe: Recipe, data: MNIST, images: torch.Tensor, labels: torch.Tensor,
-    live_eval: int | None, bf16: bool,
-) -> Callable[..., tuple[float, float, torch.Tensor]]:  # fmt: skip
+    model: nn.Module,
+    recipe: Recipe,
+    data: MNIST,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    live_eval: int | None,
+    bf16: bool,
+) -> Callable[..., tuple[float, float, torch.Tensor]]:
     """score(split, bf16=bf16, whole=False) -> (accuracy %, loss, predictions) on a split's live sample (fixed
     samples of `live_eval` images; the training split's as large as the validation set) or on all of it."""
     device = images.device
@@ -254,9 +275,17 @@ def scorer(
 
 
 def final_event(
-    run: Run, recipe: Recipe, model: nn.Module, score: Callable, data: MNIST, last: Progress | None, bf16: bool,
-    eval_test: bool, time_to_99: float | None, optimizer: torch.optim.Optimizer,
-) -> Progress:  # fmt: skip
+    run: Run,
+    recipe: Recipe,
+    model: nn.Module,
+    score: Callable,
+    data: MNIST,
+    last: Progress | None,
+    bf16: bool,
+    eval_test: bool,
+    time_to_99: float | None,
+    optimizer: torch.optim.Optimizer,
+) -> Progress:
     """The "done" (or "stopped") event: the selected model's figures in fp32 (its training sample, the whole
     validation and test sets), the model itself on the CPU, and the metadata to store beside its weights."""
     finished = last is not None and last.step == run.total_steps and last.kind == "eval"
@@ -275,9 +304,18 @@ def final_event(
         "time_to_99_s": time_to_99,
     }
     return Progress(
-        **run.final_fields(steps_done, finished), lr=optimizer.param_groups[0]["lr"],
-        train_loss=last.train_loss if last else float("nan"), train_acc=last.train_acc if last else float("nan"),
-        val_acc=val_acc, val_loss=val_loss, test_acc=test_acc, test_loss=test_loss, train_eval_acc=train_acc,
-        train_eval_loss=train_loss, time_to_99_s=time_to_99, model=model, test_predictions=test_preds,
+        **run.final_fields(steps_done, finished),
+        lr=optimizer.param_groups[0]["lr"],
+        train_loss=last.train_loss if last else float("nan"),
+        train_acc=last.train_acc if last else float("nan"),
+        val_acc=val_acc,
+        val_loss=val_loss,
+        test_acc=test_acc,
+        test_loss=test_loss,
+        train_eval_acc=train_acc,
+        train_eval_loss=train_loss,
+        time_to_99_s=time_to_99,
+        model=model,
+        test_predictions=test_preds,
         metadata=metadata,
-    )  # fmt: skip
+    )

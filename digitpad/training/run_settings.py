@@ -19,6 +19,8 @@ FIELD_RANGES = {
 }
 TRAIN_IMAGES = (60_000 - VALIDATION_SIZE, 5_000, 500, 100)  # the Train tab's choices; smaller: fixed random subsets
 MAX_IMAGES_SHOWN = 30 * TRAIN_IMAGES[0]  # epochs x training images per run: 30 epochs of the full set
+# The recipes a visitor may run: all but `judge`, the generator benchmark's LeNet-5 (weights/lenet5-judge)
+TAB_RECIPES = tuple(name for name in RECIPES if name != "judge")
 # What a smaller training set gets by default: (epochs, batch size, dropout). Enough steps to
 # fit the set completely, and no dropout, so that overfitting shows; the fields stay editable.
 SMALL_SET_DEFAULTS = {5_000: (10, 128, None), 500: (40, 25, 0.0), 100: (100, 20, 0.0)}
@@ -41,8 +43,8 @@ class RunSettings:
         """Raise ValueError with a message a visitor can act on."""
         if self.model not in MODELS:
             raise ValueError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}.")
-        if self.recipe not in RECIPES:
-            raise ValueError(f"Unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}.")
+        if self.recipe not in TAB_RECIPES:
+            raise ValueError(f"Unknown recipe {self.recipe!r}; choose one of {', '.join(TAB_RECIPES)}.")
         for name, (low, high) in FIELD_RANGES.items():
             check_number(name, getattr(self, name), low, high)
         if float(self.batch_size) != int(self.batch_size):

@@ -203,8 +203,12 @@ def test_predict_strokes_with_nan_over_raw_http(server_url):
     import httpx
 
     body = '{"data": [{"strokes": [[[NaN, 1], [Infinity, 2]]], "width": 320, "height": 320}, "bundled"]}'
-    post = httpx.post(f"{server_url}gradio_api/call/predict_strokes", content=body,
-                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    post = httpx.post(
+        f"{server_url}gradio_api/call/predict_strokes",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert post.status_code == 200, post.text
     event_id = post.json()["event_id"]
     stream = httpx.get(f"{server_url}gradio_api/call/predict_strokes/{event_id}", timeout=30).text
@@ -219,8 +223,12 @@ def test_oversized_request_is_refused_before_gradio_reads_it(server_url, client)
 
     value = {"strokes": [[[i % 300 + 0.5, i % 290 + 0.5] for i in range(100_000)]], "width": 320, "height": 320}
     body = json.dumps({"data": [value, "bundled"]})
-    post = httpx.post(f"{server_url}gradio_api/call/predict_strokes", content=body,
-                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    post = httpx.post(
+        f"{server_url}gradio_api/call/predict_strokes",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert post.status_code == 413
     assert post.json()["error"].startswith("Request too large (1,") and "at most 20,000 points" in post.json()["error"]
     assert client.predict(stroke_pad_value(5), api_name="/predict_strokes")[0]["label"] == "5"
@@ -320,8 +328,12 @@ def test_bad_input_through_the_server_then_it_goes_on_serving(client, tmp_path):
         assert "not a picture digitpad can read" in verdict or not verdict.startswith("Can't"), (name, verdict)
     assert client.predict(None, api_name="/predict")[0]["label"] == EMPTY_HINT
     path = png_of(drawn_digit(6), tmp_path / "6.png")
-    assert client.predict({"background": None, "layers": [], "composite": handle_file(path)},
-                          api_name="/predict")[0]["label"] == "6"  # fmt: skip
+    assert (
+        client.predict({"background": None, "layers": [], "composite": handle_file(path)}, api_name="/predict")[0][
+            "label"
+        ]
+        == "6"
+    )
 
 
 def test_upload_size_limit_is_enforced(client, server_url, tmp_path):

@@ -37,10 +37,17 @@ def test_any_digit_and_the_same_seed_the_same_grid(generator, classifier):
 
 @pytest.mark.parametrize(
     "digit, count, seed, reason",
-    [("12", 4, 0, "digit must be 0 to 9"), ("x", 4, 0, "digit must be 0 to 9"), ("3", 0, 0, "1 to 64"),
-     ("3", 65, 0, "1 to 64"), ("3", 4, -5, "seed must be between"), ("3", 4, 10**30, "seed must be between"),
-     ("3", 4, float("nan"), "whole number"), ("3", 4, None, "whole number")],
-)  # fmt: skip
+    [
+        ("12", 4, 0, "digit must be 0 to 9"),
+        ("x", 4, 0, "digit must be 0 to 9"),
+        ("3", 0, 0, "1 to 64"),
+        ("3", 65, 0, "1 to 64"),
+        ("3", 4, -5, "seed must be between"),
+        ("3", 4, 10**30, "seed must be between"),
+        ("3", 4, float("nan"), "whole number"),
+        ("3", 4, None, "whole number"),
+    ],
+)
 def test_bad_requests_get_a_sentence(generator, classifier, digit, count, seed, reason):
     gallery, note, pictures, asked = generate_samples(generator, classifier, digit, count, seed)
     assert gallery == [] and pictures is None and note.startswith("Can't generate that:") and reason in note

@@ -268,9 +268,13 @@ def test_phone_finger_drawing_and_layout(browser, server_url, tmp_path):
     """400 px wide, touch: the finger draws (the page does not scroll), and the pad and the top
     guess are both on screen without scrolling."""
     phone = open_page(
-        browser, server_url, viewport={"width": 400, "height": 800}, has_touch=True, is_mobile=True,
+        browser,
+        server_url,
+        viewport={"width": 400, "height": 800},
+        has_touch=True,
+        is_mobile=True,
         device_scale_factor=2,
-    )  # fmt: skip
+    )
     try:
         draw_with_finger(phone, 3, BOXES[0])
         assert settled_prediction(phone, previous=EMPTY_HINT) == "3"

@@ -70,10 +70,19 @@ def deployment(tmp_path_factory):
     public, *ports = free_ports(3)
     home = folder / "home"
     command = [
-        sys.executable, "deploy/serve-replicas", "--port", str(public), "--replica-ports", ",".join(map(str, ports)),
-        "--home", str(home), "--python", sys.executable,
-        "--workdir", str(folder / "run"),
-    ]  # fmt: skip
+        sys.executable,
+        "deploy/serve-replicas",
+        "--port",
+        str(public),
+        "--replica-ports",
+        ",".join(map(str, ports)),
+        "--home",
+        str(home),
+        "--python",
+        sys.executable,
+        "--workdir",
+        str(folder / "run"),
+    ]
     with open(folder / "serve-replicas.log", "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{public}/"
@@ -161,10 +170,22 @@ def stand_in_deployment(folder: Path):
     (folder / "stand_in.py").write_text(STAND_IN)
     public, *ports = free_ports(3)
     command = [
-        sys.executable, str(ROOT / "deploy" / "serve-replicas"), "--port", str(public),
-        "--replica-ports", ",".join(map(str, ports)), "--home", str(folder / "home"), "--python", sys.executable,
-        "--app", str(folder / "stand_in.py"), "--workdir", str(folder / "run"), "--no-pin",
-    ]  # fmt: skip
+        sys.executable,
+        str(ROOT / "deploy" / "serve-replicas"),
+        "--port",
+        str(public),
+        "--replica-ports",
+        ",".join(map(str, ports)),
+        "--home",
+        str(folder / "home"),
+        "--python",
+        sys.executable,
+        "--app",
+        str(folder / "stand_in.py"),
+        "--workdir",
+        str(folder / "run"),
+        "--no-pin",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = process.stdout.readline()  # the script prints once everything serves, or its error

@@ -101,8 +101,15 @@ def test_wrong_generator_files_are_refused_naming_the_file(tmp_path, generator):
 
 
 def small(mnist: MNIST, n: int = 640) -> MNIST:
-    return MNIST(mnist.train_images[:n], mnist.train_labels[:n], mnist.val_images[:100], mnist.val_labels[:100],
-                 mnist.test_images[:100], mnist.test_labels[:100], mnist.checksums)  # fmt: skip
+    return MNIST(
+        mnist.train_images[:n],
+        mnist.train_labels[:n],
+        mnist.val_images[:100],
+        mnist.val_labels[:100],
+        mnist.test_images[:100],
+        mnist.test_labels[:100],
+        mnist.checksums,
+    )
 
 
 @pytest.mark.slow

@@ -48,8 +48,9 @@ def test_a_killed_server_takes_its_message_worker_with_it():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    server = subprocess.Popen([sys.executable, "-c", WORKER_POOL], cwd=root, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-c", WORKER_POOL], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     worker = int(server.stdout.readline())
     assert os.path.exists(f"/proc/{worker}")
     server.send_signal(signal.SIGKILL)

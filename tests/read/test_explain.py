@@ -17,8 +17,10 @@ def test_deleting_the_top_ink_costs_at_least_twice_a_random_deletion(classifier,
     or a random 15%: the read digit's probability falls at least 2x as much on average."""
     images = mnist.test_images[:200].numpy()
     top, random = deletion_drops(classifier.model, images, classifier.mean, classifier.std)
-    print(f"deletion check: top-15% drop {top.mean():.3f}, random-15% drop {random.mean():.3f}, "
-          f"ratio {top.mean() / random.mean():.1f}")  # fmt: skip
+    print(
+        f"deletion check: top-15% drop {top.mean():.3f}, random-15% drop {random.mean():.3f}, "
+        f"ratio {top.mean() / random.mean():.1f}"
+    )
     assert top.mean() >= 2 * random.mean()
 
 

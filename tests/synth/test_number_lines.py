@@ -37,8 +37,9 @@ def test_zeros_drawn_another_way_replace_that_share_of_the_zeros(mnist):
         zero[7:21, 11:17] = 0
         return zero
 
-    zeros = sum(training_line(images, labels, np.random.default_rng(k), zeros=(box_zero, 1.0))[1].count("0")
-                for k in range(30))  # fmt: skip
+    zeros = sum(
+        training_line(images, labels, np.random.default_rng(k), zeros=(box_zero, 1.0))[1].count("0") for k in range(30)
+    )
     assert zeros > 0 and len(drawn) == zeros  # every zero drawn by the drawer
     # without it, or with a share of none, the lines are the very lines drawn before there was a choice
     for k in range(5):
