@@ -103,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "smoke" if args.steps else "quick" if args.quick else "full",
     }
     data = load_mnist(log=lambda m: print(m, file=sys.stderr))
+    results["section_seconds"] = {}  # wall seconds each section took, to see where a run's time goes
     for name, section in SECTIONS.items():
         if name in asked:
+            started = time.perf_counter()
             results[name] = section(data, args)
+            results["section_seconds"][name] = round(time.perf_counter() - started, 1)
+            print(f"{name}: {results['section_seconds'][name]} s", file=sys.stderr)
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
     for name in (*REPORT_ORDER, *(n for n in SECTIONS if n not in REPORT_ORDER)):
         if name in results:

@@ -361,6 +361,7 @@ def test_crowd_of_visitors(server_url):
     assert result["requests"] == 50 and result["failures"] == 0, result["first_failures"]
 
 
+@pytest.mark.slow
 def test_one_visitor_gets_one_training_run_at_a_time(server_url):
     """A second Retrain from the same visitor (their cookie) gets a sentence, not a second place in line;
     their Stop stops their own run only, and then they may train again."""

@@ -58,6 +58,7 @@ def test_collate_pads_with_paper_and_counts_frames(lines):
     assert plain.tolist() == [lines.strips[i].shape[1] // FRAME for i in index]  # no jitter without rng
 
 
+@pytest.mark.slow
 def test_a_short_run_learns(mnist):
     recipe = ReaderRecipe(lines=400, val_lines=40, epochs=3, batch_size=16, workers=1, val_numbers=2)
     events = list(train_line_reader(mnist, recipe, threads=2))
@@ -80,6 +81,7 @@ def test_zeros_with_straight_sides_are_zeros_to_the_classifier(classifier):
     assert len({z.tobytes() for z in zeros}) == 30  # each a little different
 
 
+@pytest.mark.slow
 def test_a_run_goes_on_from_a_trained_line_reader(mnist):
     """From the bundled weights, a few steps at a low rate keep most of what it reads; from scratch, nothing."""
     recipe = ReaderRecipe(lines=64, val_lines=40, epochs=1, batch_size=16, workers=1, val_numbers=2, lr=1e-4,
