@@ -17,9 +17,9 @@ from digitpad.training.data import MNIST
 from digitpad.training.device import physical_cores
 
 
-def insight_section(data: MNIST, drawings: int) -> list[dict]:
-    """The Draw tab's Why?, Inside and Fool it, in process on test digits 0-4999: the deletion check
-    and the time each costs per drawing."""
+def insight_section(data: MNIST, drawings: int, checked: int = 200) -> list[dict]:
+    """The Draw tab's Why?, Inside and Fool it, in process on test digits 0-4999: the deletion check on
+    `checked` digits and the time each view costs per drawing, over `drawings` drawings."""
     from digitpad.app.inputs import Models
     from digitpad.app.insight import fool_answer, inside_answer, why_answer
 
@@ -27,10 +27,10 @@ def insight_section(data: MNIST, drawings: int) -> list[dict]:
     clf = load_classifier()
     robust = load_classifier(ROBUST_WEIGHTS) if ROBUST_WEIGHTS.exists() else None
     images = data.test_images[:5000].numpy()
-    top, random = deletion_drops(clf.model, images[:200], clf.mean, clf.std)
+    top, random = deletion_drops(clf.model, images[:checked], clf.mean, clf.std)
     rows = [
         {
-            "what": "deletion check, 200 test digits: probability lost, top-15% vs random-15% of the ink",
+            "what": f"deletion check, {checked} test digits: probability lost, top-15% vs random-15% of the ink",
             "top": round(float(top.mean()), 3),
             "random": round(float(random.mean()), 3),
             "ratio": round(float(top.mean() / random.mean()), 1),

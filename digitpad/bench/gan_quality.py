@@ -44,7 +44,8 @@ def generate_section(data: MNIST, anchor_seconds: float | None, steps: int | Non
     def row(name: str, generator: Generator, train_s: float, epochs: float) -> dict:
         grids.mkdir(parents=True, exist_ok=True)
         Image.fromarray(generator.grid()).save(grids / f"{name.split(': ')[1].split(' ')[0]}.png")
-        figures = score_on_test_set(generator, clf, judge, data, per_digit=20 if steps else 200)
+        smoke = {"per_digit": 20, "test_digits": 2_000} if steps else {}  # the tests' smoke run: a quick look
+        figures = score_on_test_set(generator, clf, judge, data, **smoke)
         return {
             "generator": name,
             "trained_on": generator.metadata["device"],

@@ -96,7 +96,13 @@ def diversity(features: np.ndarray, digits: np.ndarray, real: np.ndarray, real_d
 
 
 def score_on_test_set(
-    generator: Generator, classifier: Classifier, judge: Classifier, data: MNIST, per_digit: int = 200, seed: int = 2026
+    generator: Generator,
+    classifier: Classifier,
+    judge: Classifier,
+    data: MNIST,
+    per_digit: int = 200,
+    seed: int = 2026,
+    test_digits: int | None = None,
 ) -> dict:
     """The benchmark's figures for a `gan.generator.Generator` against MNIST's full test set:
 
@@ -106,8 +112,9 @@ def score_on_test_set(
     - diversity per digit of those samples against the test digits.
 
     An unconditional generator (metadata `conditional: false`, the DCGAN) cannot be asked for a digit:
-    its agreement is None, and its samples are grouped by the digit the judge reads for diversity."""
-    test_x, test_y = data.test_images.numpy(), data.test_labels.numpy()
+    its agreement is None, and its samples are grouped by the digit the judge reads for diversity.
+    `test_digits`: only the first N test digits (and N training digits for the floor), for a quick look."""
+    test_x, test_y = data.test_images.numpy()[:test_digits], data.test_labels.numpy()[:test_digits]
     conditional = getattr(generator.net, "conditional", True)
     made = generator.sample(list(test_y), seed=seed + 1)
     made_f, real_f = judge_features(judge, made), judge_features(judge, test_x)

@@ -40,10 +40,10 @@ SECTIONS: dict[str, Section] = {
     "numbers": lambda data, o: number_section(data, per_kind=20 if o.steps else 300),
     "not_digit": lambda data, o: not_digit_section(data, *((100, 1, 20) if o.steps else (5000, 5, 300))),
     "pen": lambda data, o: pen_section(data, *((5, 20, 0, 0) if o.steps else (200, 300, 2, 10))),
-    "throughput": lambda data, o: throughput_section(data),
-    "train_tab": lambda data, o: train_tab_overhead(data),
+    "throughput": lambda data, o: throughput_section(data, images=2_000 if o.steps else 10_000),
+    "train_tab": lambda data, o: train_tab_overhead(data, epochs=0.1 if o.steps else None),
     "browser": lambda data, o: browser_section(drawings=4 if o.steps else 30),
-    "insight": lambda data, o: insight_section(data, drawings=10 if o.steps else 50),
+    "insight": lambda data, o: insight_section(data, *((5, 50) if o.steps else (50, 200))),
     "teach": lambda data, o: teach_section(3 if o.steps else 30, 2 if o.steps else 10, 2 if o.steps else 20),
     "generate": lambda data, o: generate_section(
         data, o.anchor_seconds, o.steps, Path(o.out).with_name(Path(o.out).stem + "-grids")

@@ -13,14 +13,15 @@ from digitpad.training.retrain import retrain
 from digitpad.training.run_settings import RunSettings, defaults_for
 
 
-def train_tab_overhead(data: MNIST) -> list[dict]:
+def train_tab_overhead(data: MNIST, epochs: float | None = None) -> list[dict]:
     """The Train tab's run (live curves, watched digits, the HTML views, the confusion matrix,
-    filters and mistakes) against the bare engine on the same recipe: wall seconds of each."""
+    filters and mistakes) against the bare engine on the same recipe: wall seconds of each. `epochs`: the
+    recipe's (None, the Train tab's default run) or fewer (the tests' smoke run)."""
 
     from digitpad.app.train import final_views, guesses_view
 
     cached_mnist()
-    recipe = get_recipe("quick")
+    recipe = get_recipe("quick", epochs=epochs)
     list(train(get_recipe("quick", epochs=0.05), data, "cpu"))  # warm-up: oneDNN builds its kernels once
     rows = []
     for attempt in range(2):  # bare, tab, bare, tab: the machine's drift shows between the two
@@ -28,7 +29,7 @@ def train_tab_overhead(data: MNIST) -> list[dict]:
         final = list(train(recipe, data, "cpu", live_eval=LIVE_EVAL_IMAGES))[-1]
         bare = time.perf_counter() - t0
         t0 = time.perf_counter()
-        settings = RunSettings(**defaults_for("quick"), recipe="quick", device="cpu")
+        settings = RunSettings(**{**defaults_for("quick"), "epochs": recipe.epochs}, recipe="quick", device="cpu")
         for update in retrain(settings, threading.Event()):
             guesses_view(update)
         final_views(update)
