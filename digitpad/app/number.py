@@ -194,13 +194,9 @@ class NumberViews:
 
 def number_layout() -> NumberViews:
     gr.Markdown("Write a whole number, left to right. The whole line is read at once, so digits may touch.")
+    hint = "Write a number here, e.g. 2026"
     pad = StrokePad(
-        elem_id="number-pad",
-        width=PAD_WIDTH,
-        height=PAD_HEIGHT,
-        brush=BRUSH,
-        label="Number pad",
-        hint="Write a number here, e.g. 2026",
+        elem_id="number-pad", width=PAD_WIDTH, height=PAD_HEIGHT, brush=BRUSH, label="Number pad", hint=hint
     )
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):

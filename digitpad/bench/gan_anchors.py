@@ -168,33 +168,17 @@ ANCHORS: dict[str, tuple[type[nn.Module], type[nn.Module], type]] = {
 }
 
 # the anchors' recipes, with their own hyper-parameters; added to `gan.trainer.GAN_RECIPES` by `register()`
+# fmt: skip below: the two recipes as the rows of a table, each beside the other
 ANCHOR_RECIPES: dict[str, GANRecipe] = {
     "dcgan": GANRecipe(
-        name="dcgan",
-        architecture="dcgan",
-        epochs=25,
-        batch_size=64,
-        lr_generator=2e-4,
-        lr_critic=2e-4,
-        betas=(0.5, 0.999),
-        loss="bce",
-        ema=0.0,
-        pixel_range=(-1.0, 1.0),
-        image_size=64,
+        name="dcgan", architecture="dcgan", epochs=25, batch_size=64, lr_generator=2e-4, lr_critic=2e-4,
+        betas=(0.5, 0.999), loss="bce", ema=0.0, pixel_range=(-1.0, 1.0), image_size=64,
     ),
     "keras-cgan": GANRecipe(
-        name="keras-cgan",
-        architecture="keras-cgan",
-        epochs=20,
-        batch_size=64,
-        lr_generator=3e-4,
-        lr_critic=3e-4,
-        betas=(0.9, 0.999),
-        loss="bce",
-        ema=0.0,
-        pixel_range=(0.0, 1.0),
+        name="keras-cgan", architecture="keras-cgan", epochs=20, batch_size=64, lr_generator=3e-4, lr_critic=3e-4,
+        betas=(0.9, 0.999), loss="bce", ema=0.0, pixel_range=(0.0, 1.0),
     ),
-}
+}  # fmt: skip
 
 
 def register() -> None:

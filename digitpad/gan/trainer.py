@@ -111,15 +111,11 @@ def refresh_batch_stats(net: nn.Module, latent: int, device: torch.device, batch
     net.eval()
 
 
+# fmt: skip below: the engines' shared calling convention (`training.engine.train`'s first five) on two lines
 def train_gan(
-    recipe: GANRecipe,
-    data: MNIST,
-    device: torch.device | str = "cpu",
-    seed: int = 0,
-    stop: threading.Event | None = None,
-    max_seconds: float | None = None,
-    threads: int | None = None,
-) -> Iterator[GANProgress]:
+    recipe: GANRecipe, data: MNIST, device: torch.device | str = "cpu", seed: int = 0,
+    stop: threading.Event | None = None, max_seconds: float | None = None, threads: int | None = None,
+) -> Iterator[GANProgress]:  # fmt: skip
     """Train `recipe`'s GAN on data.train_*; yields GANProgress events, ending with "done", "stopped" or
     "failed" (a loss became NaN). Seeds torch's global generator too (the networks' initial weights).
     The same seed repeats a run on the CPU; CUDA's transposed-conv gradients are not deterministic."""
