@@ -4,7 +4,8 @@ The Generate tab's "Draw it" puts a generated digit on the Draw tab's pad this w
 read like any drawing (and can be drawn over, undone or cleared).
 
   1. enlarge the 28x28 picture 4x (bilinear) and keep the ink (grey >= half);
-  2. thin the ink to a one-pixel skeleton (scikit-image's `skeletonize`, Zhang's method);
+  2. cut a hole into each blob of ink far thicker than the digit's line (a small loop filled in), then
+     thin the ink to a one-pixel skeleton (scikit-image's `skeletonize`, Zhang's method);
   3. walk the skeleton into polylines, from its ends first (a "1" is one stroke, an "8" a loop);
   4. scale the points into the pad's W x H, the digit filling MNIST's 20 of 28 px of it.
 """
@@ -13,12 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 from skimage.morphology import skeletonize
 
 from digitpad.mnist_format import IMAGE_SIZE
 
 SCALE = 4  # the skeleton is traced at 112x112
 MIN_STROKE_POINTS = 3  # a 2-point path is the diagonal short-cut at a corner of the 8-connected skeleton
+# Ink deeper than THICK of the line's half widths from the paper is a filled loop (a line is 1 deep, a crossing
+# up to ~1.4). Chosen on validation digits drawn on the pad, read by the bundled model: 98.78% without holes;
+# THICK 1.25 99.02%, 1.4 99.20%, 1.5 99.30%, 1.6 99.28%, 1.75 99.16%, 2 98.94% (MIN_HOLE 1-10: within 0.05).
+THICK = 1.5
+MIN_HOLE = 4  # skeleton px: a smaller deep spot is a sharp crossing, not a loop
 NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
 
 
@@ -26,7 +33,23 @@ def skeleton(picture: np.ndarray) -> np.ndarray:
     """uint8 (28, 28) white on black -> bool (112, 112): the ink thinned to one pixel."""
     size = IMAGE_SIZE * SCALE
     big = np.asarray(Image.fromarray(picture).resize((size, size), Image.Resampling.BILINEAR))
-    return skeletonize(big >= 128)
+    return skeletonize(open_filled_loops(big >= 128))
+
+
+def open_filled_loops(ink: np.ndarray) -> np.ndarray:
+    """bool (H, W) ink -> the same with a hole cut into each blob far thicker than the pen's line.
+
+    A loop written small (an 8's, a 9's) is often filled in; its skeleton would be a line (an 8 would read
+    as a 6, a 9 as a 7). With its deep middle cut out, the blob thins to a small closed loop instead."""
+    if not ink.any():
+        return ink
+    depth = ndimage.distance_transform_edt(ink)  # float (H, W): px to the nearest paper
+    radius = np.median(depth[skeletonize(ink)])  # the line's half width: the depth along its centre line
+    deep, _ = ndimage.label(depth > THICK * radius)  # int (H, W): 0 elsewhere, k in the k-th deep spot
+    sizes = np.bincount(deep.ravel())  # px in each deep spot (sizes[0]: the rest)
+    hole = sizes >= MIN_HOLE  # bool (count + 1,): which spots to cut out
+    hole[0] = False  # not the rest of the picture
+    return ink & ~hole[deep]
 
 
 def walk(bones: np.ndarray) -> list[list[tuple[int, int]]]:

@@ -84,7 +84,7 @@ def pen_images(images: np.ndarray, seed: int, varied: bool = True) -> np.ndarray
 
 def pen_data(mnist: MNIST, seed: int = 0) -> MNIST:
     """MNIST with its training and validation digits each also redrawn as pen strokes (labels repeated);
-    the test split unchanged. About 4 ms a digit on one core: 4 minutes for the 60,000."""
+    the test split unchanged. About 5 ms a digit on one core: 5 minutes for the 60,000."""
 
     def both(images: torch.Tensor, labels: torch.Tensor, split_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         drawn = torch.from_numpy(pen_images(images.cpu().numpy(), split_seed))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from digitpad.ink.strokes import parse_strokes, strokes_to_mnist
 from digitpad.ink.trace import picture_to_strokes, skeleton, walk
@@ -25,6 +26,26 @@ def test_a_bar_is_one_stroke_and_a_ring_a_closed_one():
     ring = (np.abs(np.hypot(yy - 14, xx - 14) - 8) < 1.6).astype(np.uint8) * 255
     paths = walk(skeleton(ring))
     assert len(paths) == 1 and np.abs(np.subtract(paths[0][0], paths[0][-1])).max() <= 2
+
+
+def holes(picture: np.ndarray) -> int:
+    """uint8 (28, 28) -> how many patches of paper the ink encloses (a "0" one, an "8" two)."""
+    paper, count = ndimage.label(picture < 128)
+    edge = set(paper[[0, -1]].ravel()) | set(paper[:, [0, -1]].ravel())
+    return count - len(edge - {0})
+
+
+def test_a_filled_loop_is_traced_as_a_loop_and_a_bold_line_as_a_line():
+    yy, xx = np.mgrid[:28, :28]
+    top = np.hypot(yy - 9, xx - 14) < 4.5  # an 8 whose small top loop is filled in
+    bottom = np.abs(np.hypot(yy - 18.5, xx - 14) - 4.5) < 1.5
+    eight = ((top | bottom) * 255).astype(np.uint8)
+    assert holes(eight) == 1
+    drawn = strokes_to_mnist(parse_strokes(picture_to_strokes(eight, 320, 320)).strokes)
+    assert holes(drawn) == 2  # the top loop is a loop again, not a line down into the bottom one
+    bold = np.zeros((28, 28), np.uint8)
+    bold[4:24, 11:17] = 255  # a "1" written 6 px wide: thick all along, but no blob in it
+    assert len(picture_to_strokes(bold, 320, 320)["strokes"]) == 1
 
 
 def test_the_value_fits_the_pad_and_a_blank_picture_has_no_strokes():
