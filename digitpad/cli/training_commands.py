@@ -161,7 +161,7 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
     if args.train_images:  # a quick try: a fixed random sample of the training digits
         keep = fixed_sample(len(mnist.train_images), args.train_images)
         mnist = replace(mnist, train_images=mnist.train_images[keep], train_labels=mnist.train_labels[keep])
-    print("drawing every training and validation digit as pen strokes (about 4 minutes)")
+    print("drawing every training and validation digit as pen strokes (about 5 minutes on a free core)")
     data = pen_data(mnist, seed=args.seed)
     recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
     events = train(recipe, data, device, seed=args.seed, threads=args.threads, initial_state=initial)
