@@ -86,6 +86,7 @@ MISSED_HEIGHT = 0.6  # line heights: a mark this tall that the line reader read 
 # a digit it missed
 LINE_SURE = 0.9  # a digit-sized mark between digits that the guard rejects is kept as a digit when the line reader
 # read a digit in it with this much confidence
+NEAR_PEAK = 0.15  # line heights: a peak this near a mark with no peak of its own may be its digit (`peak_owners`)
 MAX_SLOPE = 0.2  # the levelled baseline's steepest slope (about 11 degrees)
 LINE_HEIGHT = 40  # px: the working picture's line height (twice MNIST's 20 px box)
 MAX_WORK_PIXELS = 2_000_000  # the working picture's limit (a stroke across a whole pad is 1 line high)
@@ -382,6 +383,33 @@ def owning_group(groups: list[Group], column: float) -> int:
     return int(np.argmin(distance))
 
 
+def takes_peak(line: Line, other: int, column: float, owner: int) -> bool:
+    """Whether group `other`, next to group `owner`, is where the peak at `column` belongs instead: it is digit-sized
+    and the peak lies in the gap between the two or within NEAR_PEAK line heights of its ink."""
+    group, first = line.groups[other], line.groups[owner]
+    in_gap = group.x1 <= column < first.x0 if other < owner else first.x1 <= column < group.x0
+    near = max(group.x0 - column, column - group.x1) <= NEAR_PEAK * line.height
+    return group.height >= MISSED_HEIGHT * line.height and (in_gap or near)
+
+
+def peak_owners(line: Line, peaks: np.ndarray) -> np.ndarray:
+    """Which group each peak (working columns, left to right) is the digit of: int (n,). The one under it, else the
+    nearest; but a group's first (last) peak goes to the group before (after) it where that has no peak of its own
+    and `takes_peak`, if its group keeps another. (A thin "1" is often read with its peak just left of its ink, over
+    the digit before it if they touch: that digit would be cut in two, and the "1" read again as a digit missed.)"""
+    owners = np.array([owning_group(line.groups, p) for p in peaks], int)
+    for k, column in enumerate(peaks):
+        mine = np.flatnonzero(owners == owners[k])
+        if len(mine) < 2:
+            continue  # its group's only peak
+        for other, outermost in ((owners[k] - 1, mine[0]), (owners[k] + 1, mine[-1])):  # peaks stay in order
+            if k == outermost and 0 <= other < len(line.groups) and other not in owners:
+                if takes_peak(line, other, column, owners[k]):
+                    owners[k] = other
+                    break
+    return owners
+
+
 def group_pieces(line: Line, g: int, columns: np.ndarray, peak_at: float = 0.5) -> list[Piece]:
     """Group `g`'s ink as one piece per peak (working `columns`, left to right): cut between neighbouring peaks
     along the path through least ink (round a leaning digit), from the column with least ink near where the
@@ -517,7 +545,7 @@ def read_number(
 def digit_pieces(line: Line, peaks: np.ndarray, peak_at: float = 0.5) -> tuple[list[Piece], list[Piece]]:
     """Step 6's pieces: each digit's (peaks: working columns, left to right), and one for each group the line
     reader found no digit in (a "-" or a "+" it passes over, or a digit it missed: the guard judges them)."""
-    owners = np.array([owning_group(line.groups, p) for p in peaks], int)
+    owners = peak_owners(line, peaks)
     pieces: list[Piece] = [Piece((0, 0, 0, 0), None)] * len(peaks)
     for g in np.unique(owners):
         mine = np.flatnonzero(owners == g)
