@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from digitpad.bench.numbers import bad_number_pictures
 from digitpad.ink.preprocess import DrawingError
-from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, bundled_line_reader
+from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, FoundDigit, bundled_line_reader
 from digitpad.read.number import (
     MAX_DIGITS,
     Group,
@@ -293,3 +293,28 @@ def test_a_peak_just_left_of_a_thin_one_is_its_digit():
     assert owners([pair, one], [58, 64]) == [0, 1]  # the "1" has a peak of its own
     apart = Group([2], 1, 39, 70, 77, 200.0)
     assert owners([pair, apart], [15, 40, 65]) == [0, 0, 1]  # in the gap, as near the one as the other
+
+
+class ReadsTwice:
+    """The bundled line reader, but its reading has the first digit twice, cut through its middle (peaks just left
+    and right of it), a little likelier under CTC than the right reading, its rival."""
+
+    def __init__(self):
+        reader = bundled_line_reader()
+        self.weight, self.peak_at, self.unsure_below, self.reader = (
+            reader.weight, reader.peak_at, reader.unsure_below, reader)  # fmt: skip
+
+    def read(self, strip):
+        return self.reader.read(strip)
+
+    def rivals(self, strip):
+        right = self.reader.read(strip)
+        first = right[0]
+        twice = [FoundDigit(first.digit, first.frame + shift, first.probs) for shift in (-2, 2)] + right[1:]
+        return [(twice, 0.0), (right, -0.5)]
+
+
+def test_a_digit_read_twice_is_read_once(classifier):
+    """Of two close readings, the one whose pieces the classifier reads as its digits wins: two halves of a 9 do
+    not read as two 9s."""
+    assert read_number(classifier, number_pad_value("98"), ReadsTwice()).text == "98"
