@@ -29,6 +29,8 @@ from digitpad.read.line_reader import BLANK, FoundDigit, greedy_decode
 RIVAL_MARGIN = 1.5
 RIVALS = 2
 RIVAL_SHARE = 0.25
+RIVALS_UP_TO = 12  # digits: a longer reading has no rivals (the line reader was trained on lines of 1-12; the rivals'
+# cost grows with the square of the length: a 10,000 px strip of bars read as 32+ ones took seconds)
 SCALES = (1.0, 0.9, 1.1)  # the strip's width read at each (the line reader was trained on widths jittered +-10%)
 
 
