@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from digitpad.checkpoint import LINE_READER_WEIGHTS, load_weights
@@ -139,6 +140,24 @@ class LineReader:
 
     def read(self, strip: np.ndarray) -> list[FoundDigit]:
         return greedy_decode(self.log_probs(strip))
+
+    @torch.inference_mode()
+    def rivals(self, strip: np.ndarray) -> list[tuple[list[FoundDigit], float]]:
+        """The greedy reading, then readings with a digit fewer or more that come close to it (the strip read
+        at a few widths), each with its mean CTC log-likelihood (`line_decode.readings`)."""
+        from digitpad.read.line_decode import RIVALS_UP_TO, SCALES, readings  # it imports this module
+
+        base = self.log_probs(strip)
+        greedy = greedy_decode(base)
+        if not 0 < len(greedy) <= RIVALS_UP_TO:
+            return [(greedy, 0.0)]  # nothing read, or a row of marks longer than any number: no rivals
+        x = torch.from_numpy(np.array(strip, np.float32))[None, None]
+        widths = [max(2 * FRAME, round(strip.shape[1] * s)) for s in SCALES[1:]]
+        batch = torch.zeros(len(widths), 1, STRIP_HEIGHT, max(widths))  # the other widths in one batch, padded
+        for k, w in enumerate(widths):  # with paper as in training
+            batch[k, :, :, :w] = F.interpolate(x, size=(STRIP_HEIGHT, w), mode="bilinear", align_corners=False)[0]
+        others = self.model(batch).numpy() if widths else []
+        return readings([base] + [lp[: frames(w)] for lp, w in zip(others, widths, strict=True)])
 
 
 def load_line_reader(path: Path | str = LINE_READER_WEIGHTS) -> LineReader:

@@ -12,7 +12,9 @@ Steps of `read_number`:
   4. the line: a straight line through the groups' middles levels the baseline, and the ink
      becomes a strip STRIP_HEIGHT px high with the median digit STRIP_LINE px high.
   5. the line reader (`line_reader`, CTC) reads the whole strip: how many digits, which, and
-     where (each digit's peak). Touching digits need no cut to be read.
+     where (each digit's peak). Touching digits need no cut to be read. Where a reading with a digit fewer or
+     more comes close under CTC (`line_decode`), the one whose pieces (step 6) the digit classifier reads best,
+     with its CTC likelihood, is taken: a digit read twice or a join read as a "1" cuts a digit in two.
   6. boxes and a second opinion: each digit gets its piece of ink (its group; a group holding
      several digits is cut between neighbouring peaks, along the path through least ink), the
      digit classifier reads every piece in one batch, and the two opinions are combined (the
@@ -47,6 +49,7 @@ from digitpad.ink.preprocess import (
     resize,
 )
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
+from digitpad.read.line_decode import RIVAL_SHARE
 from digitpad.read.line_reader import FRAME, STRIP_HEIGHT, STRIP_LINE, FoundDigit
 
 
@@ -86,6 +89,7 @@ MISSED_HEIGHT = 0.6  # line heights: a mark this tall that the line reader read 
 # a digit it missed
 LINE_SURE = 0.9  # a digit-sized mark between digits that the guard rejects is kept as a digit when the line reader
 # read a digit in it with this much confidence
+NEAR_PEAK = 0.15  # line heights: a peak this near a mark with no peak of its own may be its digit (`peak_owners`)
 MAX_SLOPE = 0.2  # the levelled baseline's steepest slope (about 11 degrees)
 LINE_HEIGHT = 40  # px: the working picture's line height (twice MNIST's 20 px box)
 MAX_WORK_PIXELS = 2_000_000  # the working picture's limit (a stroke across a whole pad is 1 line high)
@@ -382,6 +386,33 @@ def owning_group(groups: list[Group], column: float) -> int:
     return int(np.argmin(distance))
 
 
+def takes_peak(line: Line, other: int, column: float, owner: int) -> bool:
+    """Whether group `other`, next to group `owner`, is where the peak at `column` belongs instead: it is digit-sized
+    and the peak lies in the gap between the two or within NEAR_PEAK line heights of its ink."""
+    group, first = line.groups[other], line.groups[owner]
+    in_gap = group.x1 <= column < first.x0 if other < owner else first.x1 <= column < group.x0
+    near = max(group.x0 - column, column - group.x1) <= NEAR_PEAK * line.height
+    return group.height >= MISSED_HEIGHT * line.height and (in_gap or near)
+
+
+def peak_owners(line: Line, peaks: np.ndarray) -> np.ndarray:
+    """Which group each peak (working columns, left to right) is the digit of: int (n,). The one under it, else the
+    nearest; but a group's first (last) peak goes to the group before (after) it where that has no peak of its own
+    and `takes_peak`, if its group keeps another. (A thin "1" is often read with its peak just left of its ink, over
+    the digit before it if they touch: that digit would be cut in two, and the "1" read again as a digit missed.)"""
+    owners = np.array([owning_group(line.groups, p) for p in peaks], int)
+    for k, column in enumerate(peaks):
+        mine = np.flatnonzero(owners == owners[k])
+        if len(mine) < 2:
+            continue  # its group's only peak
+        for other, outermost in ((owners[k] - 1, mine[0]), (owners[k] + 1, mine[-1])):  # peaks stay in order
+            if k == outermost and 0 <= other < len(line.groups) and other not in owners:
+                if takes_peak(line, other, column, owners[k]):
+                    owners[k] = other
+                    break
+    return owners
+
+
 def group_pieces(line: Line, g: int, columns: np.ndarray, peak_at: float = 0.5) -> list[Piece]:
     """Group `g`'s ink as one piece per peak (working `columns`, left to right): cut between neighbouring peaks
     along the path through least ink (round a leaning digit), from the column with least ink near where the
@@ -436,11 +467,53 @@ def picture_box(box: tuple[int, int, int, int], line: Line) -> tuple[int, int, i
     return max(0, int(x0)), max(0, int(y0)), min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
 
 
+def peak_columns(found: list[FoundDigit], line: Line, strip: np.ndarray) -> np.ndarray:
+    """The digits' peaks (strip frames) as working columns: float (n,)."""
+    return np.array([(f.frame + 0.5) * FRAME for f in found], np.float64) * line.ink.shape[1] / strip.shape[1]
+
+
 def read_line(line: Line, line_reader: LineReading) -> tuple[list[FoundDigit], np.ndarray]:
     """Step 5: the digits the line reader finds in the line, and their peaks as working columns."""
     strip = line_strip(line)
     found = line_reader.read(strip)
-    peaks = np.array([(f.frame + 0.5) * FRAME for f in found], np.float64) * line.ink.shape[1] / strip.shape[1]
+    return found, peak_columns(found, line, strip)
+
+
+def rival_readings(line: Line, line_reader: LineReading) -> list[tuple[list[FoundDigit], np.ndarray, float]]:
+    """Step 5 with rivals: the line reader's reading, then those with a digit fewer or more that come close to it
+    (`line_decode`), each as (digits found, their peaks as working columns, CTC log-likelihood). A line reader
+    without `rivals` (a stand-in) gives its reading alone."""
+    strip = line_strip(line)
+    rivals = getattr(line_reader, "rivals", None)
+    found = rivals(strip) if rivals is not None else [(line_reader.read(strip), 0.0)]
+    return [(f, peak_columns(f, line, strip), score) for f, score in found]
+
+
+def best_reading(
+    line: Line,
+    readings: list[tuple[list[FoundDigit], np.ndarray, float]],
+    classifier: Reader,
+    peak_at: float,
+    cache: dict | None = None,
+) -> tuple[list[FoundDigit], np.ndarray]:
+    """The reading whose CTC log-likelihood plus RIVAL_SHARE times the classifier's log-probabilities of its digits
+    (each read on the piece of ink it cuts for it: one batch for all) is highest. A digit too many cuts a digit in
+    two halves that read as no digit well, one too few leaves two digits in one piece: the classifier tells."""
+    if len(readings) == 1:
+        return readings[0][:2]
+    images, labels, owners = [], [], []
+    for k, (found, peaks, _) in enumerate(readings):
+        pieces, _ = digit_pieces(line, peaks, peak_at, cache)
+        for f, piece in zip(found, pieces, strict=True):
+            if piece.image is not None:
+                images.append(piece.image)
+                labels.append(f.digit)
+                owners.append(k)
+    probs = classifier.predict_proba(np.stack(images)) if images else np.zeros((0, 10))
+    support = np.log(np.maximum(probs[np.arange(len(labels)), labels], 1e-9))  # (pieces,)
+    owners_of = np.array(owners, int)
+    scores = [score + RIVAL_SHARE * support[owners_of == k].sum() for k, (_, _, score) in enumerate(readings)]
+    found, peaks, _ = readings[int(np.argmax(scores))]
     return found, peaks
 
 
@@ -464,12 +537,13 @@ def read_number(
     line = find_line(picture)
     if line is None:
         return NumberReading([])
-    found, peaks = read_line(line, line_reader)
+    cut: dict = {}  # each group's pieces by their peaks, for the rival readings and the one taken
+    found, peaks = best_reading(line, rival_readings(line, line_reader), classifier, line_reader.peak_at, cut)
     note = line.note
     if len(found) > MAX_DIGITS:
         note = f"More than {MAX_DIGITS} digits: read the first {MAX_DIGITS} from the left."
         found, peaks = found[:MAX_DIGITS], peaks[:MAX_DIGITS]
-    pieces, unread = digit_pieces(line, peaks, line_reader.peak_at)
+    pieces, unread = digit_pieces(line, peaks, line_reader.peak_at, cut)
     if is_digit is None:
         unread = []
     framed = [p.image for p in pieces + unread if p.image is not None]
@@ -514,14 +588,21 @@ def read_number(
     return NumberReading(kept, note, sorted([d for d in digits + marks if id(d) in rejected], key=lambda d: d.box[0]))
 
 
-def digit_pieces(line: Line, peaks: np.ndarray, peak_at: float = 0.5) -> tuple[list[Piece], list[Piece]]:
+def digit_pieces(
+    line: Line, peaks: np.ndarray, peak_at: float = 0.5, cache: dict | None = None
+) -> tuple[list[Piece], list[Piece]]:
     """Step 6's pieces: each digit's (peaks: working columns, left to right), and one for each group the line
-    reader found no digit in (a "-" or a "+" it passes over, or a digit it missed: the guard judges them)."""
-    owners = np.array([owning_group(line.groups, p) for p in peaks], int)
+    reader found no digit in (a "-" or a "+" it passes over, or a digit it missed: the guard judges them). `cache`
+    keeps each group's digit pieces by their peaks, for rival readings of one line that cut most groups alike."""
+    owners = peak_owners(line, peaks)
+    cache = {} if cache is None else cache
     pieces: list[Piece] = [Piece((0, 0, 0, 0), None)] * len(peaks)
     for g in np.unique(owners):
         mine = np.flatnonzero(owners == g)
-        for k, piece in zip(mine, group_pieces(line, int(g), peaks[mine], peak_at), strict=True):
+        key = (int(g), tuple(peaks[mine].round(3)), peak_at)
+        if key not in cache:
+            cache[key] = group_pieces(line, int(g), peaks[mine], peak_at)
+        for k, piece in zip(mine, cache[key], strict=True):
             pieces[k] = piece
     unread = []
     for g, group in enumerate(line.groups):

@@ -9,8 +9,17 @@ from scipy import ndimage
 
 from digitpad.bench.numbers import bad_number_pictures
 from digitpad.ink.preprocess import DrawingError
-from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, bundled_line_reader
-from digitpad.read.number_reader import MAX_DIGITS, NumberReading, find_line, line_strip, read_number
+from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, FoundDigit, bundled_line_reader
+from digitpad.read.number_reader import (
+    MAX_DIGITS,
+    Group,
+    Line,
+    NumberReading,
+    find_line,
+    line_strip,
+    peak_owners,
+    read_number,
+)
 from digitpad.synth.number_set import KINDS, compose, iou, number_set
 from digitpad.synth.pen_digits import DIGITS, number_pad_value
 from tests.support.drawing_helpers import render_strokes
@@ -260,3 +269,52 @@ def test_a_sign_between_digits_is_left_out_but_said(classifier, written, read):
 
     reading = classifier.read_number(marked_number_pad_value(written))
     assert reading.text == read and len(reading.not_digits) == 1 and reading.not_digits[0].between
+
+
+def test_a_peak_just_left_of_a_thin_one_is_its_digit():
+    """Two touching digits (columns 0-60) and a thin "1" right after them (61-68), 40 px high. The line reader's peak
+    for the "1" often sits a little left of its ink, over the digits before it: it is the 1's, not a third digit of
+    theirs. A peak well inside them, or next to a mark too short to be a digit, stays theirs; and a group keeps its
+    only peak."""
+    pair, one, dash = (
+        Group([1], 0, 40, 0, 60, 900.0),
+        Group([2], 1, 39, 61, 68, 200.0),
+        Group([2], 18, 22, 61, 68, 20.0),
+    )
+
+    def owners(groups: list[Group], peaks: list[float]) -> list[int]:
+        line = Line(np.zeros((40, 70)), np.zeros((40, 70), int), groups, 40.0, 1.0, (70, 40))
+        return peak_owners(line, np.array(peaks)).tolist()
+
+    assert owners([pair, one], [15, 40, 58]) == [0, 0, 1]  # 3 px short of the "1"
+    assert owners([pair, one], [15, 40, 50]) == [0, 0, 0]  # 11 px short: a third digit of the pair's
+    assert owners([pair, dash], [15, 40, 58]) == [0, 0, 0]  # a "-" is no digit
+    assert owners([pair, one], [15, 58]) == [0, 1]
+    assert owners([pair, one], [58, 64]) == [0, 1]  # the "1" has a peak of its own
+    apart = Group([2], 1, 39, 70, 77, 200.0)
+    assert owners([pair, apart], [15, 40, 65]) == [0, 0, 1]  # in the gap, as near the one as the other
+
+
+class ReadsTwice:
+    """The bundled line reader, but its reading has the first digit twice, cut through its middle (peaks just left
+    and right of it), a little likelier under CTC than the right reading, its rival."""
+
+    def __init__(self):
+        reader = bundled_line_reader()
+        self.weight, self.peak_at, self.unsure_below, self.reader = (
+            reader.weight, reader.peak_at, reader.unsure_below, reader)  # fmt: skip
+
+    def read(self, strip):
+        return self.reader.read(strip)
+
+    def rivals(self, strip):
+        right = self.reader.read(strip)
+        first = right[0]
+        twice = [FoundDigit(first.digit, first.frame + shift, first.probs) for shift in (-2, 2)] + right[1:]
+        return [(twice, 0.0), (right, -0.5)]
+
+
+def test_a_digit_read_twice_is_read_once(classifier):
+    """Of two close readings, the one whose pieces the classifier reads as its digits wins: two halves of a 9 do
+    not read as two 9s."""
+    assert read_number(classifier, number_pad_value("98"), ReadsTwice()).text == "98"
