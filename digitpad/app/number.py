@@ -24,7 +24,8 @@ from digitpad.config import LIMITS
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
 from digitpad.read.classifier import Classifier
-from digitpad.read.number_reader import MAX_DIGITS, PAD_PEN, DigitReading, NumberReading
+from digitpad.read.number_line import MAX_DIGITS, PAD_PEN
+from digitpad.read.number_reader import DigitReading, NumberReading
 
 PAD_WIDTH, PAD_HEIGHT = 960, 320  # px: a 3:1 pad, room for 4-6 digits
 EMPTY_STATUS = f"Write a number (up to {MAX_DIGITS} digits) on the pad, or give a photo: it is read as you write."

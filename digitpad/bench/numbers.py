@@ -46,8 +46,17 @@ def pad_numbers(count: int, seed: int) -> list[dict]:
 def kind_row(classifier, numbers, kind: str) -> tuple[dict, dict]:
     """The row for one kind, and the per-digit tallies (boxes, unsure marks, per length) it adds to."""
     reader = bundled_line_reader()
-    tally = {"lengths": {}, "iou_good": 0, "iou_all": 0, "wrong": 0, "wrong_marked": 0, "unmarked": 0,
-             "unmarked_wrong": 0, "right": 0, "right_marked": 0}  # fmt: skip
+    tally = {
+        "lengths": {},
+        "iou_good": 0,
+        "iou_all": 0,
+        "wrong": 0,
+        "wrong_marked": 0,
+        "unmarked": 0,
+        "unmarked_wrong": 0,
+        "right": 0,
+        "right_marked": 0,
+    }
     right = ctc_right = count = 0
     times = []
     for n in numbers:
@@ -101,26 +110,24 @@ def number_section(data: MNIST, per_kind: int) -> list[dict]:
     touching = rows[KINDS.index("touching")]["strings_right_pct"]
     repeated = repeated_numbers(images, labels, max(20, per_kind // 3), seed=2026)
     repeated_right = np.mean([classifier.read_number(p).text == t for p, t in repeated])
-    rows.append({"what": f"repeated digits, touching ({len(repeated)}: 11, 000, 7777 ...)",
-                 "strings_right_pct": round(100 * repeated_right, 1), "touching_pct": touching})  # fmt: skip
+    rows.append(
+        {
+            "what": f"repeated digits, touching ({len(repeated)}: 11, 000, 7777 ...)",
+            "strings_right_pct": round(100 * repeated_right, 1),
+            "touching_pct": touching,
+        }
+    )
     for length in range(1, MAX_LENGTH + 1):
         n, ctc, combined = (sum(t["lengths"].get(length, [0, 0, 0])[k] for t in tallies) for k in range(3))
         if n:
-            rows.append({"what": f"length {length} (all kinds, {n} numbers)", "ctc_alone_pct": round(100 * ctc / n, 1),
-                         "combined_pct": round(100 * combined / n, 1)})  # fmt: skip
-    summed = {k: sum(t[k] for t in tallies) for k in tallies[0] if k != "lengths"}
-
-    def share(part: str, whole: str, digits: int = 1) -> float:
-        return round(100 * summed[part] / max(1, summed[whole]), digits)
-
-    rows += [
-        {"what": "boxes: correctly read digits, IoU >= 0.5 with the ink (separate, touching)",
-         "pct": share("iou_good", "iou_all", 2), "digits": summed["iou_all"]},
-        {"what": "wrong digits marked unsure", "pct": share("wrong_marked", "wrong"), "wrong": summed["wrong"]},
-        {"what": "errors among digits not marked unsure", "pct": share("unmarked_wrong", "unmarked", 2),
-         "unmarked": summed["unmarked"]},
-        {"what": "correctly read digits marked unsure all the same", "pct": share("right_marked", "right")},
-    ]  # fmt: skip
+            rows.append(
+                {
+                    "what": f"length {length} (all kinds, {n} numbers)",
+                    "ctc_alone_pct": round(100 * ctc / n, 1),
+                    "combined_pct": round(100 * combined / n, 1),
+                }
+            )
+    rows += marks_rows(tallies)
     pads = pad_numbers(max(20, per_kind // 3), seed=2026)
     classifier.read_number(pads[0])
     times = []
@@ -138,6 +145,30 @@ def number_section(data: MNIST, per_kind: int) -> list[dict]:
             answer = f"error: {e}"[:60]
         rows.append({"what": f"bad input: {name}", "answer": answer, "seconds": round(time.perf_counter() - t0, 3)})
     return rows
+
+
+def marks_rows(tallies: list[dict]) -> list[dict]:
+    """The boxes and unsure marks over every kind: boxes on their digits, wrong digits marked unsure, errors left
+    unmarked, right digits marked all the same."""
+    summed = {k: sum(t[k] for t in tallies) for k in tallies[0] if k != "lengths"}
+
+    def share(part: str, whole: str, digits: int = 1) -> float:
+        return round(100 * summed[part] / max(1, summed[whole]), digits)
+
+    return [
+        {
+            "what": "boxes: correctly read digits, IoU >= 0.5 with the ink (separate, touching)",
+            "pct": share("iou_good", "iou_all", 2),
+            "digits": summed["iou_all"],
+        },
+        {"what": "wrong digits marked unsure", "pct": share("wrong_marked", "wrong"), "wrong": summed["wrong"]},
+        {
+            "what": "errors among digits not marked unsure",
+            "pct": share("unmarked_wrong", "unmarked", 2),
+            "unmarked": summed["unmarked"],
+        },
+        {"what": "correctly read digits marked unsure all the same", "pct": share("right_marked", "right")},
+    ]
 
 
 def bad_number_pictures() -> dict[str, object]:

@@ -89,16 +89,22 @@ def retrain_row(what: str) -> dict:
         pass
     wall = time.perf_counter() - t0
     return {
-        "what": what, "wall_s": round(wall, 2), "train_s": round(update.train_seconds or 0, 2),
+        "what": what,
+        "wall_s": round(wall, 2),
+        "train_s": round(update.train_seconds or 0, 2),
         "accuracy_pct": None if update.test_acc is None else round(update.test_acc, 2),
         "device": update.classifier.metadata.get("device") if update.done else None,
-    }  # fmt: skip
+    }
 
 
 def pen_section(
-    data: MNIST, per_digit: int = 200, repeats: int = 300, retrain_runs: int = 1, drawers: int = 10,
+    data: MNIST,
+    per_digit: int = 200,
+    repeats: int = 300,
+    retrain_runs: int = 1,
+    drawers: int = 10,
     classifier: Classifier | None = None,
-) -> list[dict]:  # fmt: skip
+) -> list[dict]:
     """The rows, in the issue's order; `per_digit` (smoke mode: fewer), `retrain_runs` 0 and `drawers` 0 skip
     the Retrain rows. `classifier`: the model to measure (default: the bundled one)."""
     classifier = classifier or load_classifier()
@@ -109,20 +115,36 @@ def pen_section(
     pads = [pad_strokes(images[i], rng) for i in index]
     references = [reference_pad(images[i], rng) for i in index]
     rows = [
-        {"what": f"test digits 5000-9999 as pad strokes ({len(index)}, balanced)",
-         **read_pads(classifier, pads, labels[index])},
+        {
+            "what": f"test digits 5000-9999 as pad strokes ({len(index)}, balanced)",
+            **read_pads(classifier, pads, labels[index]),
+        },
         {"what": "the same digits, reference redrawing", **read_pads(classifier, references, labels[index])},
-    ]  # fmt: skip
+    ]
     raw = classifier.predict_proba(images).argmax(1) != labels
-    rows.append({"what": "raw MNIST test (10,000)", "accuracy_pct": round(100 * float(1 - raw.mean()), 2),
-                 "errors": int(raw.sum())})  # fmt: skip
+    rows.append(
+        {
+            "what": "raw MNIST test (10,000)",
+            "accuracy_pct": round(100 * float(1 - raw.mean()), 2),
+            "errors": int(raw.sum()),
+        }
+    )
     photos = [classifier.classify_drawing(photo_of(images[i], rng))[0] for i in index]
     read = np.array([-1 if p is None else int(np.argmax(p)) for p in photos])
     right = read == labels[index]
-    rows.append({"what": "the same digits as photos of paper", "accuracy_pct": round(100 * float(right.mean()), 2),
-                 "errors": int((~right).sum())})  # fmt: skip
-    rows.append({"what": "one reading, 28x28 -> probabilities, one thread",
-                 "ms": round(ms_per_reading(classifier, images[index[0]], repeats), 3)})  # fmt: skip
+    rows.append(
+        {
+            "what": "the same digits as photos of paper",
+            "accuracy_pct": round(100 * float(right.mean()), 2),
+            "errors": int((~right).sum()),
+        }
+    )
+    rows.append(
+        {
+            "what": "one reading, 28x28 -> probabilities, one thread",
+            "ms": round(ms_per_reading(classifier, images[index[0]], repeats), 3),
+        }
+    )
     for run in range(retrain_runs):
         torch.set_num_threads(1)
         rows.append(retrain_row(f"Retrain, Train tab defaults, nobody drawing (run {run + 1})"))
@@ -138,5 +160,8 @@ def retrain_while_drawing(drawers: int, seconds: float = 10.0) -> dict:
 
     with Server() as server:
         row = while_training(server.url, server.process.pid, drawers, seconds)
-    return {key: row[key] for key in ("what", "drawers", "update_p50_ms", "update_p95_ms", "pen_up_p95_ms",
-                                      "failures", "retrain_status") if key in row}  # fmt: skip
+    return {
+        key: row[key]
+        for key in ("what", "drawers", "update_p50_ms", "update_p95_ms", "pen_up_p95_ms", "failures", "retrain_status")
+        if key in row
+    }

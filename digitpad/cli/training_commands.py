@@ -25,8 +25,12 @@ def add_training_commands(sub, fmt) -> None:
     n.add_argument("--val-numbers", type=int, default=None, help=f"{tuned} mark; default: the recipe's, 200)")
     n.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's, 3e-3)")
     n.add_argument("--init", default=None, help="a line reader's weights file to go on training (default: a new one)")
-    n.add_argument("--angular-zeros", type=float, default=None,
-                   help="the share of the training lines' zeros drawn with straight sides (default: none)")  # fmt: skip
+    n.add_argument(
+        "--angular-zeros",
+        type=float,
+        default=None,
+        help="the share of the training lines' zeros drawn with straight sides (default: none)",
+    )
     n.add_argument("--workers", type=int, default=2, help="processes composing the lines")
     n.add_argument("--output", default="runs/line-reader.safetensors", help="weights file (the shipped one: weights/)")
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
@@ -44,9 +48,11 @@ def add_training_commands(sub, fmt) -> None:
 
     options = shared_options("data-dir", "device", "seed", "threads")
     p = sub.add_parser(
-        "train-pen", help="the bundled model: best, then fine-tuned on MNIST and MNIST drawn as pen strokes",
-        formatter_class=fmt, parents=[options],
-    )  # fmt: skip
+        "train-pen",
+        help="the bundled model: best, then fine-tuned on MNIST and MNIST drawn as pen strokes",
+        formatter_class=fmt,
+        parents=[options],
+    )
     p.add_argument("--init", default=None, help="start from these weights instead of training the recipe best first")
     p.add_argument("--epochs", type=float, default=None, help="override the fine-tuning's epochs (a quick try)")
     p.add_argument("--train-images", type=int, default=None, help="fine-tune on a fixed sample of N training digits")
@@ -63,32 +69,52 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     from digitpad.training.device import physical_cores
     from digitpad.training.line_training import ReaderRecipe, train_line_reader
 
-    given = {"lines": args.lines, "epochs": args.epochs, "val_lines": args.val_lines, "val_numbers": args.val_numbers,
-             "lr": args.lr, "init": args.init, "angular_zeros": args.angular_zeros}  # fmt: skip
+    given = {
+        "lines": args.lines,
+        "epochs": args.epochs,
+        "val_lines": args.val_lines,
+        "val_numbers": args.val_numbers,
+        "lr": args.lr,
+        "init": args.init,
+        "angular_zeros": args.angular_zeros,
+    }
     recipe = replace(ReaderRecipe(), seed=args.seed, workers=args.workers, **{k: v for k, v in given.items() if v})
     mnist = load_mnist(args.data_dir, log=(lambda *a: print(*a, file=sys.stderr)) if args.json else print)
     out = sys.stderr if args.json else sys.stdout
     minutes = recipe.lines // 40 // recipe.workers // 60 + 1  # ~25 ms a line
-    print(f"drawing {recipe.lines:,} training lines and {recipe.val_lines:,} validation lines from MNIST digits "
-          f"({recipe.workers} processes, about {minutes} minutes)", file=out)  # fmt: skip
+    print(
+        f"drawing {recipe.lines:,} training lines and {recipe.val_lines:,} validation lines from MNIST digits "
+        f"({recipe.workers} processes, about {minutes} minutes)",
+        file=out,
+    )
     events = train_line_reader(mnist, recipe, threads=args.threads or physical_cores())
     final = follow(
-        events, "line reader", lambda e: {"ctc loss": f"{e.train_loss:.3f}"},
-        lambda e: f"epoch {e.epoch}  ctc loss {e.train_loss:.4f}  validation lines: strings {e.val_strings:.2f}%  "
-        f"digit counts {e.val_counts:.2f}%  {e.elapsed_s:.0f}s",
+        events,
+        "line reader",
+        lambda e: {"ctc loss": f"{e.train_loss:.3f}"},
+        lambda e: (
+            f"epoch {e.epoch}  ctc loss {e.train_loss:.4f}  validation lines: strings {e.val_strings:.2f}%  "
+            f"digit counts {e.val_counts:.2f}%  {e.elapsed_s:.0f}s"
+        ),
         quiet=args.json,
-    )  # fmt: skip
+    )
     if final is None or final.model is None:
         print("error: training produced no model", file=sys.stderr)
         return 1
     save_checkpoint(final.model, args.output, architectures={ARCHITECTURE: LineNet}, **final.metadata)
-    summary = {"val_strings": round(final.val_strings, 2), "val_counts": round(final.val_counts, 2),
-               "train_seconds": round(final.elapsed_s, 1), "output": str(args.output)}  # fmt: skip
+    summary = {
+        "val_strings": round(final.val_strings, 2),
+        "val_counts": round(final.val_counts, 2),
+        "train_seconds": round(final.elapsed_s, 1),
+        "output": str(args.output),
+    }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"line reader: {final.val_strings:.2f}% of validation lines read right ({final.val_counts:.2f}% digit "
-              f"counts) after {final.elapsed_s:.0f}s; saved {args.output}")  # fmt: skip
+        print(
+            f"line reader: {final.val_strings:.2f}% of validation lines read right ({final.val_counts:.2f}% digit "
+            f"counts) after {final.elapsed_s:.0f}s; saved {args.output}"
+        )
     return 0
 
 
@@ -124,9 +150,16 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
     rejected = (scores[~digits] < threshold).mean()
     seconds = time.perf_counter() - start
     save_checkpoint(
-        final.model, args.output, **final.metadata, task="a digit at all?", threshold=threshold,
-        false_rejections=FALSE_REJECTIONS, redrawn=args.redrawn, non_digits=args.non_digits, seconds=round(seconds),
-    )  # fmt: skip
+        final.model,
+        args.output,
+        **final.metadata,
+        task="a digit at all?",
+        threshold=threshold,
+        false_rejections=FALSE_REJECTIONS,
+        redrawn=args.redrawn,
+        non_digits=args.non_digits,
+        seconds=round(seconds),
+    )
     print(
         f"guard: threshold {threshold:.4f} (validation digits wrongly rejected at most {FALSE_REJECTIONS:.1%}); "
         f"validation non-digits rejected {rejected:.1%}; {seconds:.0f} s in all; saved {args.output}"
@@ -179,10 +212,14 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
     }
     seconds = time.perf_counter() - start
     save_checkpoint(
-        final.model, args.output, **final.metadata, started_from=started_from,
-        pen_data="every training digit also redrawn as pen strokes (training.pen_data)", seconds=round(seconds),
+        final.model,
+        args.output,
+        **final.metadata,
+        started_from=started_from,
+        pen_data="every training digit also redrawn as pen strokes (training.pen_data)",
+        seconds=round(seconds),
         **figures,
-    )  # fmt: skip
+    )
     print(
         f"pen: test {final.test_acc:.2f}% raw; validation {figures['val_raw_acc']:.2f}% raw, "
         f"{figures['val_pad_acc']:.2f}% drawn on the pad; {seconds:.0f} s in all; saved {args.output}"

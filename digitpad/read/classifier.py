@@ -16,7 +16,8 @@ from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.model import to_input
 from digitpad.read.explain import explain
 from digitpad.read.line_reader import bundled_line_reader
-from digitpad.read.number_reader import NumberReading, is_stroke_value, read_number
+from digitpad.read.number_line import is_stroke_value
+from digitpad.read.number_reader import NumberReading, read_number
 
 __all__ = ["BUNDLED_WEIGHTS", "ROBUST_WEIGHTS", "Classifier", "bundled_guard", "load_classifier"]
 

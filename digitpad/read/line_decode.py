@@ -1,8 +1,9 @@
-"""Rival readings of a line than the line reader's greedy one: a digit fewer or a digit more.
+"""Decoding the line reader's frames into digits: the greedy reading (`greedy_decode`: the best class in each
+frame, repeats merged, blanks dropped), and rival readings of a line: a digit fewer or a digit more.
 
 The line reader's commonest mistakes in a number are a digit read twice or a join of two touching digits read
 as a thin "1" (one digit too many), and two touching digits read as one (one too few). Its greedy reading
-(`line_reader.greedy_decode`: the best class in each frame) does not say how close the other counts came: the
+does not say how close the other counts came: the
 likelihood of a whole string under CTC (summed over every alignment of it with the frames) does. Here:
 
   - `string_scores`: the CTC log-likelihood of strings, given the line's log-probabilities;
@@ -16,11 +17,13 @@ likelihood of a whole string under CTC (summed over every alignment of it with t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitpad.read.line_reader import BLANK, FoundDigit, greedy_decode
+from digitpad.mnist_format import NUM_CLASSES
 
 # chosen on numbers composed from validation digits (300 of each kind; docs/performance.md): rival readings are
 # looked at when their CTC log-likelihood is within RIVAL_MARGIN of the greedy reading's (3 and 6 read the same),
@@ -32,6 +35,31 @@ RIVAL_SHARE = 0.25
 RIVALS_UP_TO = 12  # digits: a longer reading has no rivals (the line reader was trained on lines of 1-12; the rivals'
 # cost grows with the square of the length: a 10,000 px strip of bars read as 32+ ones took seconds)
 SCALES = (1.0, 0.9, 1.1)  # the strip's width read at each (the line reader was trained on widths jittered +-10%)
+BLANK = NUM_CLASSES  # the 11th class: nothing here
+
+
+@dataclass
+class FoundDigit:
+    digit: int
+    frame: int  # its peak: the frame where it was surest
+    probs: np.ndarray  # float (10,) at the peak, over the digits only (blank left out, renormalised)
+
+
+def greedy_decode(log_probs: np.ndarray) -> list[FoundDigit]:
+    """(T, 11) log-probabilities -> the digits read, left to right (repeats merged, blanks dropped)."""
+    best = log_probs.argmax(1)
+    found: list[FoundDigit] = []
+    t = 0
+    while t < len(best):
+        end = t + 1
+        while end < len(best) and best[end] == best[t]:
+            end += 1
+        if best[t] != BLANK:
+            peak = t + int(log_probs[t:end, best[t]].argmax())
+            digits = np.exp(log_probs[peak, :BLANK].astype(np.float64))
+            found.append(FoundDigit(int(best[t]), peak, digits / digits.sum()))
+        t = end
+    return found
 
 
 def string_scores(log_probs: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -40,8 +68,15 @@ def string_scores(log_probs: np.ndarray, texts: list[str]) -> np.ndarray:
     x = torch.from_numpy(np.ascontiguousarray(log_probs, np.float32))[:, None].expand(frames, len(texts), BLANK + 1)
     targets = torch.tensor([int(c) for t in texts for c in t], dtype=torch.long)
     lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)
-    loss = F.ctc_loss(x, targets, torch.full((len(texts),), frames, dtype=torch.long), lengths, blank=BLANK,
-                      reduction="none", zero_infinity=False)  # fmt: skip
+    loss = F.ctc_loss(
+        x,
+        targets,
+        torch.full((len(texts),), frames, dtype=torch.long),
+        lengths,
+        blank=BLANK,
+        reduction="none",
+        zero_infinity=False,
+    )
     return -loss.numpy().astype(np.float64)  # -inf for a string too long for the frames
 
 

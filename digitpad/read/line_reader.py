@@ -28,11 +28,11 @@ from torch import nn
 
 from digitpad.checkpoint import LINE_READER_WEIGHTS, load_weights
 from digitpad.mnist_format import MNIST_MEAN, MNIST_STD, NUM_CLASSES
+from digitpad.read.line_decode import RIVALS_UP_TO, SCALES, FoundDigit, greedy_decode, readings
 
 STRIP_HEIGHT = 32  # px
 STRIP_LINE = 20  # px: the median digit's height in the strip (MNIST's 20 px box)
 FRAME = 2  # strip px per output frame: a thin "11" still gets two peaks with a blank between
-BLANK = NUM_CLASSES  # the 11th class: nothing here
 ARCHITECTURE = "linenet"
 
 
@@ -95,30 +95,6 @@ def line_net_config(model: LineNet) -> dict:
     return asdict(model.config)
 
 
-@dataclass
-class FoundDigit:
-    digit: int
-    frame: int  # its peak: the frame where it was surest
-    probs: np.ndarray  # float (10,) at the peak, over the digits only (blank left out, renormalised)
-
-
-def greedy_decode(log_probs: np.ndarray) -> list[FoundDigit]:
-    """(T, 11) log-probabilities -> the digits read, left to right (repeats merged, blanks dropped)."""
-    best = log_probs.argmax(1)
-    found: list[FoundDigit] = []
-    t = 0
-    while t < len(best):
-        end = t + 1
-        while end < len(best) and best[end] == best[t]:
-            end += 1
-        if best[t] != BLANK:
-            peak = t + int(log_probs[t:end, best[t]].argmax())
-            digits = np.exp(log_probs[peak, :BLANK].astype(np.float64))
-            found.append(FoundDigit(int(best[t]), peak, digits / digits.sum()))
-        t = end
-    return found
-
-
 class LineReader:
     """A trained LineNet. `read(strip)` -> the digits found; thread-safe."""
 
@@ -145,8 +121,6 @@ class LineReader:
     def rivals(self, strip: np.ndarray) -> list[tuple[list[FoundDigit], float]]:
         """The greedy reading, then readings with a digit fewer or more that come close to it (the strip read
         at a few widths), each with its mean CTC log-likelihood (`line_decode.readings`)."""
-        from digitpad.read.line_decode import RIVALS_UP_TO, SCALES, readings  # it imports this module
-
         base = self.log_probs(strip)
         greedy = greedy_decode(base)
         if not 0 < len(greedy) <= RIVALS_UP_TO:

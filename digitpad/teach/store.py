@@ -37,7 +37,7 @@ from PIL import Image
 from digitpad.config import LIMITS, settings
 from digitpad.home import home_dir
 from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
-from digitpad.read.number_reader import number_ink
+from digitpad.read.number_line import number_ink
 
 DATABASE_NAME = "digitpad.sqlite"
 MAX_DRAWING_SIDE = 256  # px: the stored drawing is scaled down to fit

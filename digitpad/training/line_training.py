@@ -31,18 +31,18 @@ from torch import nn
 
 from digitpad.ink.strokes import Strokes, strokes_to_ink, strokes_to_mnist
 from digitpad.read.classifier import load_classifier
+from digitpad.read.line_decode import BLANK, greedy_decode
 from digitpad.read.line_reader import (
     ARCHITECTURE,
-    BLANK,
     STRIP_HEIGHT,
     LineNet,
     LineReader,
     frames,
-    greedy_decode,
     line_net_config,
     load_line_reader,
 )
-from digitpad.read.number_reader import find_line, line_strip, read_line, read_number
+from digitpad.read.number_line import find_line, line_strip
+from digitpad.read.number_reader import read_line, read_number
 from digitpad.synth.non_digits import non_digit_drawings
 from digitpad.synth.number_lines import training_line
 from digitpad.synth.number_set import KINDS, number_set
@@ -218,15 +218,8 @@ def train_line_reader(data: MNIST, recipe: ReaderRecipe, threads: int | None = N
     for epoch in range(1, recipe.epochs + 1):
         losses = []
         for index in batches(widths, recipe.batch_size, rng):
-            x, targets, input_lengths, target_lengths = collate(train_lines, index, rng)
-            log_probs = model(x).transpose(0, 1)  # (T, N, 11), as CTCLoss takes it
-            loss = ctc(log_probs, targets, input_lengths, target_lengths)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
+            losses.append(ctc_step(model, ctc, optimizer, collate(train_lines, index, rng)))
             schedule.step()
-            losses.append(loss.item())
             step += 1
             yield ReaderEvent("step", step, steps, epoch, losses[-1], elapsed_s=time.perf_counter() - start)
         strings, counts = evaluate(model, val_lines)
@@ -248,8 +241,21 @@ def train_line_reader(data: MNIST, recipe: ReaderRecipe, threads: int | None = N
         "train_seconds": round(time.perf_counter() - start, 1),
         "task": "read a row of digits (CTC, blank = 10)",
     }
-    yield ReaderEvent("done", step, steps, recipe.epochs, float(np.mean(losses)), strings, counts,
-                      time.perf_counter() - start, model=model.eval(), metadata=metadata)  # fmt: skip
+    ended = {"model": model.eval(), "metadata": metadata}
+    elapsed = time.perf_counter() - start
+    yield ReaderEvent("done", step, steps, recipe.epochs, float(np.mean(losses)), strings, counts, elapsed, **ended)
+
+
+def ctc_step(model: LineNet, ctc: nn.CTCLoss, optimizer: torch.optim.Optimizer, batch: tuple) -> float:
+    """One optimisation step on a batch from `collate` (strips, targets and their lengths) -> its CTC loss."""
+    x, targets, input_lengths, target_lengths = batch
+    log_probs = model(x).transpose(0, 1)  # (T, N, 11), as CTCLoss takes it
+    loss = ctc(log_probs, targets, input_lengths, target_lengths)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    optimizer.step()
+    return loss.item()
 
 
 def history(metadata: dict) -> dict:
@@ -276,12 +282,18 @@ def tune(model: LineNet, data: MNIST, per_kind: int) -> dict:
         if n.owner is not None and "".join(str(f.digit) for f in found) == n.text:
             across += [(p / line.scale - b[0]) / max(1, b[2] - b[0]) for p, b in zip(peaks, n.ink_boxes(), strict=True)]
     reader.peak_at = float(np.median(across)) if across else 0.5
-    readings = {w: [read_number(classifier, n.picture, reader, classifier.is_digit, w) for n in numbers]
-                for w in WEIGHTS_TRIED}  # fmt: skip
+    readings = {
+        w: [read_number(classifier, n.picture, reader, classifier.is_digit, w) for n in numbers] for w in WEIGHTS_TRIED
+    }
     right = {w: sum(r.text == n.text for r, n in zip(readings[w], numbers, strict=True)) for w in WEIGHTS_TRIED}
     weight = max(WEIGHTS_TRIED, key=lambda w: (right[w], -abs(w - 0.5)))
-    wrong = [d for r, n in zip(readings[weight], numbers, strict=True) if len(r.text) == len(n.text)
-             for d, char in zip(r.digits, n.text, strict=True) if str(d.digit) != char]  # fmt: skip
+    wrong = [
+        d
+        for r, n in zip(readings[weight], numbers, strict=True)
+        if len(r.text) == len(n.text)
+        for d, char in zip(r.digits, n.text, strict=True)
+        if str(d.digit) != char
+    ]
     marked = [
         t for t in UNSURE_TRIED if wrong and np.mean([d.disputed or d.confidence < t for d in wrong]) >= MARKED_WRONG
     ]

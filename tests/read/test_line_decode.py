@@ -5,8 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from digitpad.read.line_decode import alternatives, forced_peaks, readings, string_scores
-from digitpad.read.line_reader import BLANK, greedy_decode
+from digitpad.read.line_decode import BLANK, alternatives, forced_peaks, greedy_decode, readings, string_scores
 
 _ = BLANK
 

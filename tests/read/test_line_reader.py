@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from digitpad.checkpoint import LINE_READER_WEIGHTS
-from digitpad.read.line_reader import BLANK, FRAME, STRIP_HEIGHT, LineNet, bundled_line_reader, greedy_decode
+from digitpad.read.line_decode import BLANK, greedy_decode
+from digitpad.read.line_reader import FRAME, STRIP_HEIGHT, LineNet, bundled_line_reader
 
 
 def frames_of(*classes: int, sure: float = 0.9) -> np.ndarray:

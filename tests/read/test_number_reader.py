@@ -9,17 +9,10 @@ from scipy import ndimage
 
 from digitpad.bench.numbers import bad_number_pictures
 from digitpad.ink.preprocess import DrawingError
-from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, FoundDigit, bundled_line_reader
-from digitpad.read.number_reader import (
-    MAX_DIGITS,
-    Group,
-    Line,
-    NumberReading,
-    find_line,
-    line_strip,
-    peak_owners,
-    read_number,
-)
+from digitpad.read.line_decode import FoundDigit
+from digitpad.read.line_reader import STRIP_HEIGHT, STRIP_LINE, bundled_line_reader
+from digitpad.read.number_line import MAX_DIGITS, find_line, line_strip
+from digitpad.read.number_reader import NumberReading, read_number
 from digitpad.synth.number_set import KINDS, compose, iou, number_set
 from digitpad.synth.pen_digits import DIGITS, number_pad_value
 from tests.support.drawing_helpers import render_strokes
@@ -150,21 +143,6 @@ def test_one_line_reading_and_one_classifier_batch_per_number(classifier, monkey
     assert calls == [4] and len(strips) == 1 and strips[0][0] == STRIP_HEIGHT  # the whole line, then its 4 pieces
 
 
-def test_the_strip_is_levelled_and_scaled(classifier):
-    """A number written on a slope: in the strip every digit sits on the middle row, the median one
-    STRIP_LINE px high."""
-    picture = ndimage.rotate(picture_of(number_pad_value("3862")), 8, reshape=True, order=1, mode="constant", cval=255)
-    strip = line_strip(find_line(picture))
-    assert strip.shape[0] == STRIP_HEIGHT and strip.dtype == np.float32 and 0 <= strip.min() and strip.max() <= 1
-    labels, count = ndimage.label(strip > 0.35)
-    sizes = np.bincount(labels.ravel())[1:]
-    digits = [s for k, s in enumerate(ndimage.find_objects(labels)) if sizes[k] >= 0.2 * sizes.max()]
-    assert len(digits) == 4
-    for rows, _ in digits:
-        assert abs((rows.start + rows.stop) / 2 - STRIP_HEIGHT / 2) <= 2  # levelled: the slope is gone
-        assert 0.8 * STRIP_LINE <= rows.stop - rows.start <= 1.2 * STRIP_LINE + 2
-
-
 def test_repeated_digits_that_touch_are_counted(classifier, test_digits):
     """ "11", "00", "777": the line reader needs a blank between two peaks of one digit."""
     images, labels = test_digits
@@ -228,7 +206,12 @@ class Flattened:
     def __init__(self, index: int):
         reader = bundled_line_reader()
         self.weight, self.peak_at, self.unsure_below, self.reader, self.index = (
-            reader.weight, reader.peak_at, reader.unsure_below, reader, index)  # fmt: skip
+            reader.weight,
+            reader.peak_at,
+            reader.unsure_below,
+            reader,
+            index,
+        )
 
     def read(self, strip):
         found = self.reader.read(strip)
@@ -260,7 +243,10 @@ def test_a_mark_between_digits_that_the_guard_rejects(classifier, line_reader_su
         assert reading.text == "247" and [d.digit for d in reading.not_digits] == [0]
         assert reading.not_digits[0].between == between
         assert reading.as_dict()["not_digits"][0] == {
-            "box": list(reading.not_digits[0].box), "closest": 0, "between_digits": between}  # fmt: skip
+            "box": list(reading.not_digits[0].box),
+            "closest": 0,
+            "between_digits": between,
+        }
 
 
 @pytest.mark.parametrize("written, read", [("1#2", "12"), ("4$5", "45"), ("7+8", "78")])
@@ -271,30 +257,6 @@ def test_a_sign_between_digits_is_left_out_but_said(classifier, written, read):
     assert reading.text == read and len(reading.not_digits) == 1 and reading.not_digits[0].between
 
 
-def test_a_peak_just_left_of_a_thin_one_is_its_digit():
-    """Two touching digits (columns 0-60) and a thin "1" right after them (61-68), 40 px high. The line reader's peak
-    for the "1" often sits a little left of its ink, over the digits before it: it is the 1's, not a third digit of
-    theirs. A peak well inside them, or next to a mark too short to be a digit, stays theirs; and a group keeps its
-    only peak."""
-    pair, one, dash = (
-        Group([1], 0, 40, 0, 60, 900.0),
-        Group([2], 1, 39, 61, 68, 200.0),
-        Group([2], 18, 22, 61, 68, 20.0),
-    )
-
-    def owners(groups: list[Group], peaks: list[float]) -> list[int]:
-        line = Line(np.zeros((40, 70)), np.zeros((40, 70), int), groups, 40.0, 1.0, (70, 40))
-        return peak_owners(line, np.array(peaks)).tolist()
-
-    assert owners([pair, one], [15, 40, 58]) == [0, 0, 1]  # 3 px short of the "1"
-    assert owners([pair, one], [15, 40, 50]) == [0, 0, 0]  # 11 px short: a third digit of the pair's
-    assert owners([pair, dash], [15, 40, 58]) == [0, 0, 0]  # a "-" is no digit
-    assert owners([pair, one], [15, 58]) == [0, 1]
-    assert owners([pair, one], [58, 64]) == [0, 1]  # the "1" has a peak of its own
-    apart = Group([2], 1, 39, 70, 77, 200.0)
-    assert owners([pair, apart], [15, 40, 65]) == [0, 0, 1]  # in the gap, as near the one as the other
-
-
 class ReadsTwice:
     """The bundled line reader, but its reading has the first digit twice, cut through its middle (peaks just left
     and right of it), a little likelier under CTC than the right reading, its rival."""
@@ -302,7 +264,11 @@ class ReadsTwice:
     def __init__(self):
         reader = bundled_line_reader()
         self.weight, self.peak_at, self.unsure_below, self.reader = (
-            reader.weight, reader.peak_at, reader.unsure_below, reader)  # fmt: skip
+            reader.weight,
+            reader.peak_at,
+            reader.unsure_below,
+            reader,
+        )
 
     def read(self, strip):
         return self.reader.read(strip)
@@ -318,3 +284,18 @@ def test_a_digit_read_twice_is_read_once(classifier):
     """Of two close readings, the one whose pieces the classifier reads as its digits wins: two halves of a 9 do
     not read as two 9s."""
     assert read_number(classifier, number_pad_value("98"), ReadsTwice()).text == "98"
+
+
+def test_the_strip_is_levelled_and_scaled(classifier):
+    """A number written on a slope: in the strip every digit sits on the middle row, the median one
+    STRIP_LINE px high."""
+    picture = ndimage.rotate(picture_of(number_pad_value("3862")), 8, reshape=True, order=1, mode="constant", cval=255)
+    strip = line_strip(find_line(picture))
+    assert strip.shape[0] == STRIP_HEIGHT and strip.dtype == np.float32 and 0 <= strip.min() and strip.max() <= 1
+    labels, count = ndimage.label(strip > 0.35)
+    sizes = np.bincount(labels.ravel())[1:]
+    digits = [s for k, s in enumerate(ndimage.find_objects(labels)) if sizes[k] >= 0.2 * sizes.max()]
+    assert len(digits) == 4
+    for rows, _ in digits:
+        assert abs((rows.start + rows.stop) / 2 - STRIP_HEIGHT / 2) <= 2  # levelled: the slope is gone
+        assert 0.8 * STRIP_LINE <= rows.stop - rows.start <= 1.2 * STRIP_LINE + 2

@@ -84,8 +84,17 @@ def test_zeros_with_straight_sides_are_zeros_to_the_classifier(classifier):
 @pytest.mark.slow
 def test_a_run_goes_on_from_a_trained_line_reader(mnist):
     """From the bundled weights, a few steps at a low rate keep most of what it reads; from scratch, nothing."""
-    recipe = ReaderRecipe(lines=64, val_lines=40, epochs=1, batch_size=16, workers=1, val_numbers=2, lr=1e-4,
-                          init=str(LINE_READER_WEIGHTS), angular_zeros=0.3)  # fmt: skip
+    recipe = ReaderRecipe(
+        lines=64,
+        val_lines=40,
+        epochs=1,
+        batch_size=16,
+        workers=1,
+        val_numbers=2,
+        lr=1e-4,
+        init=str(LINE_READER_WEIGHTS),
+        angular_zeros=0.3,
+    )
     done = list(train_line_reader(mnist, recipe, threads=2))[-1]
     assert done.val_strings >= 50 and done.metadata["best_epoch"] == 1
     assert done.metadata["started_from"]["recipe"]["lines"] > 1000 and done.metadata["recipe"]["init"]
