@@ -89,6 +89,7 @@ def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_
     assert meta["val_pad_acc"] > 95 and meta["val_raw_acc"] > 98
 
 
+@pytest.mark.slow
 def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
     """A tiny run: 64 lines, one epoch; the weights file says what it is and how much to trust it."""
     out = tmp_path / "reader.safetensors"
@@ -281,6 +282,7 @@ def test_building_the_parser_imports_neither_the_benchmark_nor_the_app():
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_demo_takes_demo_py_options_and_others_refuse_unknown_ones():
     result = cli("demo", "--help")
     assert (

@@ -27,6 +27,7 @@ def test_reference_digits_are_the_renderer_tests_strokes(mnist):
     assert np.array_equal(reference_redrawn(images, slice(5, 8)), in_order[5:])
 
 
+@pytest.mark.slow
 def test_a_small_run_reports_each_method_and_the_cost(mnist):
     rows = not_digit_section(mnist, digits=40, variants=1, repeats=5)
     methods = {row["what"].split(" (")[0]: row for row in rows[:3]}

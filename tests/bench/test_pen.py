@@ -18,6 +18,7 @@ def test_balanced_takes_the_first_of_each_digit_from_5000_on(mnist):
         assert set(first) <= set(index.tolist())
 
 
+@pytest.mark.slow
 def test_a_small_run_reports_the_issue_rows(mnist):
     rows = pen_section(mnist, per_digit=3, repeats=5, retrain_runs=0, drawers=0)
     pad, reference, raw, photos, reading = rows

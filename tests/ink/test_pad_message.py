@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 
+import pytest
+
 from digitpad.ink.pad_message import read_pad_message
 from digitpad.ink.strokes import pad_to_mnist
 from tests.support.drawing_helpers import stroke_pad_value
@@ -38,6 +40,7 @@ sys.stdin.readline()  # until the test kills this process
 """
 
 
+@pytest.mark.slow
 def test_a_killed_server_takes_its_message_worker_with_it():
     """The live socket's worker process (and so the forkserver) goes when the server is killed outright."""
     import os
