@@ -118,20 +118,25 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def device_and_mnist(args: argparse.Namespace) -> tuple:
+    """The device `--device` names and MNIST from `--data-dir`, as tensors."""
+    from digitpad.training.data import load_mnist
+    from digitpad.training.device import pick_device
+
+    return pick_device(args.device), load_mnist(args.data_dir)
+
+
 def cmd_train_guard(args: argparse.Namespace) -> int:
     import time
     from dataclasses import replace
 
     from digitpad.checkpoint import save_checkpoint
     from digitpad.read.classifier import NOT_A_DIGIT, Classifier, likeness
-    from digitpad.training.data import load_mnist
-    from digitpad.training.device import pick_device
     from digitpad.training.digit_guard import FALSE_REJECTIONS, RECIPE, choose_threshold, guard_data
     from digitpad.training.engine import train
 
     start = time.perf_counter()
-    device = pick_device(args.device)
-    mnist = load_mnist(args.data_dir)
+    device, mnist = device_and_mnist(args)
     print("drawing the training data: digits re-drawn as strokes, letters, signs, shapes (about 2 minutes)")
     data = guard_data(mnist, args.redrawn, args.non_digits, seed=args.seed)
     print(
@@ -173,15 +178,13 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
 
     from digitpad.checkpoint import load_checkpoint, save_checkpoint
     from digitpad.read.classifier import Classifier
-    from digitpad.training.data import fixed_sample, load_mnist
-    from digitpad.training.device import pick_device
+    from digitpad.training.data import fixed_sample
     from digitpad.training.engine import train
     from digitpad.training.pen_data import RECIPE, pen_data, pen_images
     from digitpad.training.recipes import get_recipe
 
     start = time.perf_counter()
-    device = pick_device(args.device)
-    mnist = load_mnist(args.data_dir)
+    device, mnist = device_and_mnist(args)
     if args.init:
         print(f"starting from {args.init}")
         initial, started_from = load_checkpoint(args.init)[0].state_dict(), args.init

@@ -101,15 +101,7 @@ def test_wrong_generator_files_are_refused_naming_the_file(tmp_path, generator):
 
 
 def small(mnist: MNIST, n: int = 640) -> MNIST:
-    return MNIST(
-        mnist.train_images[:n],
-        mnist.train_labels[:n],
-        mnist.val_images[:100],
-        mnist.val_labels[:100],
-        mnist.test_images[:100],
-        mnist.test_labels[:100],
-        mnist.checksums,
-    )
+    return mnist.head(n, 100, 100)
 
 
 @pytest.mark.slow

@@ -143,3 +143,10 @@ def test_load_mnist_splits(mnist):
     assert mnist.test_images.shape == (10_000, 28, 28)
     assert set(mnist.test_labels.unique().tolist()) == set(range(10))
     assert sorted(mnist.checksums.values()) == sorted(md5 for md5, _, _ in data.MNIST_FILES.values())
+
+
+def test_head_takes_the_first_images_of_each_split(mnist):
+    small = mnist.head(5, 3, 2)
+    splits = (small.train_images, small.train_labels, small.val_images, small.val_labels, small.test_images)
+    assert [len(x) for x in (*splits, small.test_labels)] == [5, 5, 3, 3, 2, 2]
+    assert (small.test_images == mnist.test_images[:2]).all() and small.checksums == mnist.checksums

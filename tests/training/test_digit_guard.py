@@ -20,15 +20,7 @@ from digitpad.training.digit_guard import (
 
 
 def tiny(mnist: MNIST) -> MNIST:
-    return MNIST(
-        mnist.train_images[:60],
-        mnist.train_labels[:60],
-        mnist.val_images[:20],
-        mnist.val_labels[:20],
-        mnist.test_images[:20],
-        mnist.test_labels[:20],
-        mnist.checksums,
-    )
+    return mnist.head(60, 20, 20)
 
 
 def test_splits_hold_digits_redrawn_digits_and_non_digits(mnist):

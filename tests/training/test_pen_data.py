@@ -6,7 +6,6 @@ import numpy as np
 import torch
 
 from digitpad.ink.strokes import parse_strokes
-from digitpad.training.data import MNIST
 from digitpad.training.pen_data import PAD, pad_strokes, pen_data, pen_images
 
 
@@ -49,15 +48,7 @@ def test_the_same_seed_draws_the_same_digits_and_varied_mixes_both_ways(mnist):
 
 
 def test_pen_data_doubles_training_and_validation_and_keeps_the_test_split(mnist):
-    small = MNIST(
-        mnist.train_images[:30],
-        mnist.train_labels[:30],
-        mnist.val_images[:20],
-        mnist.val_labels[:20],
-        mnist.test_images[:10],
-        mnist.test_labels[:10],
-        checksums=mnist.checksums,
-    )
+    small = mnist.head(30, 20, 10)
     both = pen_data(small, seed=1)
     assert len(both.train_images) == 60 and len(both.val_images) == 40
     assert torch.equal(both.train_images[:30], small.train_images)
