@@ -11,7 +11,6 @@ import hashlib
 import io
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad.ink.preprocess import DrawingError
-from digitpad.scratch import keep_newest
+from digitpad.scratch import keep_newest, scratch_folder
 
 log = logging.getLogger("digitpad")
 
@@ -48,7 +47,6 @@ def why_unreadable(error: Exception, what: str) -> str:
     return f"Can't read this {what}: it is not something digitpad understands."
 
 
-_previews = tempfile.TemporaryDirectory(prefix="digitpad-previews-")  # removed when the server exits
 _preview_writes = 0
 
 
@@ -64,7 +62,7 @@ def preview_file(image: np.ndarray, scale: int = PREVIEW_SCALE) -> str:
     block = np.ones((scale, scale) + (1,) * (image.ndim - 2), np.uint8)
     Image.fromarray(np.kron(image, block)).save(buffer, "png")
     data = buffer.getvalue()
-    folder = Path(_previews.name)
+    folder = Path(scratch_folder("previews"))
     path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
     if not path.exists():
         tmp = folder / f".{path.stem}.{threading.get_ident()}.tmp"

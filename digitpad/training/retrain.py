@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from digitpad.config import LIMITS, settings
+from digitpad.scratch import scratch_folder
 from digitpad.training.cpu_share import StepThreads
 from digitpad.training.device import pick_device
 from digitpad.training.engine import Progress, train
@@ -56,7 +56,6 @@ START_SECONDS = 3.0  # loading MNIST (cached after the first run) and the final 
 
 _slot = TrainingSlot()  # one training run per host, across processes
 _rates: dict[str, float] = {}  # model -> images per wall second of this process's last finished run
-_stops: tempfile.TemporaryDirectory | None = None  # Stop's files, made by the first run, removed at exit
 
 
 def training_busy() -> bool:
@@ -136,10 +135,7 @@ def wait_turn(ticket: Ticket, stop: threading.Event, curves: Curves) -> Iterator
 
 def new_stop_file() -> StopFile:
     """A Stop switch for one run, in this process's folder, under a random name (no client text in a path)."""
-    global _stops
-    if _stops is None:
-        _stops = tempfile.TemporaryDirectory(prefix="digitpad-stops-")
-    return StopFile(os.path.join(_stops.name, f"stop-{secrets.token_hex(8)}"))
+    return StopFile(os.path.join(scratch_folder("stops"), f"stop-{secrets.token_hex(8)}"))
 
 
 def run_job(

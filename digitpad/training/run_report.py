@@ -5,7 +5,6 @@ weights file to download."""
 from __future__ import annotations
 
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import torch
 from digitpad.checkpoint import save_checkpoint
 from digitpad.model import filter_images, first_layer_filters
 from digitpad.read.classifier import Classifier
-from digitpad.scratch import keep_newest
+from digitpad.scratch import keep_newest, scratch_folder
 from digitpad.training.data import MNIST
 from digitpad.training.engine import Progress
 from digitpad.training.evaluation import confusion_matrix
@@ -90,17 +89,6 @@ class Curves:
         )
 
 
-_downloads: tempfile.TemporaryDirectory | None = None
-
-
-def downloads_dir() -> str:
-    """This process's folder of weights files to download: made by the first finished run, removed at exit."""
-    global _downloads
-    if _downloads is None:
-        _downloads = tempfile.TemporaryDirectory(prefix="digitpad-weights-")
-    return _downloads.name
-
-
 def overfitting_note(train_acc: float | None, test_acc: float) -> str:
     """A sentence when the train-test gap is large, saying what helps; else ""."""
     if train_acc is None or train_acc - test_acc <= OVERFIT_GAP:
@@ -153,9 +141,9 @@ def finish(
     if (failure := failed(final, curves, guesses)) is not None:
         return failure
     classifier = Classifier(final.model, final.metadata)
-    path = Path(downloads_dir()) / f"digitpad-{classifier.name}-{recipe}-{secrets.token_hex(4)}.safetensors"
+    path = Path(scratch_folder("weights")) / f"digitpad-{classifier.name}-{recipe}-{secrets.token_hex(4)}.safetensors"
     save_checkpoint(final.model, path, **final.metadata)
-    keep_newest(downloads_dir(), "*.safetensors", KEEP_DOWNLOADS)
+    keep_newest(scratch_folder("weights"), "*.safetensors", KEEP_DOWNLOADS)
     how = "done" if final.kind == "done" else "stopped early" + (" (time limit of this deployment)" if capped else "")
     status = (
         f"{how}: test accuracy {final.test_acc:.2f}% after {final.epoch:.2f} epochs; "
