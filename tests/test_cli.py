@@ -72,15 +72,7 @@ def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_
     """A tiny run from the bundled weights: 500 training digits and the validation digits drawn as strokes."""
     out = tmp_path / "pen.safetensors"
     result = cli(
-        "train-pen",
-        "--init",
-        "weights/digitnet.safetensors",
-        "--train-images",
-        "500",
-        "--epochs",
-        "0.5",
-        "--output",
-        str(out),
+        *"train-pen --init weights/digitnet.safetensors --train-images 500 --epochs 0.5 --output".split(), str(out)
     )
     assert "drawn on the pad" in result.stdout
     _, meta = load_checkpoint(out)
@@ -94,18 +86,7 @@ def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
     """A tiny run: 64 lines, one epoch; the weights file says what it is and how much to trust it."""
     out = tmp_path / "reader.safetensors"
     result = cli(
-        "train-reader",
-        "--lines",
-        "64",
-        "--epochs",
-        "1",
-        "--val-lines",
-        "16",
-        "--val-numbers",
-        "2",
-        "--workers",
-        "1",
-        "--output",
+        *"train-reader --lines 64 --epochs 1 --val-lines 16 --val-numbers 2 --workers 1 --output".split(),
         str(out),
         "--json",
     )
