@@ -58,9 +58,10 @@ def test_train_json_and_tensorboard(tmp_path):
 
 @pytest.mark.slow
 def test_train_guard_saves_weights_with_their_threshold(tmp_path):
-    """A tiny run: the recipe, the data drawn (validation digits re-drawn in full: about 30 s), a threshold."""
+    """A tiny run: the recipe, the data drawn (500 validation digits re-drawn), a threshold."""
     out = tmp_path / "guard.safetensors"
-    result = cli("train-guard", "--redrawn", "20", "--non-digits", "120", "--epochs", "0.05", "--output", str(out))
+    args = "--redrawn 20 --non-digits 120 --epochs 0.05 --val-images 500 --output"
+    result = cli("train-guard", *args.split(), str(out))
     assert "validation non-digits rejected" in result.stdout
     model, meta = load_checkpoint(out)
     assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
@@ -69,11 +70,10 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
 
 @pytest.mark.slow
 def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_path):
-    """A tiny run from the bundled weights: 500 training digits and the validation digits drawn as strokes."""
+    """A tiny run from the bundled weights: 500 training and 500 validation digits, each also drawn as strokes."""
     out = tmp_path / "pen.safetensors"
-    result = cli(
-        *"train-pen --init weights/digitnet.safetensors --train-images 500 --epochs 0.5 --output".split(), str(out)
-    )
+    args = "--init weights/digitnet.safetensors --train-images 500 --val-images 500 --epochs 0.5 --output"
+    result = cli("train-pen", *args.split(), str(out))
     assert "drawn on the pad" in result.stdout
     _, meta = load_checkpoint(out)
     assert meta["recipe"] == "pen" and meta["started_from"] == "weights/digitnet.safetensors"

@@ -300,9 +300,9 @@ def corrections_flood(server: Server, calls: int) -> dict:
     }
 
 
-def abuse_section(smoke: bool, out: Path) -> list[dict]:
-    """The abuse table (see the module's docstring). `smoke`: 4 s rows, 60 corrections."""
-    seconds = 4 if smoke else 15
+def abuse_section(smoke: bool, out: Path, seconds: float | None = None) -> list[dict]:
+    """The abuse table (see the module's docstring). `smoke`: 4 s rows (or `seconds`), 60 corrections."""
+    seconds = seconds or (4 if smoke else 15)
     logs = out.with_name(out.stem + "-logs")
     logs.mkdir(exist_ok=True)
     rows = []

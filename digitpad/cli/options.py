@@ -7,8 +7,8 @@ import argparse
 
 def shared_options(*names: str, threads: int | None = None) -> argparse.ArgumentParser:
     """A parent parser with the options several commands share, declared here once so that they mean the same
-    everywhere: "data-dir", "device", "seed", "threads" (`threads`: this command's default; None: one per physical
-    core). Built anew for each command: argparse shares a parent's actions, defaults included."""
+    everywhere: "data-dir", "device", "seed", "threads", "val-images" (`threads`: this command's default; None:
+    one per physical core). Built anew for each command: argparse shares a parent's actions, defaults included."""
     parent = argparse.ArgumentParser(add_help=False)
     if "data-dir" in names:
         parent.add_argument("--data-dir", default=None, help="MNIST folder (default: $DIGITPAD_DATA or ./data)")
@@ -19,4 +19,7 @@ def shared_options(*names: str, threads: int | None = None) -> argparse.Argument
     if "threads" in names:
         why = "None: one per physical core; small batches train as fast on one, and far faster on a busy machine"
         parent.add_argument("--threads", type=int, default=threads, help=f"torch threads on a CPU ({why})")
+    if "val-images" in names:
+        why = "a quick try: drawing all 5,000 as strokes takes most of a short run"
+        parent.add_argument("--val-images", type=int, default=None, help=f"validate on the first N digits ({why})")
     return parent

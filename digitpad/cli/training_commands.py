@@ -36,7 +36,7 @@ def add_training_commands(sub, fmt) -> None:
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
     n.set_defaults(func=cmd_train_reader)
 
-    options = shared_options("data-dir", "device", "seed", "threads", threads=1)
+    options = shared_options("data-dir", "device", "seed", "threads", "val-images", threads=1)
     g = sub.add_parser(
         "train-guard", help="train the guard: is a drawing a digit at all?", formatter_class=fmt, parents=[options]
     )
@@ -46,7 +46,7 @@ def add_training_commands(sub, fmt) -> None:
     g.add_argument("--output", default="runs/digit-guard.safetensors", help="weights file (the shipped one: weights/)")
     g.set_defaults(func=cmd_train_guard)
 
-    options = shared_options("data-dir", "device", "seed", "threads")
+    options = shared_options("data-dir", "device", "seed", "threads", "val-images")
     p = sub.add_parser(
         "train-pen",
         help="the bundled model: best, then fine-tuned on MNIST and MNIST drawn as pen strokes",
@@ -119,11 +119,15 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def device_and_mnist(args: argparse.Namespace) -> tuple:
-    """The device `--device` names and MNIST from `--data-dir`, as tensors."""
+    """The device `--device` names and MNIST from `--data-dir`, as tensors (the first `--val-images` validation
+    digits only, where given)."""
     from digitpad.training.data import load_mnist
     from digitpad.training.device import pick_device
 
-    return pick_device(args.device), load_mnist(args.data_dir)
+    mnist = load_mnist(args.data_dir)
+    if args.val_images is not None:
+        mnist = mnist.head(len(mnist.train_images), args.val_images, len(mnist.test_images))
+    return pick_device(args.device), mnist
 
 
 def cmd_train_guard(args: argparse.Namespace) -> int:

@@ -67,3 +67,6 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     crowds = [row for row in report["classroom"] if "failures" in row]
     assert [row["drawers"] for row in crowds if row["what"].startswith("one server")] == [1, 10, 30, 60]
     assert all(row["failures"] == 0 and row["server_cpu_ms_per_update"] > 0 for row in crowds)
+    *attacks, flood, corrections = report["abuse"]
+    assert len(attacks) == 6 and all(row["honest_failures"] == 0 for row in attacks), attacks
+    assert flood["runs_taken"] == 1 and flood["refused_with_a_sentence"] == 19 and corrections["saved"] == 60
