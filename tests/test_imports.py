@@ -122,3 +122,18 @@ def test_nothing_served_imports_bench_or_synth():
     assert "digitpad.read.classifier" in served and "digitpad.app.draw" in served  # the walk reached them
     leaks = sorted(m for m in served if m.startswith(NEVER_SERVED))
     assert not leaks, f"served code reaches {leaks}"
+
+
+def test_the_package_loads_its_modules_when_a_name_is_first_used():
+    """`import digitpad` (and so `python -m digitpad --help`) loads none of its modules, PyTorch with them;
+    each public name is there on first use."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, digitpad; assert not [m for m in sys.modules if m.startswith('digitpad.')]; "
+        "assert 'torch' not in sys.modules; "
+        "assert all(getattr(digitpad, name) for name in digitpad.__all__); print(digitpad.Classifier.__module__)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "digitpad.read.classifier", result.stderr
