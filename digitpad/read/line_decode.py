@@ -2,9 +2,9 @@
 frame, repeats merged, blanks dropped), and rival readings of a line: a digit fewer or a digit more.
 
 The line reader's commonest mistakes in a number are a digit read twice or a join of two touching digits read
-as a thin "1" (one digit too many), and two touching digits read as one (one too few). Its greedy reading
-does not say how close the other counts came: the
-likelihood of a whole string under CTC (summed over every alignment of it with the frames) does. Here:
+as a thin "1" (one digit too many), and two touching digits read as one (one too few). Its greedy reading does
+not say how close the other counts came: the likelihood of a whole string under CTC (summed over every alignment
+of it with the frames) does. Here:
 
   - `string_scores`: the CTC log-likelihood of strings, given the line's log-probabilities;
   - `alternatives`: the strings one edit in count away (a digit left out, or one put in anywhere) whose

@@ -141,9 +141,10 @@ def finish(
     if (failure := failed(final, curves, guesses)) is not None:
         return failure
     classifier = Classifier(final.model, final.metadata)
-    path = Path(scratch_folder("weights")) / f"digitpad-{classifier.name}-{recipe}-{secrets.token_hex(4)}.safetensors"
+    downloads = Path(scratch_folder("weights"))
+    path = downloads / f"digitpad-{classifier.name}-{recipe}-{secrets.token_hex(4)}.safetensors"
     save_checkpoint(final.model, path, **final.metadata)
-    keep_newest(scratch_folder("weights"), "*.safetensors", KEEP_DOWNLOADS)
+    keep_newest(downloads, "*.safetensors", KEEP_DOWNLOADS)
     how = "done" if final.kind == "done" else "stopped early" + (" (time limit of this deployment)" if capped else "")
     status = (
         f"{how}: test accuracy {final.test_acc:.2f}% after {final.epoch:.2f} epochs; "
