@@ -137,3 +137,18 @@ def test_the_package_loads_its_modules_when_a_name_is_first_used():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "digitpad.read.classifier", result.stderr
+
+
+def test_the_apps_light_modules_load_neither_gradio_nor_torch():
+    """`digitpad.app` loads its Blocks on first use of `build_demo`: the tests' `Server` and the benchmark's attacker
+    processes (spawned once per attack) start without Gradio and PyTorch, and `build_demo` is still there."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, digitpad.app.served, digitpad.bench.attacks; "
+        "assert not {'torch', 'gradio', 'digitpad.app.blocks'} & set(sys.modules), sys.modules.keys(); "
+        "from digitpad.app import build_demo; print(build_demo.__module__)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "digitpad.app.blocks", result.stderr[-2000:]

@@ -6,7 +6,7 @@ import argparse
 
 import gradio as gr
 
-from digitpad.app import build_demo, launch_kwargs, queue_kwargs
+from digitpad.app.blocks import build_demo, launch_kwargs, queue_kwargs
 from digitpad.checkpoint import WeightsError
 from digitpad.config import settings
 from digitpad.teach.hub_sync import start_periodic_push

@@ -29,6 +29,11 @@ def pad_value(alpha: np.ndarray) -> dict:
     return {"background": white, "layers": [layer], "composite": composite}
 
 
+def live_url(http_url: str) -> str:
+    """The pad's live WebSocket of the app served at `http_url` (`app.draw.LIVE_PATH`, which imports Gradio)."""
+    return http_url.replace("http://", "ws://").rstrip("/") + "/live"
+
+
 class Server:
     """`python demo.py` on a free port, for the end-to-end figures and the tests.
 

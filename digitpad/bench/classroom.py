@@ -29,7 +29,7 @@ from pathlib import Path
 
 import websockets
 
-from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
+from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server, live_url
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
 from digitpad.bench.harness import percentiles
 from digitpad.bench.server_processes import (
@@ -166,10 +166,6 @@ def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], d
 
 
 # --------------------------------------------------------------------------- the section
-
-
-def live_url(http_url: str) -> str:
-    return http_url.replace("http://", "ws://").rstrip("/") + "/live"
 
 
 def crowd_rows(url: str, pids: list[int], sizes: list[int], seconds: float, what: str) -> list[dict]:
