@@ -223,6 +223,17 @@ def test_the_shared_options_mean_the_same_in_every_command():
         assert len(set(helps.values())) == 1, f"--{dest} is described {len(set(helps.values()))} ways"
 
 
+def test_every_options_help_says_its_default_once_and_never_none():
+    from digitpad.cli import build_parser
+
+    for name, parser in build_parser()._subparsers._group_actions[0].choices.items():
+        text = " ".join(parser.format_help().split())
+        assert "(default: None)" not in text and "(default: False)" not in text, name
+        for action in parser._actions:
+            shown = parser.formatter_class(name)._get_help_string(action) or ""
+            assert shown.count("(default:") <= 1, (name, action.dest, shown)
+
+
 def test_training_commands_write_into_runs_unless_told():
     from digitpad.cli import build_parser
 

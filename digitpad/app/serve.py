@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argpar
     parser.add_argument("--host", default=config.host, help="address to bind")
     parser.add_argument("--port", type=int, default=config.port, help="port")
     parser.add_argument("--share", action="store_true", help="also serve on a public *.gradio.live link")
-    parser.add_argument("--weights", default=None, help="safetensors file to serve (default: the bundled weights)")
+    parser.add_argument("--weights", default=None, help="safetensors file to serve; None: the bundled weights")
     return parser.parse_args(argv)
 
 

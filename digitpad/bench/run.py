@@ -92,7 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--anchor-seconds",
         type=float,
         default=None,
-        help="training seconds for each GAN anchor (default: the bundled generator's)",
+        help="training seconds for each GAN anchor; None: the bundled generator's",
     )
     parser.add_argument("--out", default="bench.json", help="JSON file for the results")
     return parser.parse_args(argv)

@@ -5,6 +5,17 @@ from __future__ import annotations
 import argparse
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default after its help, unless the help already says it or there is none to say (no value,
+    or a flag's False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if action.default in (None, False) or "default" in help_text:
+            return help_text
+        return super()._get_help_string(action)
+
+
 def shared_options(*names: str, threads: int | None = None) -> argparse.ArgumentParser:
     """A parent parser with the options several commands share, declared here once so that they mean the same
     everywhere: "data-dir", "device", "seed", "threads", "val-images" (`threads`: this command's default; None:
