@@ -296,10 +296,12 @@ def strokes_to_ink(parsed: Strokes, scale: float, pen: float) -> np.ndarray:
     canvas = Image.new("L", (width, height), 0)
     pen_draw = ImageDraw.Draw(canvas)
     radius = max(pen * scale / 2, 0.5)
+    ends = set()  # the round ends, each drawn once: strokes often meet end to end
     for stroke in parsed.strokes:
-        points = [(float(x), float(y)) for x, y in stroke * scale]
+        points = stroke * scale  # (n, 2)
         if len(points) > 1:
-            pen_draw.line(points, fill=255, width=max(1, round(2 * radius)), joint="curve")
-        for x, y in (points[0], points[-1]):
-            pen_draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+            pen_draw.line(points.ravel().tolist(), fill=255, width=max(1, round(2 * radius)), joint="curve")
+        ends.update((tuple(points[0].tolist()), tuple(points[-1].tolist())))
+    for x, y in ends:
+        pen_draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     return np.asarray(canvas, np.float32) / 255
