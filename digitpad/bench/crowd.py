@@ -4,10 +4,13 @@ server's memory over many drawings (`crowd` is also what the tests' crowd runs).
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +33,15 @@ def pad_pngs(count: int, folder: str) -> list[str]:
     return paths
 
 
-def draw_requests(url: str, drawings: int, start_at: float = 0.0) -> tuple[list[float], list[str]]:
-    """One visitor: connect, then from `start_at` on make `drawings` predictions through
-    gradio_client; returns (latencies, what went wrong)."""
+def draw_requests(url: str, drawings: int, ready: Callable[[], object] = lambda: None) -> tuple[list[float], list[str]]:
+    """One visitor: connect, wait for `ready()` (the whole crowd connected), then make `drawings` predictions
+    through gradio_client; returns (latencies, what went wrong)."""
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False, download_files=False)  # the label is the answer; skip the image
     folder = tempfile.mkdtemp(prefix="digitpad-visitor-")
     paths = pad_pngs(drawings, folder)
-    time.sleep(max(0.0, start_at - time.time()))
+    ready()
     times, failures = [], []
     for path in paths:
         t0 = time.perf_counter()
@@ -54,23 +57,37 @@ def draw_requests(url: str, drawings: int, start_at: float = 0.0) -> tuple[list[
     return times, failures
 
 
-def visitor_group(url: str, visitors: int, drawings: int, start_at: float) -> list[tuple[list[float], list[str]]]:
-    """`visitors` threads in one process, each drawing `drawings` times from `start_at` on."""
+CROWD: dict = {}  # in a crowd's processes: "connected", the barrier every visitor waits at once connected
+
+
+def joined_crowd(connected: Barrier) -> None:
+    CROWD["connected"] = connected
+
+
+def visitor_group(url: str, visitors: int, drawings: int) -> list[tuple[list[float], list[str]]]:
+    """`visitors` threads in one of the crowd's processes, each drawing `drawings` times once every visitor of the
+    crowd is connected."""
+
+    def all_connected() -> None:
+        CROWD["connected"].wait(120)  # a visitor that cannot connect breaks it: the crowd fails, it does not hang
+
     with ThreadPoolExecutor(visitors) as pool:
-        return list(pool.map(lambda _: draw_requests(url, drawings, start_at), range(visitors)))
+        return list(pool.map(lambda _: draw_requests(url, drawings, all_connected), range(visitors)))
 
 
 def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
     """`visitors` gradio_client visitors drawing at once, spread over a few processes so the
-    load generator's own Python threads do not queue behind one GIL."""
+    load generator's own Python threads do not queue behind one GIL; the clock starts once all are connected."""
 
     processes = max(1, min(processes, visitors))
     groups = [visitors // processes + (i < visitors % processes) for i in range(processes)]
-    start_at = time.time() + 8.0  # every visitor connected before the clock starts
-    with ProcessPoolExecutor(processes) as pool:
-        futures = [pool.submit(visitor_group, url, n, drawings, start_at) for n in groups]
+    context = multiprocessing.get_context("fork")
+    started = context.Value("d", 0.0)  # when the last visitor connected: the clock starts
+    connected = context.Barrier(visitors, action=lambda: setattr(started, "value", time.time()))
+    with ProcessPoolExecutor(processes, context, initializer=joined_crowd, initargs=(connected,)) as pool:
+        futures = [pool.submit(visitor_group, url, n, drawings) for n in groups]
         results = [r for future in futures for r in future.result()]
-    wall = time.time() - start_at
+    wall = time.time() - started.value
     times = [t for r in results for t in r[0]]
     failures = [f for r in results for f in r[1]]
     return {
