@@ -152,3 +152,21 @@ def test_the_apps_light_modules_load_neither_gradio_nor_torch():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "digitpad.app.blocks", result.stderr[-2000:]
+
+
+def test_every_name_imported_from_digitpad_is_there():
+    """Each `from digitpad.x import y`, in functions too (which run only on some paths: a benchmark row, a CLI
+    command), names something module x has: a stale import fails here, not in the middle of a long run."""
+    import importlib
+
+    missing = []
+    for name, path in all_modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("digitpad"):
+                module = importlib.import_module(node.module)
+                missing += [
+                    f"{name}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if not hasattr(module, alias.name) and f"{node.module}.{alias.name}" not in all_modules()
+                ]
+    assert not missing, missing

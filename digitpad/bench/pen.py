@@ -155,8 +155,8 @@ def pen_section(
 
 def retrain_while_drawing(drawers: int, seconds: float = 10.0) -> dict:
     """`drawers` of the classroom's simulated drawers on a served demo while a visitor's Retrain runs."""
+    from digitpad.app.served import Server
     from digitpad.bench.classroom import while_training
-    from digitpad.bench.harness import Server
 
     with Server() as server:
         row = while_training(server.url, server.process.pid, drawers, seconds)
