@@ -99,6 +99,8 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
                 sent, last_send, final = -1, -1.0, None
                 while final is None:
                     now = loop.time()
+                    if now >= stop_at:
+                        return  # nothing sent from now on is counted: no need to finish the digit
                     lifted = now >= pen_up  # pen-up sends the final strokes at once, changed or not
                     shown = len(frames) - 1 if lifted else int((now - began) / drawer.draw_seconds * len(frames))
                     if not lifted and (shown == sent or now - last_send < SEND_EVERY):
@@ -121,7 +123,7 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
                             tally.digits += 1
                             tally.right += bool(answer.get("top")) and answer["top"][0][0] == str(digit)
                             tally.failures += not answer.get("top")
-                await asyncio.sleep(drawer.pause_seconds)
+                await asyncio.sleep(min(drawer.pause_seconds, max(0.0, stop_at - loop.time())))
     except (TimeoutError, OSError, websockets.ConnectionClosed, ValueError):
         tally.failures += 1
 
