@@ -147,11 +147,13 @@ def test_the_apps_light_modules_load_neither_gradio_nor_torch():
 
     script = (
         "import sys, digitpad.app.served, digitpad.bench.attacks; "
-        "assert not {'torch', 'gradio', 'digitpad.app.blocks'} & set(sys.modules), sys.modules.keys(); "
-        "from digitpad.app import build_demo; print(build_demo.__module__)"
+        "print(sorted({'torch', 'gradio', 'digitpad.app.blocks'} & set(sys.modules)))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0 and result.stdout.strip() == "digitpad.app.blocks", result.stderr[-2000:]
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr[-2000:]
+    from digitpad.app import build_demo  # here, where Gradio is loaded already: the name is found on first use
+
+    assert build_demo.__module__ == "digitpad.app.blocks"
 
 
 def test_every_name_imported_from_digitpad_is_there():
