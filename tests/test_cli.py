@@ -229,6 +229,8 @@ def test_every_options_help_says_its_default_once_and_never_none():
     for name, parser in build_parser()._subparsers._group_actions[0].choices.items():
         text = " ".join(parser.format_help().split())
         assert "(default: None)" not in text and "(default: False)" not in text, name
+        if name in ("train", "train-reader", "generate"):
+            assert "(default: 0)" in text, name  # --seed's 0 is a default to say, not a flag's False
         for action in parser._actions:
             shown = parser.formatter_class(name)._get_help_string(action) or ""
             assert shown.count("(default:") <= 1, (name, action.dest, shown)

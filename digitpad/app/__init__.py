@@ -1,7 +1,6 @@
 """The Gradio app, one module per tab; `build_demo()` builds the Blocks once.
 
 - `blocks.py`: `build_demo()`, the tabs put together, and what every launch shares;
-
 - `draw.py`: the Draw tab (live recognition of a drawing or a photo);
 - `corrections.py`: the Draw tab's corrections ("Wrong? It was:", "Teach it", "Forget my corrections");
 - `number.py`: the Number tab (a whole number from a wide pad, a photo or the webcam);
@@ -31,6 +30,10 @@ from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING
+
+from digitpad.config import offline_defaults
+
+offline_defaults()  # no phone-home, before any module here imports Gradio (huggingface_hub reads it at import)
 
 if TYPE_CHECKING:
     from digitpad.app.blocks import build_demo, launch_kwargs, queue_kwargs

@@ -3,34 +3,23 @@
 
 from __future__ import annotations
 
-import warnings
+import gradio as gr
+from starlette.middleware import Middleware
 
-from digitpad.config import LIMITS, offline_defaults, settings  # noqa: E402
+from digitpad.app.assets import asset
+from digitpad.app.draw import build_draw_tab
+from digitpad.app.generate import build_generate_tab
+from digitpad.app.inputs import Models
+from digitpad.app.live import LiveReader
+from digitpad.app.number import build_number_tab
+from digitpad.app.request_limit import BodySizeLimit, bound_websocket_frames
+from digitpad.app.train import build_train_tab
+from digitpad.app.visitor_cookie import VisitorCookie
+from digitpad.config import LIMITS, settings
+from digitpad.gan.generator import load_generator
+from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier
+from digitpad.teach.store import CorrectionStore, default_store
 
-offline_defaults()  # no phone-home; works offline
-
-import gradio as gr  # noqa: E402
-from PIL import Image  # noqa: E402
-from starlette.middleware import Middleware  # noqa: E402
-
-from digitpad.app.assets import asset  # noqa: E402
-from digitpad.app.draw import build_draw_tab  # noqa: E402
-from digitpad.app.generate import build_generate_tab  # noqa: E402
-from digitpad.app.inputs import Models  # noqa: E402
-from digitpad.app.live import LiveReader  # noqa: E402
-from digitpad.app.number import build_number_tab  # noqa: E402
-from digitpad.app.request_limit import BodySizeLimit, bound_websocket_frames  # noqa: E402
-from digitpad.app.train import build_train_tab  # noqa: E402
-from digitpad.app.visitor_cookie import VisitorCookie  # noqa: E402
-from digitpad.gan.generator import load_generator  # noqa: E402
-from digitpad.ink.preprocess import MAX_PIXELS  # noqa: E402
-from digitpad.read.classifier import ROBUST_WEIGHTS, load_classifier  # noqa: E402
-from digitpad.teach.store import CorrectionStore, default_store  # noqa: E402
-
-# Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
-# MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
-warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # between the two: allowed, nothing to warn of
 MAX_UPLOAD = "10mb"
 
 CSS = asset("app.css")  # the tabs' widgets and gallery.py's HTML; the pad and the answer view style themselves

@@ -3,6 +3,7 @@ and the photo inputs."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +19,17 @@ from digitpad.read.classifier import Classifier
 # Events that may decode a photo share a few places, whichever tab: a 16 MP photo takes ~200 MB while it is
 # read, so four at once from one visitor must not become four times that for everyone.
 PICTURE_EVENTS = {"concurrency_limit": LIMITS.picture_events_at_once, "concurrency_id": "pictures"}
+# Gradio decodes uploads with PIL before our code sees them: make PIL refuse pictures over
+# MAX_PIXELS (it raises above twice this value) instead of allocating a decompression bomb.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # between the two: allowed, nothing to warn of
 PHOTO_TOO_LARGE = f"this photo is too large (over {MAX_PIXELS // 1_000_000} megapixels): send a smaller one"
 NOT_A_PICTURE = "this file is not a picture digitpad can read (a PNG, JPEG, WebP, GIF or BMP)"
 
 
 def decoded(preprocess: Callable[[], Any]) -> Any:
     """A photo input's preprocessing (Gradio decodes the upload), or `Refused` with a sentence for a photo over
-    MAX_PIXELS (PIL refuses to decode it, `Image.MAX_IMAGE_PIXELS` being set by `digitpad.app`, before a pixel
+    MAX_PIXELS (PIL refuses to decode it, `Image.MAX_IMAGE_PIXELS` being set below, before a pixel
     is allocated) or a file that is no picture: the reader then says why, where Gradio would log a traceback
     and answer with a message about data types."""
     try:

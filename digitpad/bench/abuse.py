@@ -6,7 +6,7 @@ row reports what the honest drawers saw (pen-up -> final answer, failures, digit
 largest resident memory during the row, and what the attacker got. The last two rows have no drawers: 20
 Retrains from 20 new sessions of one address, and a flood of corrections.
 
-The attacker and its six attacks are in `bench.attacks`.
+The attacker's tools and its five attacks (the table's first row is the baseline, none) are in `bench.attacks`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def under_attack(server: Server, name: str, attack: Attack | None, seconds: floa
     if attack is not None:
         attacker = context.Process(target=attacking, args=(attack, server.url, started, stop, results))
         attacker.start()
-        started.wait(60)
+        if not started.wait(60):
+            raise RuntimeError(f"the attacker {name!r} did not start (exit code {attacker.exitcode})")
         time.sleep(1.0)  # the attack is under way before the class is measured
     honest = crowd(live_url(server.url), HONEST_DRAWERS, seconds, [server.process.pid])
     stop.set()

@@ -128,7 +128,7 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
         tally.failures += 1
 
 
-def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
+def crowd(socket_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
     """`drawers` simulated visitors for a warm-up plus `seconds` measured; one row of the section."""
     drawer = drawer or Drawer()
     warm_up = drawer.draw_seconds + drawer.pause_seconds + 1.0
@@ -138,7 +138,7 @@ def crowd(live_url: str, drawers: int, seconds: float, server_pids: list[int], d
         tally = Tally()
         start = loop.time()
         measure_from, stop_at = start + warm_up, start + warm_up + seconds
-        tasks = [one_drawer(live_url, drawer, measure_from, stop_at, seed, tally) for seed in range(drawers)]
+        tasks = [one_drawer(socket_url, drawer, measure_from, stop_at, seed, tally) for seed in range(drawers)]
         gather = asyncio.gather(*tasks)
         await asyncio.sleep(warm_up)
         server0, own0, wall0 = sum(map(process_cpu_seconds, server_pids)), own_cpu_seconds(), time.monotonic()

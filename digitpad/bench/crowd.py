@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -68,11 +69,15 @@ def visitor_group(url: str, visitors: int, drawings: int) -> list[tuple[list[flo
     """`visitors` threads in one of the crowd's processes, each drawing `drawings` times once every visitor of the
     crowd is connected."""
 
-    def all_connected() -> None:
-        CROWD["connected"].wait(120)  # a visitor that cannot connect breaks it: the crowd fails, it does not hang
+    def visitor(_: int) -> tuple[list[float], list[str]]:
+        try:
+            return draw_requests(url, drawings, lambda: CROWD["connected"].wait(120))
+        except Exception:
+            CROWD["connected"].abort()  # a visitor that cannot connect: the others stop waiting, the crowd fails
+            raise
 
     with ThreadPoolExecutor(visitors) as pool:
-        return list(pool.map(lambda _: draw_requests(url, drawings, all_connected), range(visitors)))
+        return list(pool.map(visitor, range(visitors)))
 
 
 def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
@@ -81,12 +86,15 @@ def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
 
     processes = max(1, min(processes, visitors))
     groups = [visitors // processes + (i < visitors % processes) for i in range(processes)]
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork")  # the barrier's action (a closure) goes to the workers unpickled
     started = context.Value("d", 0.0)  # when the last visitor connected: the clock starts
     connected = context.Barrier(visitors, action=lambda: setattr(started, "value", time.time()))
     with ProcessPoolExecutor(processes, context, initializer=joined_crowd, initargs=(connected,)) as pool:
         futures = [pool.submit(visitor_group, url, n, drawings) for n in groups]
-        results = [r for future in futures for r in future.result()]
+        errors = [e for e in (future.exception() for future in futures) if e is not None]
+    if errors:  # the visitor's own error, not the broken barrier the others then met
+        raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
+    results = [r for future in futures for r in future.result()]
     wall = time.time() - started.value
     times = [t for r in results for t in r[0]]
     failures = [f for r in results for f in r[1]]

@@ -12,13 +12,13 @@ import sys
 from digitpad.cli.classifier_commands import add_classifier_commands
 from digitpad.cli.corrections_command import add_corrections_command
 from digitpad.cli.gan_commands import add_gan_commands
-from digitpad.cli.options import HelpFormatter
+from digitpad.cli.options import DefaultOnceHelpFormatter
 from digitpad.cli.training_commands import add_training_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command. Building it imports the recipes' registries (torch), never the benchmark or the app."""
-    fmt = HelpFormatter
+    fmt = DefaultOnceHelpFormatter
     parser = argparse.ArgumentParser(prog="digitpad", description=__doc__.split("\n\n")[0], formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="serve the web demo, as demo.py does (digitpad demo --help)", add_help=False)

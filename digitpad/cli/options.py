@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+class DefaultOnceHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Each option's default after its help, unless the help already says it or there is none to say (no value,
     or a flag's False)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         help_text = action.help or ""
-        if action.default in (None, False) or "default" in help_text:
+        if action.default is None or action.default is False or "default" in help_text:  # `is`: 0 == False
             return help_text
         return super()._get_help_string(action)
 

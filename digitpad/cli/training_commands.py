@@ -84,7 +84,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     minutes = recipe.lines // 40 // recipe.workers // 60 + 1  # ~25 ms a line
     print(
         f"drawing {recipe.lines:,} training lines and {recipe.val_lines:,} validation lines from MNIST digits "
-        f"({recipe.workers} process{'es' if recipe.workers > 1 else ''}, about {minutes} minutes)",
+        f"({recipe.workers} process{'' if recipe.workers == 1 else 'es'}, about {minutes} minutes)",
         file=out,
     )
     events = train_line_reader(mnist, recipe, threads=args.threads or physical_cores())

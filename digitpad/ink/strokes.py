@@ -296,7 +296,7 @@ def strokes_to_ink(parsed: Strokes, scale: float, pen: float) -> np.ndarray:
     canvas = Image.new("L", (width, height), 0)
     pen_draw = ImageDraw.Draw(canvas)
     radius = max(pen * scale / 2, 0.5)
-    ends = set()  # the round ends, each drawn once: strokes often meet end to end
+    ends: set[tuple[float, float]] = set()  # the round ends, each drawn once: strokes often meet end to end
     for stroke in parsed.strokes:
         points = stroke * scale  # (n, 2)
         if len(points) > 1:

@@ -245,3 +245,12 @@ def test_a_live_message_makes_a_retrain_yield_a_core(client, monkeypatch):
     with client.websocket_connect("/live") as socket:
         ask(socket, {"model": "bundled", "value": stroke_pad_value(3)})
     assert cpu_share.training_threads() == 1  # someone draws: the live reading keeps one
+
+
+def test_the_clients_live_url_is_the_apps_live_path():
+    """`served.live_url` (for the tests and the benchmark, which must not import Gradio) names the route
+    `app.draw.LIVE_PATH` serves."""
+    from digitpad.app.draw import LIVE_PATH
+    from digitpad.app.served import live_url
+
+    assert live_url("http://127.0.0.1:7860/") == "ws://127.0.0.1:7860" + LIVE_PATH
