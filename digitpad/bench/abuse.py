@@ -67,7 +67,7 @@ def under_attack(server: Server, name: str, attack: Attack | None, seconds: floa
 
 def training_flood(server: Server, sessions: int) -> dict:
     """`sessions` new visitors of one address each press Retrain: how many get a run, how many a sentence."""
-    defaults = ["digitnet", "quick", 1, 256, 0.005, False, "auto", 55_000, 0.25, 0.0, False]
+    defaults = ["digitnet", "quick", 1, 256, 0.008, False, "auto", 55_000, 0.25, 0.0, False]
     visitors = [http() for _ in range(sessions)]
     for visitor in visitors:
         visitor.get(server.url)  # the page: the server issues this visitor's cookie

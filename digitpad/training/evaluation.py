@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from digitpad.mnist_format import NUM_CLASSES
-from digitpad.model import to_input
+from digitpad.model import INFERENCE_BATCH, to_input
 
 
 @torch.no_grad()
@@ -21,7 +21,7 @@ def evaluate(
     labels: torch.Tensor,
     mean: float,
     std: float,
-    batch_size: int = 2000,
+    batch_size: int = INFERENCE_BATCH,
     bf16: bool = False,
 ) -> tuple[float, float, torch.Tensor]:
     """Returns (accuracy %, mean cross-entropy, predictions (N,)). `bf16`: autocast, for live curves."""

@@ -146,7 +146,7 @@ class Run:
             "hyperparameters": {k: v for k, v in asdict(recipe).items() if k != "name"},
             "seed": self.seed,
             "date": self.start.isoformat(timespec="seconds"),
-            "device": device_description(self.device),
+            "device": device_description(self.device, bf16),
             "autocast_bf16": bf16,
             "train_seconds": round(self.elapsed, 2),
             "steps": steps,

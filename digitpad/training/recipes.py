@@ -48,9 +48,10 @@ RECIPES: dict[str, Recipe] = {
         schedule="constant", mean=0.5, std=0.5,
     ),
     # The fastest route to >= 99.0% test accuracy: digitnet at 2/3 width, one epoch of
-    # one-cycle AdamW on batches of 256.
+    # one-cycle AdamW on batches of 256. lr 8e-3 (5e-3 until 2026-12-07, tuned under bf16): in fp32 it read
+    # 98.86% of validation against 98.78% (the Train tab's Retrain; 4 runs of the bare engine: 98.76% vs 98.67%).
     "quick": Recipe(
-        name="quick", model_config={"widths": (16, 32, 64)}, epochs=1, batch_size=256, lr=5e-3, evals_per_epoch=8
+        name="quick", model_config={"widths": (16, 32, 64)}, epochs=1, batch_size=256, lr=8e-3, evals_per_epoch=8
     ),
     # The bundled weights: augmentation (affine + stroke thickness), longer one-cycle schedule.
     "best": Recipe(
