@@ -23,6 +23,7 @@ from digitpad.app.served import Server, live_url
 from digitpad.bench.attacks import ATTACKS, Attack, attacking, call, digit_strokes, http
 from digitpad.bench.classroom import crowd
 from digitpad.bench.server_processes import wait_until_idle
+from digitpad.training.run_settings import TRAIN_IMAGES, defaults_for
 
 HONEST_DRAWERS = 10  # the class drawing through every row
 
@@ -67,7 +68,9 @@ def under_attack(server: Server, name: str, attack: Attack | None, seconds: floa
 
 def training_flood(server: Server, sessions: int) -> dict:
     """`sessions` new visitors of one address each press Retrain: how many get a run, how many a sentence."""
-    defaults = ["digitnet", "quick", 1, 256, 0.008, False, "auto", 55_000, 0.25, 0.0, False]
+    tab = defaults_for("quick")  # the Train tab's fields, in the /train API's order
+    defaults = [tab["model"], "quick", tab["epochs"], tab["batch_size"], tab["lr"], tab["augment"], "auto"]
+    defaults += [TRAIN_IMAGES[0], tab["dropout"], tab["weight_decay"], False]  # all the images, no corrections
     visitors = [http() for _ in range(sessions)]
     for visitor in visitors:
         visitor.get(server.url)  # the page: the server issues this visitor's cookie

@@ -2,7 +2,7 @@
 
 `train_gan()` is the engine, a generator of `GANProgress` events like `training.engine.train`: a tqdm
 bar and the Train tab consume the same stream; `stop` or `max_seconds` end it between steps.
-The data stay uint8 tensors on the device; bf16 autocast where the hardware has it.
+The data stay uint8 tensors on the device; bf16 autocast where it is native and faster (`training.device.use_bf16`).
 
 What it shares with the classifier's engine (seeds, reshuffles, stop and time checks, counters, the final
 event) is `training.loop.Run`'s. `GAN_RECIPES` holds the bundled generator's recipe; the benchmark adds its
@@ -118,7 +118,8 @@ def train_gan(
 ) -> Iterator[GANProgress]:  # fmt: skip
     """Train `recipe`'s GAN on data.train_*; yields GANProgress events, ending with "done", "stopped" or
     "failed" (a loss became NaN). Seeds torch's global generator too (the networks' initial weights).
-    The same seed repeats a run on the CPU; CUDA's transposed-conv gradients are not deterministic."""
+    The same seed repeats a run on the CPU (in one process, or where bf16 is clearly faster or slower: the choice is
+    timed, see `use_bf16`); CUDA's transposed-conv gradients are not deterministic."""
     device = torch.device(device)
     images, labels = data.train_images.to(device), data.train_labels.to(device)
     run = Run(device, seed, threads, len(images), recipe.batch_size, recipe.epochs)

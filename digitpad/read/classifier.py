@@ -12,7 +12,7 @@ from torch import nn
 from digitpad.checkpoint import BUNDLED_WEIGHTS, GUARD_WEIGHTS, ROBUST_WEIGHTS, load_checkpoint
 from digitpad.ink.preprocess import to_mnist
 from digitpad.ink.strokes import pad_to_mnist
-from digitpad.mnist_format import IMAGE_SIZE, NUM_CLASSES
+from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.model import INFERENCE_BATCH, to_input
 from digitpad.read.explain import explain
 from digitpad.read.line_reader import bundled_line_reader
@@ -47,11 +47,12 @@ class Classifier:
             )
         images = torch.from_numpy(np.ascontiguousarray(images))
         probs = []
-        for start in range(0, len(images), INFERENCE_BATCH):  # many images: a batch at a time (see INFERENCE_BATCH)
+        # many images: a batch at a time (see INFERENCE_BATCH); none: one empty pass, (0, the network's classes)
+        for start in range(0, max(len(images), 1), INFERENCE_BATCH):
             x = to_input(images[start : start + INFERENCE_BATCH].to(self.device), self.mean, self.std)
             logits = self.model(x.contiguous(memory_format=torch.channels_last))
             probs.append(torch.softmax(logits.float(), dim=1).cpu())
-        return torch.cat(probs).numpy() if probs else np.zeros((0, NUM_CLASSES), np.float32)
+        return torch.cat(probs).numpy()
 
     def classify_drawing(self, drawing) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Any drawing or picture (see `to_mnist`) -> (probabilities (10,), the 28x28 image read).

@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import statistics
+import threading
 import time
 
 import torch
+
+from digitpad.mnist_format import NUM_CLASSES
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -34,8 +37,8 @@ def physical_cores() -> int:
 
 def use_bf16(device: torch.device) -> bool:
     """bf16 autocast on CUDA, and on a CPU where oneDNN does bf16 natively (AVX512-BF16 or AMX) and a training
-    step is measurably faster in it (`cpu_bf16_is_faster`): it was ~1.8x faster on an AMD EPYC with AVX512-BF16,
-    and 1.3x slower than fp32 on an Intel Xeon with AVX512-BF16 and no AMX. Elsewhere bf16 is emulated, slower."""
+    step is measurably faster in it (`cpu_bf16_is_faster`): whole runs were ~1.8x faster in bf16 on an AMD EPYC
+    with AVX512-BF16, and 1.3x slower on an Intel Xeon with AVX512-BF16 and no AMX. Elsewhere bf16 is emulated."""
     if device.type == "cuda":
         return True
     return (
@@ -46,26 +49,30 @@ def use_bf16(device: torch.device) -> bool:
 
 
 BF16_MARGIN = 0.9  # bf16 must take at most this share of fp32's step time: its rounding is only worth clear speed
+_timing = threading.Lock()  # one timing at a time: the server's warm-up and a first Retrain would slow each other
 
 
 @functools.cache
 def cpu_bf16_is_faster(threads: int, batch: int = 256, pairs: int = 8) -> bool:
-    """Times training steps (forward, backward) of the `quick` recipe's network (digitnet, widths 16-32-64) on a
-    random batch of the Train tab's size, fp32 and bf16 autocast in turn (so a busy moment slows both), on
-    `threads` threads: True if bf16's median takes at most BF16_MARGIN of fp32's. Measured once per process and
-    thread count (~1 s on 2 cores); the global random state is left as it was, so seeded runs stay seeded."""
-    from digitpad.model import build_model  # the network, only when a CPU run asks
+    """Times training steps (forward, backward) of the `quick` recipe's network on a random batch of the Train
+    tab's size, fp32 and bf16 autocast in turn (so a busy moment slows both), on `threads` threads: True if bf16's
+    median takes at most BF16_MARGIN of fp32's. Measured once per process and thread count (~1 s on 2 cores; a
+    server's warm-up measures it before the first visitor's run); the global random state is left as it was, so
+    seeded runs stay seeded. The same answer serves the GAN's engine (its networks are not timed)."""
+    from digitpad.model import build_model  # the networks, only when a CPU run asks
+    from digitpad.training.recipes import RECIPES
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = build_model("digitnet", {"widths": (16, 32, 64)}).to(memory_format=torch.channels_last)
-        x = torch.randn(batch, 1, 28, 28).contiguous(memory_format=torch.channels_last)
-        y = torch.randint(0, 10, (batch,))
+    quick = RECIPES["quick"]
+    inputs = torch.Generator().manual_seed(0)
+    with _timing, torch.random.fork_rng(devices=[]):  # the network's initial weights draw from the global generator
+        model = build_model(quick.model, quick.model_config).to(memory_format=torch.channels_last)
+        x = torch.randn(batch, 1, 28, 28, generator=inputs).contiguous(memory_format=torch.channels_last)
+        y = torch.randint(0, NUM_CLASSES, (batch,), generator=inputs)
         old_threads = torch.get_num_threads()
         torch.set_num_threads(threads)
         try:
             seconds = {False: [], True: []}
-            for pair in range(pairs + 1):  # the first pair warms oneDNN up and is not counted
+            for pair in range(max(pairs, 1) + 1):  # the first pair warms oneDNN up and is not counted
                 for bf16 in (False, True):
                     step = step_seconds(model, x, y, bf16)
                     if pair:

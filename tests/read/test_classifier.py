@@ -40,6 +40,26 @@ def test_predict_proba(classifier, mnist):
     assert classifier.predict_proba(images[0]).shape == (1, 10)  # a single (28, 28) image
 
 
+def test_many_images_are_read_a_batch_at_a_time_as_one_by_one(classifier, mnist):
+    """Over INFERENCE_BATCH images the reading goes in batches: each image gets what it gets alone; none: (0, 10)."""
+    from digitpad.model import INFERENCE_BATCH
+
+    images = mnist.test_images[: INFERENCE_BATCH + 44].numpy()
+    probs = classifier.predict_proba(images)
+    assert probs.shape == (len(images), 10)
+    for i in (0, INFERENCE_BATCH - 1, INFERENCE_BATCH, len(images) - 1):
+        assert np.allclose(probs[i], classifier.predict_proba(images[i])[0], atol=1e-5)
+    assert classifier.predict_proba(np.zeros((0, 28, 28), np.uint8)).shape == (0, 10)
+
+
+def test_the_guard_reads_an_empty_batch_as_no_drawings():
+    from digitpad.read.classifier import bundled_guard
+
+    guard = bundled_guard()
+    assert guard.predict_proba(np.zeros((0, 28, 28), np.uint8)).shape == (0, 11)
+    assert guard.is_digit(np.zeros((0, 28, 28), np.uint8)).shape == (0,)
+
+
 @pytest.mark.parametrize("bad", [np.zeros((2, 28, 28), np.float32), np.zeros((2, 32, 32), np.uint8)])
 def test_predict_proba_rejects_other_formats(classifier, bad):
     with pytest.raises(ValueError, match=r"expected uint8 images of shape \(N, 28, 28\)"):

@@ -168,7 +168,7 @@ def test_retrain_can_include_corrections(mnist):
 
     images = np.zeros((4, 28, 28), np.uint8)
     images[:, 4:24, 12:16] = 255  # four "1"s
-    settings = RunSettings("digitnet", "quick", 0.25, 256, 0.005, False, train_images=5_000)
+    settings = RunSettings("digitnet", "quick", 0.25, 256, 0.008, False, train_images=5_000)
     final = list(retrain(settings, threading.Event(), corrections=(images, np.ones(4, np.int64))))[-1]
     assert final.done and final.classifier is not None, final.status
     assert final.classifier.metadata["train_images"] == 5_000 + 4 * round(0.02 * 5_000 / (0.98 * 4))
