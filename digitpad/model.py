@@ -31,6 +31,23 @@ def to_input(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
     return (images.unsqueeze(1).float() / 255 - mean) / std
 
 
+@torch.no_grad()
+def probabilities(model: nn.Module, images: torch.Tensor, mean: float, std: float, bf16: bool = False) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> probabilities (N, classes) on CPU, INFERENCE_BATCH images a pass, in eval mode (the
+    model's mode is kept); no images: one empty pass, (0, classes). `bf16`: autocast (a training run's live views)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    probs = []
+    for start in range(0, max(len(images), 1), INFERENCE_BATCH):
+        x = to_input(images[start : start + INFERENCE_BATCH].to(device), mean, std)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x.contiguous(memory_format=torch.channels_last))
+        probs.append(torch.softmax(logits.float(), dim=1).cpu())
+    model.train(was_training)
+    return torch.cat(probs)
+
+
 @dataclass
 class LeNet5Config:
     dropout: float = 0.0  # the seed has none; the Train tab can add some before each hidden FC layer

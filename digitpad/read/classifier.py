@@ -13,7 +13,7 @@ from digitpad.checkpoint import BUNDLED_WEIGHTS, GUARD_WEIGHTS, ROBUST_WEIGHTS, 
 from digitpad.ink.preprocess import to_mnist
 from digitpad.ink.strokes import pad_to_mnist
 from digitpad.mnist_format import IMAGE_SIZE
-from digitpad.model import INFERENCE_BATCH, to_input
+from digitpad.model import probabilities
 from digitpad.read.explain import explain
 from digitpad.read.line_reader import bundled_line_reader
 from digitpad.read.number_line import is_stroke_value
@@ -45,14 +45,7 @@ class Classifier:
             raise ValueError(
                 f"expected uint8 images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), got {images.dtype} {images.shape}"
             )
-        images = torch.from_numpy(np.ascontiguousarray(images))
-        probs = []
-        # many images: a batch at a time (see INFERENCE_BATCH); none: one empty pass, (0, the network's classes)
-        for start in range(0, max(len(images), 1), INFERENCE_BATCH):
-            x = to_input(images[start : start + INFERENCE_BATCH].to(self.device), self.mean, self.std)
-            logits = self.model(x.contiguous(memory_format=torch.channels_last))
-            probs.append(torch.softmax(logits.float(), dim=1).cpu())
-        return torch.cat(probs).numpy()
+        return probabilities(self.model, torch.from_numpy(np.ascontiguousarray(images)), self.mean, self.std).numpy()
 
     def classify_drawing(self, drawing) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Any drawing or picture (see `to_mnist`) -> (probabilities (10,), the 28x28 image read).

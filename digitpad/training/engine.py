@@ -22,12 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from digitpad.model import build_model
+from digitpad.model import build_model, probabilities
 from digitpad.read.attack import adversarial_batch
 from digitpad.training.augment import augment
 from digitpad.training.data import MNIST, fixed_sample
 from digitpad.training.device import use_bf16
-from digitpad.training.evaluation import evaluate, probabilities
+from digitpad.training.evaluation import evaluate
 from digitpad.training.loop import Run, Threads
 from digitpad.training.recipes import Recipe
 

@@ -1,4 +1,4 @@
-"""Scoring a network on labelled images: accuracy and loss, probabilities, the confusion matrix.
+"""Scoring a network on labelled images: accuracy and loss, the confusion matrix (probabilities: `model.probabilities`).
 
 Used by the engines' evaluations, the CLI's `eval`, the Train tab's final views and the benchmark.
 """
@@ -40,19 +40,6 @@ def evaluate(
     pred = torch.cat(preds)
     acc = (pred == labels.cpu()).float().mean().item() * 100
     return acc, loss_sum / len(images), pred
-
-
-@torch.no_grad()
-def probabilities(model: nn.Module, images: torch.Tensor, mean: float, std: float, bf16: bool = False) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> probabilities (N, 10) on CPU, in eval mode (the model's mode is kept)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    x = to_input(images.to(device), mean, std).contiguous(memory_format=torch.channels_last)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        probs = torch.softmax(model(x).float(), dim=1).cpu()
-    model.train(was_training)
-    return probs
 
 
 def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor) -> np.ndarray:
