@@ -11,6 +11,7 @@ The attacker's tools and its five attacks (the table's first row is the baseline
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import secrets
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from digitpad.app.served import Server, live_url
 from digitpad.bench.attacks import ATTACKS, Attack, attacking, call, digit_strokes, http
 from digitpad.bench.classroom import crowd
+from digitpad.bench.harness import served_demo
 from digitpad.bench.server_processes import wait_until_idle
 from digitpad.training.run_settings import TRAIN_IMAGES, defaults_for
 
@@ -67,15 +69,29 @@ def under_attack(server: Server, name: str, attack: Attack | None, seconds: floa
 
 
 def training_flood(server: Server, sessions: int) -> dict:
-    """`sessions` new visitors of one address each press Retrain: how many get a run, how many a sentence."""
+    """`sessions` new visitors of one address each press Retrain: how many get a run, how many a sentence. Each
+    keeps its run's stream open until every one has its first answer: a visitor who leaves gives up its run
+    (Gradio ends the event), and the address may then have another, one at a time, as it should."""
     tab = defaults_for("quick")  # the Train tab's fields, in the /train API's order
     defaults = [tab["model"], "quick", tab["epochs"], tab["batch_size"], tab["lr"], tab["augment"], "auto"]
     defaults += [TRAIN_IMAGES[0], tab["dropout"], tab["weight_decay"], False]  # all the images, no corrections
     visitors = [http() for _ in range(sessions)]
     for visitor in visitors:
         visitor.get(server.url)  # the page: the server issues this visitor's cookie
+    answered = threading.Barrier(sessions, timeout=120)
+
+    def hold() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            answered.wait()
+
+    def press_retrain(visitor) -> str:
+        try:
+            return call(visitor, server.url, "train", defaults, first_only=True, hold=hold)
+        finally:
+            answered.abort()  # all have passed, or this one got no stream: nobody waits for it
+
     with ThreadPoolExecutor(sessions) as pool:
-        first = list(pool.map(lambda v: call(v, server.url, "train", defaults, first_only=True), visitors))
+        first = list(pool.map(press_retrain, visitors))
     refused = [text for text in first if "already have a training run" in text]
     taken = [text for text in first if "already have a training run" not in text]
     for visitor in visitors:
@@ -115,13 +131,14 @@ def corrections_flood(server: Server, calls: int) -> dict:
     }
 
 
-def abuse_section(smoke: bool, out: Path, seconds: float | None = None) -> list[dict]:
-    """The abuse table (see the module's docstring). `smoke`: 4 s rows (or `seconds`), 60 corrections."""
+def abuse_section(smoke: bool, out: Path, seconds: float | None = None, shared: Server | None = None) -> list[dict]:
+    """The abuse table (see the module's docstring), on a demo of its own or `shared`. `smoke`: 4 s rows (or
+    `seconds`), 60 corrections."""
     seconds = seconds or (4 if smoke else 15)
     logs = out.with_name(out.stem + "-logs")
     logs.mkdir(exist_ok=True)
     rows = []
-    with Server(log=logs / "abuse-server.log") as server:
+    with served_demo(shared, logs / "abuse-server.log") as server:
         wait_until_idle([server.process.pid])
         for name, attack in ATTACKS:
             rows.append(under_attack(server, name, attack, seconds))

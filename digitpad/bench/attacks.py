@@ -38,8 +38,11 @@ def http(cookie: str | None = None) -> httpx.Client:
     return httpx.Client(transport=transport, cookies=cookies, timeout=60)
 
 
-def call(client: httpx.Client, url: str, api: str, data: list, first_only: bool = False) -> str:
-    """Gradio's call API: the event's last data (or its first, `first_only`) as text; an error's text too."""
+def call(
+    client: httpx.Client, url: str, api: str, data: list, first_only: bool = False, hold: Callable | None = None
+) -> str:
+    """Gradio's call API: the event's last data (or its first, `first_only`) as text; an error's text too.
+    `hold`: called once the first data came, before the stream is closed (the event is left running meanwhile)."""
     response = client.post(f"{url}gradio_api/call/{api}", json={"data": data})
     if response.status_code != 200:
         return f"HTTP {response.status_code}: {response.text[:120]}"
@@ -50,6 +53,8 @@ def call(client: httpx.Client, url: str, api: str, data: list, first_only: bool 
             if line.startswith("data:"):
                 last = line[5:].strip()
                 if first_only and last not in ("null", ""):
+                    if hold is not None:
+                        hold()
                     break
     return last
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
-from digitpad.bench.harness import percentiles
+from digitpad.bench.harness import percentiles, served_demo
 from digitpad.bench.latency import bad_input_latency
 from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
 
@@ -78,14 +78,15 @@ def draw_like_a_person(page, strokes: list[list[tuple[float, float]]]) -> None:
         time.sleep(0.3)  # between strokes
 
 
-def browser_section(drawings: int) -> list[dict]:
-    """In headless Chromium: the stroke pad's latency, and Retrain-to-done with the defaults."""
+def browser_section(drawings: int, shared: Server | None = None) -> list[dict]:
+    """In headless Chromium: the stroke pad's latency, and Retrain-to-done with the defaults (on a demo of its
+    own, or `shared`)."""
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         return [{"what": "browser section skipped: Chromium is missing (apt-get install -y chromium)"}]
     from playwright.sync_api import sync_playwright
 
-    with Server() as server, sync_playwright() as p:
+    with served_demo(shared) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(server.url)

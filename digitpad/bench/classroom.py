@@ -31,7 +31,7 @@ import websockets
 
 from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server, live_url
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
-from digitpad.bench.harness import percentiles
+from digitpad.bench.harness import percentiles, served_demo
 from digitpad.bench.server_processes import (
     descendants,
     own_cpu_seconds,
@@ -129,9 +129,10 @@ async def one_drawer(url: str, drawer: Drawer, measure_from: float, stop_at: flo
 
 
 def crowd(socket_url: str, drawers: int, seconds: float, server_pids: list[int], drawer: Drawer | None = None) -> dict:
-    """`drawers` simulated visitors for a warm-up plus `seconds` measured; one row of the section."""
+    """`drawers` simulated visitors for a warm-up (a digit and a pause, so that they no longer start together;
+    no longer than `seconds`, which a smoke run keeps short) plus `seconds` measured; one row of the section."""
     drawer = drawer or Drawer()
-    warm_up = drawer.draw_seconds + drawer.pause_seconds + 1.0
+    warm_up = min(drawer.draw_seconds + drawer.pause_seconds + 1.0, seconds)
 
     async def run() -> tuple[Tally, float, float, float]:
         loop = asyncio.get_running_loop()
@@ -282,7 +283,9 @@ def capacity(url: str, pid: int, sizes: list[int], seconds: float, what: str) ->
     return rows
 
 
-def classroom_section(quick: bool, out: Path, with_replicas: bool = True, seconds: float | None = None) -> list[dict]:
+def classroom_section(
+    quick: bool, out: Path, with_replicas: bool = True, seconds: float | None = None, shared: Server | None = None
+) -> list[dict]:
     """The classroom table: crowds of 1-60 simulated drawers on one server, 10 while a Retrain runs, real
     Chromium pages, and one replica against two behind nginx (each pinned to a core) at p95 <= 250 ms.
     `seconds` measured per row (after each crowd's warm-up): 20, 5 when `quick`; the tests' smoke run asks for 2."""
@@ -290,7 +293,7 @@ def classroom_section(quick: bool, out: Path, with_replicas: bool = True, second
     logs = out.with_name(out.stem + "-logs")
     logs.mkdir(exist_ok=True)
     rows = []
-    with Server(log=logs / "server.log") as server:
+    with served_demo(shared, logs / "server.log") as server:
         pid = server.process.pid
         wait_until_idle([pid])  # the Train tab warms MNIST and the engine up in the background after start
         rows += crowd_rows(server.url, [pid], [1, 10, 30, 60], seconds, "one server, simulated drawers")

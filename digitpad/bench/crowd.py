@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad.app.served import Server
-from digitpad.bench.harness import percentiles, synthetic_pad
+from digitpad.bench.harness import percentiles, served_demo, synthetic_pad
 
 
 def pad_pngs(count: int, folder: str) -> list[str]:
@@ -107,11 +107,13 @@ def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
     }
 
 
-def server_section(visitors: int, drawings: int, memory_drawings: int) -> list[dict]:
+def server_section(visitors: int, drawings: int, memory_drawings: int, shared: Server | None = None) -> list[dict]:
+    """Visitors through gradio_client, on an idle demo and during a training run, then the memory over many
+    drawings; on a demo of its own, or `shared`."""
     from gradio_client import Client
 
     rows = []
-    with Server() as server:
+    with served_demo(shared) as server:
         times, failures = draw_requests(server.url, 30)
         rows.append(
             {

@@ -1,18 +1,32 @@
-"""What the benchmark's sections share: a synthetic pad value, percentiles, and the report's tables and machine.
-The running app (`Server`), Chromium's arguments and pad values come from `digitpad.app.served`, which the tests use
-too."""
+"""What the benchmark's sections share: the demo they serve, a synthetic pad value, percentiles, and the report's
+tables and machine. The running app (`Server`), Chromium's arguments and pad values come from `digitpad.app.served`,
+which the tests use too."""
 
 from __future__ import annotations
 
 import platform
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from digitpad.app.served import pad_value
+from digitpad.app.served import Server, pad_value
 from digitpad.training.device import physical_cores
+
+
+@contextmanager
+def served_demo(shared: Server | None, log: Path | None = None) -> Iterator[Server]:
+    """The demo a section measures: a `python demo.py` of its own, started now and stopped after (the section's
+    figures start from a fresh server), or `shared`, the one server of a run with --one-server."""
+    if shared is not None:
+        yield shared
+        return
+    with Server(log=log) as server:
+        yield server
 
 
 def synthetic_pad(size: int, shift: tuple[int, int] = (0, 0)) -> dict:

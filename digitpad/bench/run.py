@@ -12,8 +12,10 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
+from digitpad.app.served import Server
 from digitpad.bench.abuse import abuse_section
 from digitpad.bench.browser import browser_section
 from digitpad.bench.classroom import classroom_section
@@ -43,20 +45,20 @@ SECTIONS: dict[str, Section] = {
     "pen": lambda data, o: pen_section(data, *((5, 20, 0, 0) if o.steps else (200, 300, 2, 10))),
     "throughput": lambda data, o: throughput_section(data, images=2_000 if o.steps else 10_000),
     "train_tab": lambda data, o: train_tab_overhead(data, epochs=0.1 if o.steps else None),
-    "browser": lambda data, o: browser_section(drawings=4 if o.steps else 30),
+    "browser": lambda data, o: browser_section(4 if o.steps else 30, o.shared),
     "insight": lambda data, o: insight_section(data, *((5, 50) if o.steps else (50, 200))),
-    "teach": lambda data, o: teach_section(3 if o.steps else 30, 2 if o.steps else 10, 2 if o.steps else 20),
+    "teach": lambda data, o: teach_section(3 if o.steps else 30, 2 if o.steps else 10, 2 if o.steps else 20, o.shared),
     "generate": lambda data, o: generate_section(
         data, o.anchor_seconds, o.steps, Path(o.out).with_name(Path(o.out).stem + "-grids")
     ),
     "server": lambda data, o: server_section(
-        3 if o.steps else o.visitors, 2 if o.steps else o.drawings, 20 if o.steps else o.memory_drawings
+        3 if o.steps else o.visitors, 2 if o.steps else o.drawings, 20 if o.steps else o.memory_drawings, o.shared
     ),
     "classroom": lambda data, o: classroom_section(
-        o.quick or o.steps is not None, Path(o.out), o.steps is None, SMOKE_SECONDS if o.steps else None
+        o.quick or o.steps is not None, Path(o.out), o.steps is None, SMOKE_SECONDS if o.steps else None, o.shared
     ),
     "abuse": lambda data, o: abuse_section(
-        o.quick or o.steps is not None, Path(o.out), SMOKE_SECONDS if o.steps else None
+        o.quick or o.steps is not None, Path(o.out), SMOKE_SECONDS if o.steps else None, o.shared
     ),
 }
 # the report's order (and the default --sections); a section not named here is reported after these
@@ -95,6 +97,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="training seconds for each GAN anchor; None: the bundled generator's",
     )
     parser.add_argument("--out", default="bench.json", help="JSON file for the results")
+    parser.add_argument(
+        "--one-server",
+        action="store_true",
+        help="the sections that serve the demo (browser, teach, server, classroom, abuse) share one, started once: "
+        "quicker, for smoke runs; each section's figures then depend on the sections before it",
+    )
     return parser.parse_args(argv)
 
 
@@ -109,12 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     data = load_mnist(log=lambda m: print(m, file=sys.stderr))
     results["section_seconds"] = {}  # wall seconds each section took, to see where a run's time goes
-    for name, section in SECTIONS.items():
-        if name in asked:
-            started = time.perf_counter()
-            results[name] = section(data, args)
-            results["section_seconds"][name] = round(time.perf_counter() - started, 1)
-            print(f"{name}: {results['section_seconds'][name]} s", file=sys.stderr)
+    with ExitStack() as stack:
+        log = Path(args.out).with_name(Path(args.out).stem + "-server.log")
+        args.shared = stack.enter_context(Server(log=log)) if args.one_server else None
+        for name, section in SECTIONS.items():
+            if name in asked:
+                started = time.perf_counter()
+                results[name] = section(data, args)
+                results["section_seconds"][name] = round(time.perf_counter() - started, 1)
+                print(f"{name}: {results['section_seconds'][name]} s", file=sys.stderr)
     print(f"# digitpad benchmark ({results['mode']}): {results['machine']}, {results['date']}\n")
     for name in (*REPORT_ORDER, *(n for n in SECTIONS if n not in REPORT_ORDER)):
         if name in results:

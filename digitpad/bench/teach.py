@@ -9,18 +9,19 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.app.served import Server
+from digitpad.bench.harness import served_demo
 from digitpad.synth.segment_writer import segment_drawings, segment_pad_value
 from digitpad.teach.store import CorrectionStore
 
 
-def teach_section(visitors: int, per_visitor: int, new_per_digit: int) -> list[dict]:
-    """Corrections and Teach it through the running app: a crowd storing corrections at the same
-    moment; then the seven-segment writer corrects 3 drawings per digit, presses Teach it, and
-    draws `new_per_digit` new ones of each digit."""
+def teach_section(visitors: int, per_visitor: int, new_per_digit: int, shared: Server | None = None) -> list[dict]:
+    """Corrections and Teach it through the running app (a demo of its own, or `shared`, whose database then holds
+    no corrections yet): a crowd storing corrections at the same moment; then the seven-segment writer corrects 3
+    drawings per digit, presses Teach it, and draws `new_per_digit` new ones of each digit."""
     from gradio_client import Client
 
     rows = []
-    with Server() as server:
+    with served_demo(shared) as server:
         home = server.home.name
         clients = [Client(server.url, verbose=False) for _ in range(visitors)]
         start = time.monotonic() + 1.0

@@ -1,22 +1,16 @@
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 
 @pytest.mark.slow
-def test_bench_smoke_mode_runs_every_section(tmp_path):
-    out = tmp_path / "bench.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "digitpad.bench", "--steps", "5", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(out.read_text())
+def test_bench_smoke_mode_runs_every_section(smoke_run):
+    """Every section of the benchmark gives its rows in smoke mode (a few training steps, 2 s crowds, the served
+    sections on one demo). The run started with the session (tests/bench/conftest.py); this waits for it."""
+    smoke_run.process.wait(timeout=900)
+    assert smoke_run.process.returncode == 0, smoke_run.printed("stderr")[-3000:]
+    report, stdout = json.loads(smoke_run.report.read_text()), smoke_run.printed("stdout")
     assert report["mode"] == "smoke"
     recipes = [row["recipe"] for row in report["training"]]
     assert recipes == ["digitpad: quick", "digitpad: best", "reference: examples", "reference: seed"]
@@ -26,7 +20,7 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert all(row["images_per_s"] > 0 and row["mflops_per_image"] > 0 for row in report["throughput"])
     crowd_rows = [row for row in report["server"] if row["what"].startswith("crowd")]
     assert len(crowd_rows) == 2 and all(row["failures"] == 0 for row in crowd_rows)
-    assert "## training" in result.stdout and "| recipe |" in result.stdout
+    assert "## training" in stdout and "| recipe |" in stdout
     assert len(report["train_tab"]) == 2 and all(
         row["train_tab_s"] > row["train_tab_train_s"] > 0 for row in report["train_tab"]
     )
@@ -36,9 +30,9 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     assert numbers["time per number, 960x320 pad, 2 threads"]["median_ms"] > 0
     assert [what for what in numbers if what.startswith("length ")] == [f"length {n}" for n in range(1, 9)]
     not_digit = {row["what"].split(" (")[0]: row for row in report["not_digit"]}
-    assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in result.stdout
+    assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in stdout
     pen = {row["what"].split(" (")[0]: row for row in report["pen"]}
-    assert pen["raw MNIST test"]["accuracy_pct"] >= 99.6 and "## pen" in result.stdout
+    assert pen["raw MNIST test"]["accuracy_pct"] >= 99.6 and "## pen" in stdout
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
     deletion, *timings = report["insight"]
     assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)
@@ -52,7 +46,7 @@ def test_bench_smoke_mode_runs_every_section(tmp_path):
     bundled = generators["digitpad: cgan (bundled)"]
     assert bundled["agreement_judge_pct"] >= 97 and bundled["fid"] > 0 and bundled["fid_floor"] > 0
     assert bundled["sample_100_ms"] > 0 and generators["anchor: dcgan"]["agreement_bundled_pct"] is None
-    grids = sorted(p.name for p in (tmp_path / "bench-grids").iterdir())
+    grids = sorted(p.name for p in (smoke_run.folder / "bench-grids").iterdir())
     assert grids == ["cgan.png", "dcgan.png", "keras-cgan.png"]
     strokes = next(row for row in report["latency"] if row["what"].startswith("stroke pad"))
     assert strokes["median_ms"] > 0

@@ -12,6 +12,7 @@ from tests.support.drawing_helpers import (
     scaled_strokes,
     similarity,
 )
+from tests.support.every_core import map_on_every_core
 
 
 def test_output_is_mnist_format():
@@ -152,16 +153,19 @@ def test_bad_files_are_clear_errors(tmp_path):
         to_mnist(str(text))
 
 
+def bitmap_of(redrawn: tuple[list, float]) -> np.ndarray:
+    """A re-stroked digit painted on a 400 px bitmap pad (its brush width), then read by to_mnist."""
+    strokes, brush = redrawn
+    return to_mnist(pad_value(render_strokes(strokes, (400, 400), round(brush))))
+
+
 @pytest.mark.slow
-def test_redrawn_mnist_digits_are_read_as_well_as_the_originals(mnist, classifier):
+def test_redrawn_mnist_digits_are_read_as_well_as_the_originals(mnist, classifier, redrawn_test_digits):
     """All 10,000 MNIST test digits re-stroked on a big canvas (other scale, place, brush
     width) -> to_mnist -> the bundled model: accuracy within 1 point of the raw images'."""
-    from tests.support.drawing_helpers import redraw_mnist_digit
-
-    rng = np.random.default_rng(0)
     images, labels = mnist.test_images.numpy(), mnist.test_labels.numpy()
     raw_acc = (classifier.predict_proba(images).argmax(1) == labels).mean() * 100
-    redrawn = np.stack([to_mnist(pad_value(redraw_mnist_digit(image, rng))) for image in images])
+    redrawn = np.stack(map_on_every_core(bitmap_of, redrawn_test_digits))
     redrawn_acc = (classifier.predict_proba(redrawn).argmax(1) == labels).mean() * 100
     print(f"raw {raw_acc:.1f}%, redrawn {redrawn_acc:.1f}%")
     assert redrawn_acc >= raw_acc - 1.0

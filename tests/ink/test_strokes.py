@@ -5,7 +5,8 @@ import pytest
 
 from digitpad.ink.preprocess import DrawingError, to_mnist
 from digitpad.ink.strokes import MAX_POINTS, MAX_STROKES, StrokeError, parse_strokes, strokes_to_mnist
-from tests.support.drawing_helpers import bbox, center_of_mass, drawn_digit, redrawn_strokes, scaled_strokes, similarity
+from tests.support.drawing_helpers import bbox, center_of_mass, drawn_digit, scaled_strokes, similarity
+from tests.support.every_core import map_on_every_core
 
 
 def digit_strokes(digit, box=(80, 39, 160, 243)):
@@ -163,7 +164,7 @@ def test_the_limits_themselves_are_accepted():
 
 
 @pytest.mark.slow
-def test_redrawn_mnist_digits_are_read_nearly_as_well_as_the_originals(mnist, classifier):
+def test_redrawn_mnist_digits_are_read_nearly_as_well_as_the_originals(mnist, classifier, redrawn_test_digits):
     """All 10,000 MNIST test digits re-stroked on a 400 px pad (the same strokes as
     test_preprocess's reference test draws) -> strokes_to_mnist -> the bundled model.
 
@@ -171,10 +172,9 @@ def test_redrawn_mnist_digits_are_read_nearly_as_well_as_the_originals(mnist, cl
     5000-9999) against 99.62% raw and 98.77% for the bitmap path. The rest is lost to the
     skeletons themselves (filled loops become lines): drawn in MNIST's own frame they score 98.93%.
     """
-    rng = np.random.default_rng(0)
     images, labels = mnist.test_images.numpy(), mnist.test_labels.numpy()
     raw_acc = (classifier.predict_proba(images).argmax(1) == labels).mean() * 100
-    redrawn = np.stack([strokes_to_mnist(redrawn_strokes(image, rng)[0]) for image in images])
+    redrawn = np.stack(map_on_every_core(strokes_to_mnist, [strokes for strokes, _ in redrawn_test_digits]))
     right = classifier.predict_proba(redrawn).argmax(1) == labels
     acc, first, second = (right.mean() * 100, right[:5000].mean() * 100, right[5000:].mean() * 100)
     print(f"raw {raw_acc:.2f}%, redrawn strokes {acc:.2f}% (digits 0-4999 {first:.2f}%, 5000-9999 {second:.2f}%)")

@@ -11,7 +11,7 @@ from scipy import ndimage
 from digitpad.app.served import pad_value  # noqa: F401 - the tests build pad values with it
 from digitpad.ink.strokes import Strokes, strokes_to_ink
 from digitpad.synth.pen_digits import DIGITS, scaled_strokes, stroke_pad_value  # noqa: F401 - and stroke pad values
-from digitpad.synth.redrawn import redrawn_strokes, skeleton_strokes  # noqa: F401 - MNIST digits as pen strokes
+from digitpad.synth.redrawn import redrawn_strokes  # noqa: F401 - MNIST digits as pen strokes
 
 
 def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
@@ -23,12 +23,6 @@ def render_strokes(strokes, size=(320, 320), width=18) -> np.ndarray:
 def drawn_digit(digit: int, size=320, box=None, width=18) -> dict:
     box = box or (size * 0.25, size * 0.12, size * 0.5, size * 0.76)
     return pad_value(render_strokes(scaled_strokes(digit, box), (size, size), width))
-
-
-def redraw_mnist_digit(image: np.ndarray, rng: np.random.Generator, canvas: int = 400) -> np.ndarray:
-    """`redrawn_strokes` rendered like the pad: the stroke alpha uint8 (canvas, canvas)."""
-    strokes, brush = redrawn_strokes(image, rng, canvas)
-    return render_strokes(strokes, (canvas, canvas), round(brush))
 
 
 # ------------------------------------------------------------------ measuring 28x28 images

@@ -1,0 +1,77 @@
+"""The benchmark's smoke run (`python -m digitpad.bench --steps 5 --one-server`), started in the background as
+soon as the session's tests are collected, when its test is among them. It takes minutes, much of them spent
+waiting on a served demo and simulated drawers, while the other tests leave the second core idle most of the
+time; its test runs last, waits for it to end if it has not, and reads its report."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SMOKE_TEST = "test_bench_smoke_mode_runs_every_section"
+
+
+@dataclass
+class SmokeRun:
+    process: subprocess.Popen
+    folder: Path  # its report (bench.json), grids, logs and what it printed (stdout.txt, stderr.txt)
+
+    @property
+    def report(self) -> Path:
+        return self.folder / "bench.json"
+
+    def printed(self, stream: str) -> str:
+        return (self.folder / f"{stream}.txt").read_text()
+
+
+SMOKE_RUN = pytest.StashKey[SmokeRun]()
+
+
+def start_smoke_run() -> SmokeRun:
+    from digitpad.training.data import load_mnist
+
+    load_mnist(log=lambda message: None)  # fetched here, if it must be, not by two processes at once
+    folder = Path(tempfile.mkdtemp(prefix="digitpad-smoke-"))
+    command = [
+        sys.executable,
+        "-m",
+        "digitpad.bench",
+        "--steps",
+        "5",
+        "--one-server",
+        "--out",
+        str(folder / "bench.json"),
+    ]
+    with open(folder / "stdout.txt", "w") as stdout, open(folder / "stderr.txt", "w") as stderr:
+        return SmokeRun(subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True), folder)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The smoke run's test goes last, so that its run has the whole session to itself in the background."""
+    items.sort(key=lambda item: item.name == SMOKE_TEST)  # stable: the others keep their order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not session.config.option.collectonly and any(item.name == SMOKE_TEST for item in session.items):
+        session.config.stash[SMOKE_RUN] = start_smoke_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(SMOKE_RUN, None)
+    if run is not None:  # its test ran, failed, or never came (-x): nothing is left running
+        run.process.kill()
+        run.process.wait()
+        shutil.rmtree(run.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def smoke_run(request: pytest.FixtureRequest) -> SmokeRun:
+    """The smoke run started with the session (see the module's docstring)."""
+    return request.config.stash[SMOKE_RUN]
