@@ -1,6 +1,7 @@
 """The app as its clients meet it, for the tests and the benchmark alike: `Server` (`python demo.py` on a free
-port), headless Chromium's arguments, the test that the stroke pad takes ink, and a photo input's value built from
-a picture. Nothing here is served; it lives beside the app so that the tests need not import the benchmark."""
+port), headless Chromium's arguments, the tests that the stroke pad takes ink and that the answer shown is the
+latest drawing's, and a photo input's value built from a picture. Nothing here is served; it lives beside the app
+so that the tests need not import the benchmark."""
 
 from __future__ import annotations
 
@@ -113,4 +114,13 @@ PAD_TAKES_INK = """selector => {
   const canvas = document.querySelector(selector + ' [data-ready] canvas');
   const box = canvas && canvas.getBoundingClientRect();
   return !!box && box.width > 0 && document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) === canvas;
+}"""
+
+# Whether the answer shown is about the pad's latest value (the versions the pad numbers its values with and
+# the answer echoes) or about a photo: a late answer to strokes in progress must not pass for the final one.
+ANSWERS_LATEST_DRAWING = """() => {
+  const answer = document.querySelector('#answer .answer'), pad = document.querySelector('#pad [data-version]');
+  if (!answer) return false;
+  if (answer.dataset.about === 'photo') return true;
+  return answer.dataset.padVersion === (pad ? pad.dataset.version : '');
 }"""

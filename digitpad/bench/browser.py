@@ -4,12 +4,13 @@ stroke is still being drawn, Retrain-to-done with the defaults, and bad input th
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server
+from digitpad.app.served import ANSWERS_LATEST_DRAWING, CHROMIUM_ARGS, PAD_TAKES_INK, Server
 from digitpad.bench.harness import percentiles, served_demo
 from digitpad.bench.latency import bad_input_latency
 from digitpad.synth.pen_digits import DIGITS  # the same pen strokes the tests draw
@@ -114,7 +115,7 @@ def pad_latency_rows(page, drawings: int) -> list[dict]:
         ]
         page.evaluate("() => { window.digitpadLog = []; }")
         draw_like_a_person(page, strokes)
-        time.sleep(1.0)  # every answer is in
+        answered(page)
         pen_up, pen_down = stroke_timings(page.evaluate("() => window.digitpadLog"))
         after_up += pen_up
         during.append(pen_down[0])
@@ -137,6 +138,15 @@ def pad_latency_rows(page, drawings: int) -> list[dict]:
             **({"median_ms": round(1000 * statistics.median(seen))} if seen else {}),
         },
     ]
+
+
+def answered(page, seconds: float = 10) -> None:
+    """Until the answer shown is the one to the pad's latest value (the answers come in order: every one is in),
+    or `seconds`; a drawing never answered is then read wrong."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(ANSWERS_LATEST_DRAWING, timeout=seconds * 1000)
 
 
 def retrain_row(page) -> dict:

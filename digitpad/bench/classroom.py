@@ -17,6 +17,7 @@ an answer that is not a reading), and the server's CPU per update.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import websockets
 
-from digitpad.app.served import CHROMIUM_ARGS, PAD_TAKES_INK, Server, live_url
+from digitpad.app.served import ANSWERS_LATEST_DRAWING, CHROMIUM_ARGS, PAD_TAKES_INK, Server, live_url
 from digitpad.bench.browser import LABEL, RECORD_JS, stroke_timings
 from digitpad.bench.harness import percentiles, served_demo
 from digitpad.bench.server_processes import (
@@ -208,6 +209,8 @@ def while_training(url: str, pid: int, drawers: int, seconds: float) -> dict:
 async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[list[float], int]:
     """One page drawing `digits` digits with the mouse at 60 points a second: (pen-up latencies per stroke,
     digits read right)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     await page.goto(url)
     canvas = page.locator("#pad canvas")
@@ -229,7 +232,8 @@ async def chromium_drawer(browser, url: str, digits: int, seed: int) -> tuple[li
                 await asyncio.sleep(1 / 60)
                 await page.mouse.move(*point)
             await page.mouse.up()
-        await asyncio.sleep(1.0)  # every answer is in
+        with contextlib.suppress(PlaywrightTimeoutError):  # until every answer is in (see browser.answered)
+            await page.wait_for_function(ANSWERS_LATEST_DRAWING, timeout=10_000)
         latencies += stroke_timings(await page.evaluate("() => window.digitpadLog"))[0]
         right += (await page.locator(LABEL).inner_text()) == str(digit)
         await page.click('#pad button[aria-label="Clear canvas"]')

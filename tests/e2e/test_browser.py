@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from digitpad.app.readings import EMPTY_HINT, NOT_A_DIGIT
-from digitpad.app.served import PAD_TAKES_INK
+from digitpad.app.served import ANSWERS_LATEST_DRAWING, PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
@@ -96,14 +96,6 @@ def settled(read, previous: str | None = None, timeout: float = 20, ready=lambda
     return (last or "") if ready() else f"{last!r}, an answer to an earlier drawing"
 
 
-# Whether the answer shown is about the pad's latest value (the versions the pad numbers its values with and
-# the answer echoes) or about a photo: a late answer to strokes in progress must not pass for the final one.
-ANSWERS_LATEST_DRAWING = """() => {
-  const answer = document.querySelector('#answer .answer'), pad = document.querySelector('#pad [data-version]');
-  if (!answer) return false;
-  if (answer.dataset.about === 'photo') return true;
-  return answer.dataset.padVersion === (pad ? pad.dataset.version : '');
-}"""
 # ... and its top guess (the element `label`) is shown and is not `previous`.
 ANSWERED = (
     """([label, previous]) => {
