@@ -96,7 +96,8 @@ def train(
     initial_state: dict[str, torch.Tensor] | None = None,
 ) -> Iterator[Progress]:
     """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped". The model
-    returned has the lowest validation loss (test accuracy is reported, never used to choose); its final figures
+    returned has the lowest validation loss (test accuracy is reported, never used to choose; with `live_eval`, the
+    final weights stay if they score lower on the whole validation split than those chosen on a sample); its figures
     are scored in fp32 on the whole validation and test sets. `max_seconds` caps training time; `train_subset`
     trains on a fixed random sample of N training images; `live_eval` scores only fixed samples of N training,
     validation and test images at each evaluation (fast live curves); `watch` (uint8 (N, 28, 28)) is read at every
@@ -137,7 +138,13 @@ def train(
             run.window.reset()
 
     if not recipe.keep_last:
-        chosen.restore(model)
+        sampled = live_eval is not None and live_eval < len(data.val_images)
+        current = chosen.latest and last is not None and last.step == run.total_steps  # chosen: the final weights
+
+        def whole_val_loss() -> float:  # scored only when the chosen weights are not the final ones
+            return score("val", bf16=False, whole=True)[1]
+
+        chosen.restore(model, whole_val_loss if sampled and not current else None)
     yield final_event(run, recipe, model, score, data, last, bf16, eval_test, chosen.time_to_99, optimizer)
 
 
@@ -157,17 +164,30 @@ class Selection:
     val_loss: float = math.inf
     state: dict[str, torch.Tensor] | None = None
     time_to_99: float | None = None
+    latest: bool = False  # the chosen weights are the latest evaluation's
 
     def note(self, figures: dict, model: nn.Module, elapsed: float) -> None:
         if self.time_to_99 is None and figures["test_acc"] is not None and figures["test_acc"] >= 99.0:
             self.time_to_99 = elapsed
-        if figures["val_loss"] <= self.val_loss:
+        self.latest = figures["val_loss"] <= self.val_loss
+        if self.latest:
             self.val_loss, self.state = figures["val_loss"], copy.deepcopy(model.state_dict())
 
-    def restore(self, model: nn.Module) -> None:
-        """Back to the chosen weights; stopped before the first evaluation: what the model has."""
-        if self.state is not None:
+    def restore(self, model: nn.Module, whole_val_loss: Callable[[], float] | None = None) -> None:
+        """Back to the chosen weights; stopped before the first evaluation: what the model has. `whole_val_loss`
+        (the evaluations scored a sample of the validation split): the model's loss on all of it; the final weights
+        are kept when they score lower there than the chosen ones. On the Train tab's 1,000-image sample, 3 of 8
+        seeds of the quick recipe chose an evaluation at 5/8 or 6/8 of the run: 98.82-98.93% on the test set
+        where the final weights read 99.0-99.1%."""
+        if self.state is None:
+            return
+        if whole_val_loss is None:
             model.load_state_dict(self.state)
+            return
+        final_state, final_loss = copy.deepcopy(model.state_dict()), whole_val_loss()
+        model.load_state_dict(self.state)
+        if whole_val_loss() > final_loss:
+            model.load_state_dict(final_state)
 
 
 def progress(run: Run, kind: str, step: int, optimizer: torch.optim.Optimizer, chosen: Selection, **extra) -> Progress:

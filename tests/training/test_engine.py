@@ -6,7 +6,7 @@ import torch
 
 from digitpad.training.data import fixed_sample
 from digitpad.training.device import pick_device
-from digitpad.training.engine import MAX_EVALS, learning_rate, train
+from digitpad.training.engine import MAX_EVALS, Selection, learning_rate, train
 from digitpad.training.recipes import RECIPES, get_recipe
 
 
@@ -137,3 +137,19 @@ def test_adversarial_training_runs_through_the_engine(mnist):
     final = events[-1]
     assert final.kind == "done" and final.model is not None and final.step == 4
     assert final.metadata["hyperparameters"]["attack_eps"] == 0.3 and final.metadata["hyperparameters"]["keep_last"]
+
+
+def test_weights_chosen_on_a_sample_give_way_to_better_final_ones_on_the_whole_split():
+    model = torch.nn.Linear(1, 1, bias=False)
+    whole_val_loss = lambda: float(model.weight.abs().sum())  # noqa: E731 - the whole split's loss of the weights
+    for earlier, final, kept in [(1.0, 0.5, 0.5), (0.25, 0.5, 0.25)]:
+        chosen = Selection()
+        torch.nn.init.constant_(model.weight, earlier)
+        chosen.note({"val_loss": 0.01, "test_acc": None}, model, 1.0)  # lowest on the sample
+        torch.nn.init.constant_(model.weight, final)
+        chosen.note({"val_loss": 0.02, "test_acc": None}, model, 2.0)
+        assert not chosen.latest
+        chosen.restore(model, whole_val_loss)
+        assert float(model.weight) == kept
+    chosen.restore(model)  # no whole split to ask: the sample's choice
+    assert float(model.weight) == 0.25
