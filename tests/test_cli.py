@@ -1,19 +1,36 @@
+import contextlib
+import io
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from digitpad.checkpoint import load_checkpoint
+from digitpad.cli import main
 from digitpad.read.line_reader import load_line_reader
 from digitpad.training.recipes import RECIPES
 
 
-def cli(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "digitpad", *args], capture_output=True, text=True, timeout=600)
+def cli(*args, check=True) -> subprocess.CompletedProcess:
+    """`digitpad *args` run in this process (a new `python -m digitpad` costs ~2.5 s of imports per call; one
+    test below starts the real thing): its exit status and what it printed. Torch's thread count and random
+    state, which commands set, are put back for the tests that follow."""
+    threads, rng = torch.get_num_threads(), torch.random.get_rng_state()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    except SystemExit as e:  # argparse's errors and --help
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        torch.set_num_threads(threads)
+        torch.random.set_rng_state(rng)
+    result = subprocess.CompletedProcess(["digitpad", *args], code, out.getvalue(), err.getvalue())
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -99,6 +116,15 @@ def test_train_reader_saves_weights_with_the_weight_of_its_opinion(tmp_path):
 def test_train_rejects_bad_arguments():
     result = cli("train", "--recipe", "nope", check=False)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+@pytest.mark.slow
+def test_python_dash_m_digitpad_runs_the_command_line():
+    """The real entry point, in a process of its own: its exit status and messages."""
+    argv = [sys.executable, "-m", "digitpad", "predict", "x.png", "--share"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "unrecognized arguments: --share" in result.stderr
+    assert result.stderr.startswith("usage: digitpad ")
 
 
 @pytest.mark.slow
@@ -250,7 +276,6 @@ def test_training_commands_write_into_runs_unless_told():
 def test_train_gan_hands_its_threads_to_the_engine(monkeypatch, capsys):
     import digitpad.gan.trainer
     import digitpad.training.data
-    from digitpad.cli import main
 
     given = {}
 
