@@ -61,6 +61,8 @@ SECTIONS: dict[str, Section] = {
         o.quick or o.steps is not None, Path(o.out), SMOKE_SECONDS if o.steps else None, o.shared
     ),
 }
+# the sections that serve the demo: with --one-server they share one, started when the first of them runs
+SERVED = ("browser", "teach", "server", "classroom", "abuse")
 # the report's order (and the default --sections); a section not named here is reported after these
 REPORT_ORDER = (
     "training",
@@ -100,7 +102,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--one-server",
         action="store_true",
-        help="the sections that serve the demo (browser, teach, server, classroom, abuse) share one, started once: "
+        help=f"the sections that serve the demo ({', '.join(SERVED)}) share one, started once: "
         "quicker, for smoke runs; each section's figures then depend on the sections before it",
     )
     return parser.parse_args(argv)
@@ -119,10 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     results["section_seconds"] = {}  # wall seconds each section took, to see where a run's time goes
     with ExitStack() as stack:
         log = Path(args.out).with_name(Path(args.out).stem + "-server.log")
-        args.shared = stack.enter_context(Server(log=log)) if args.one_server else None
+        args.shared = None
         for name, section in SECTIONS.items():
             if name in asked:
                 started = time.perf_counter()
+                if args.one_server and name in SERVED and args.shared is None:
+                    args.shared = stack.enter_context(Server(log=log))  # its start counts in this section's time
                 results[name] = section(data, args)
                 results["section_seconds"][name] = round(time.perf_counter() - started, 1)
                 print(f"{name}: {results['section_seconds'][name]} s", file=sys.stderr)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,8 +55,13 @@ def start_smoke_run() -> SmokeRun:
         str(folder / "bench.json"),
     ]
     with open(folder / "stdout.txt", "w") as stdout, open(folder / "stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            command, stdout=stdout, stderr=stderr, text=True, preexec_fn=lambda: os.nice(NICENESS)
+        process = subprocess.Popen(  # a session of its own: its demo and drawers end with it (pytest_unconfigure)
+            command,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+            preexec_fn=lambda: os.nice(NICENESS),
         )
     return SmokeRun(process, folder)
 
@@ -74,7 +80,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(SMOKE_RUN, None)
     if run is not None:  # its test ran, failed, or never came (-x): nothing is left running
-        run.process.kill()
+        try:
+            os.killpg(run.process.pid, signal.SIGKILL)  # the bench, its demo.py and simulated drawers
+        except ProcessLookupError:
+            pass  # all ended already
         run.process.wait()
         shutil.rmtree(run.folder, ignore_errors=True)
 
