@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,35 @@ def classifier():
     return load_classifier()
 
 
+# The demo the server tests share. Every test visitor comes from 127.0.0.1, as a class from behind one router
+# would: that address may have several training runs.
+SERVER_ENV = {"DIGITPAD_MAX_TRAIN_SECONDS": "60", "DIGITPAD_TRAINING_RUNS_PER_ADDRESS": "8"}
+EARLY_SERVER = pytest.StashKey[Server]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """When the whole suite runs (`make test`, `make check`), the shared demo starts now, while the tests are
+    collected (seconds of imports on one core), instead of when the first test asks for it."""
+    config = session.config
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.collectonly:
+        log = Path(tempfile.mkdtemp(prefix="digitpad-server-")) / "server.log"
+        config.stash[EARLY_SERVER] = Server(SERVER_ENV, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(EARLY_SERVER, None)
+    if server is not None:  # stopped by `server_url` if a test used it; stopped here if none did
+        server.__exit__(None, None, None)
+        shutil.rmtree(server.log.parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
-    """The real demo, started with `python demo.py` on a free port; its URL. Every test visitor comes from
-    127.0.0.1, as a class from behind one router would: that address may have several training runs."""
-    folder = tmp_path_factory.mktemp("server")
-    env = {"DIGITPAD_MAX_TRAIN_SECONDS": "60", "DIGITPAD_TRAINING_RUNS_PER_ADDRESS": "8"}
-    with Server(env, folder / "server.log") as server:
+def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The real demo, started with `python demo.py` on a free port (see `pytest_sessionstart`); its URL."""
+    server = request.config.stash.get(EARLY_SERVER, None)
+    if server is None:
+        server = Server(SERVER_ENV, tmp_path_factory.mktemp("server") / "server.log")
+    with server:
         yield server.url
 
 

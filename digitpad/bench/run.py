@@ -42,7 +42,7 @@ SECTIONS: dict[str, Section] = {
     "latency": lambda data, o: latency_section(repeats=20 if o.steps else 200),
     "numbers": lambda data, o: number_section(data, per_kind=20 if o.steps else 300),
     "not_digit": lambda data, o: not_digit_section(data, *((100, 1, 20) if o.steps else (5000, 5, 300))),
-    "pen": lambda data, o: pen_section(data, *((5, 20, 0, 0) if o.steps else (200, 300, 2, 10))),
+    "pen": lambda data, o: pen_section(data, *((5, 20, 1, 0) if o.steps else (200, 300, 2, 10))),
     "throughput": lambda data, o: throughput_section(data, images=2_000 if o.steps else 10_000),
     "train_tab": lambda data, o: train_tab_overhead(data, epochs=0.1 if o.steps else None),
     "browser": lambda data, o: browser_section(4 if o.steps else 30, o.shared),

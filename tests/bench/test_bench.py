@@ -33,6 +33,9 @@ def test_bench_smoke_mode_runs_every_section(smoke_run):
     assert {"max-softmax", "energy", "digit guard"} <= set(not_digit) and "## not_digit" in stdout
     pen = {row["what"].split(" (")[0]: row for row in report["pen"]}
     assert pen["raw MNIST test"]["accuracy_pct"] >= 99.6 and "## pen" in stdout
+    retrain = pen["Retrain, Train tab defaults, nobody drawing"]  # a whole run with the defaults, smoke mode too
+    assert retrain["wall_s"] > retrain["train_s"] > 0 and retrain["accuracy_pct"] >= 98.5
+    assert retrain["device"].startswith("cpu (")
     assert all(row["seconds"] >= 0 for what, row in numbers.items() if what.startswith("bad input"))
     deletion, *timings = report["insight"]
     assert deletion["ratio"] >= 2 and all(row["median_ms"] > 0 for row in timings)

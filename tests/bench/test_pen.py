@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitpad.bench.pen import balanced, pen_section, retrain_row
+from digitpad.bench.pen import balanced, pen_section
 
 
 def test_balanced_takes_the_first_of_each_digit_from_5000_on(mnist):
@@ -29,10 +29,3 @@ def test_a_small_run_reports_the_issue_rows(mnist):
     assert raw["accuracy_pct"] >= 99.6 and raw["errors"] == round(100 * (100 - raw["accuracy_pct"]))
     assert photos["accuracy_pct"] >= 80
     assert reading["ms"] > 0
-
-
-@pytest.mark.slow
-def test_the_retrain_row_times_a_run_with_the_train_tabs_defaults():
-    row = retrain_row("a run")
-    assert row["wall_s"] > row["train_s"] > 0 and row["accuracy_pct"] >= 98.5
-    assert row["device"].startswith("cpu (")

@@ -36,11 +36,24 @@ def open_page(browser, server_url, **context):
     return page
 
 
+@pytest.fixture(scope="module")
+def desktop(browser):
+    """One browser context for the desktop pages: its HTTP cache keeps Gradio's scripts from page to page (a new
+    context fetches them again, ~0.8 s a page)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser, server_url):
-    page = open_page(browser, server_url)
+def page(desktop, server_url):
+    """A desktop page, 1280 px wide, of a new visitor: no cookie, so the server gives it a visitor of its own."""
+    desktop.clear_cookies()
+    page = desktop.new_page()
+    page.goto(server_url)
+    page.wait_for_function(PAD_TAKES_INK, arg="#pad", timeout=30_000)
     yield page
-    page.context.close()
+    page.close()
 
 
 def pad_points(page, stroke, box, pad: str = "#pad"):
