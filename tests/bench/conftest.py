@@ -20,7 +20,7 @@ SMOKE_TEST = "test_bench_smoke_mode_runs_every_section"
 # The run's processes (the bench, its demo, Chromium) yield to the other tests' when both want a core: it needs
 # about 300 s of CPU and has the whole session to find them (it ends about 8.5 minutes into a 14-minute session).
 # Niceness 10 is a tenth of a core against a busy one, enough for its demo to answer its simulated drawers well
-# within their 10 s; at 5 it slowed the browser tests beside it by a third.
+# within their 10 s; at 5 the browser tests beside it took a fifth to a quarter longer.
 NICENESS = 10
 
 
