@@ -96,9 +96,8 @@ def train(
     initial_state: dict[str, torch.Tensor] | None = None,
 ) -> Iterator[Progress]:
     """Train `recipe.model` on data.train_*; yields Progress events, ending with "done" or "stopped". The model
-    returned has the lowest validation loss (test accuracy is reported, never used to choose; with `live_eval`, the
-    final weights stay if they score lower on the whole validation split than those chosen on a sample); its figures
-    are scored in fp32 on the whole validation and test sets. `max_seconds` caps training time; `train_subset`
+    returned has the lowest validation loss (test accuracy is reported, never used to choose; see `Selection`); its
+    figures are scored in fp32 on the whole validation and test sets. `max_seconds` caps training time; `train_subset`
     trains on a fixed random sample of N training images; `live_eval` scores only fixed samples of N training,
     validation and test images at each evaluation (fast live curves); `watch` (uint8 (N, 28, 28)) is read at every
     evaluation (the Train tab's live guesses); `initial_state`: start from those weights (fine-tuning)."""
@@ -113,7 +112,7 @@ def train(
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
     score = scorer(model, recipe, data, images, labels, live_eval, bf16)
     eval_steps = run.spaced(recipe.evals_per_epoch, at_most=MAX_EVALS)
-    chosen, last = Selection(), None
+    chosen, last = Selection(sampled=live_eval is not None and live_eval < len(data.val_images)), None
     model.train()
 
     for step, idx in run.steps(stop, max_seconds):
@@ -131,20 +130,14 @@ def train(
 
         if step in eval_steps:
             figures = live_figures(score, eval_test)
-            chosen.note(figures, model, run.elapsed)
+            chosen.note(figures, model, run.elapsed, last_step=step == run.total_steps)
             watch_probs = None if watch is None else probabilities(model, watch, recipe.mean, recipe.std, bf16)
             last = progress(run, "eval", step, optimizer, chosen, **figures, watch_probs=watch_probs)
             yield last
             run.window.reset()
 
     if not recipe.keep_last:
-        sampled = live_eval is not None and live_eval < len(data.val_images)
-        current = chosen.latest and last is not None and last.step == run.total_steps  # chosen: the final weights
-
-        def whole_val_loss() -> float:  # scored only when the chosen weights are not the final ones
-            return score("val", bf16=False, whole=True)[1]
-
-        chosen.restore(model, whole_val_loss if sampled and not current else None)
+        chosen.restore(model, lambda: score("val", bf16=False, whole=True)[1])
     yield final_event(run, recipe, model, score, data, last, bf16, eval_test, chosen.time_to_99, optimizer)
 
 
@@ -161,27 +154,29 @@ class Selection:
     """The weights with the lowest validation loss so far (smoother than accuracy; never chosen by test), and the
     training seconds until the live test accuracy first reached 99%."""
 
+    sampled: bool = False  # the evaluations score a sample of the validation split (`train`'s `live_eval`)
     val_loss: float = math.inf
     state: dict[str, torch.Tensor] | None = None
     time_to_99: float | None = None
-    latest: bool = False  # the chosen weights are the latest evaluation's
+    final: bool = False  # the chosen weights are those the run ended with (chosen at its last step)
 
-    def note(self, figures: dict, model: nn.Module, elapsed: float) -> None:
+    def note(self, figures: dict, model: nn.Module, elapsed: float, last_step: bool = False) -> None:
         if self.time_to_99 is None and figures["test_acc"] is not None and figures["test_acc"] >= 99.0:
             self.time_to_99 = elapsed
-        self.latest = figures["val_loss"] <= self.val_loss
-        if self.latest:
+        better = figures["val_loss"] <= self.val_loss
+        if better:
             self.val_loss, self.state = figures["val_loss"], copy.deepcopy(model.state_dict())
+        self.final = better and last_step
 
-    def restore(self, model: nn.Module, whole_val_loss: Callable[[], float] | None = None) -> None:
-        """Back to the chosen weights; stopped before the first evaluation: what the model has. `whole_val_loss`
-        (the evaluations scored a sample of the validation split): the model's loss on all of it; the final weights
-        are kept when they score lower there than the chosen ones. On the Train tab's 1,000-image sample, 3 of 8
-        seeds of the quick recipe chose an evaluation at 5/8 or 6/8 of the run: 98.82-98.93% on the test set
-        where the final weights read 99.0-99.1%."""
+    def restore(self, model: nn.Module, whole_val_loss: Callable[[], float]) -> None:
+        """Back to the chosen weights; stopped before the first evaluation: what the model has. Chosen on a sample
+        of the validation split and not the final weights: the final weights are kept when they score lower on all
+        of it (`whole_val_loss()`: the model's loss there). On the Train tab's 1,000-image sample, 3 of 8 seeds of
+        the quick recipe chose an evaluation at 5/8 or 6/8 of the run: 98.82-98.93% on the test set where the final
+        weights read 99.0-99.1%."""
         if self.state is None:
             return
-        if whole_val_loss is None:
+        if not self.sampled or self.final:
             model.load_state_dict(self.state)
             return
         final_state, final_loss = copy.deepcopy(model.state_dict()), whole_val_loss()

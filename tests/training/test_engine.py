@@ -143,13 +143,18 @@ def test_weights_chosen_on_a_sample_give_way_to_better_final_ones_on_the_whole_s
     model = torch.nn.Linear(1, 1, bias=False)
     whole_val_loss = lambda: float(model.weight.abs().sum())  # noqa: E731 - the whole split's loss of the weights
     for earlier, final, kept in [(1.0, 0.5, 0.5), (0.25, 0.5, 0.25)]:
-        chosen = Selection()
+        chosen = Selection(sampled=True)
         torch.nn.init.constant_(model.weight, earlier)
         chosen.note({"val_loss": 0.01, "test_acc": None}, model, 1.0)  # lowest on the sample
         torch.nn.init.constant_(model.weight, final)
-        chosen.note({"val_loss": 0.02, "test_acc": None}, model, 2.0)
-        assert not chosen.latest
+        chosen.note({"val_loss": 0.02, "test_acc": None}, model, 2.0, last_step=True)
+        assert not chosen.final
         chosen.restore(model, whole_val_loss)
         assert float(model.weight) == kept
-    chosen.restore(model)  # no whole split to ask: the sample's choice
-    assert float(model.weight) == 0.25
+    chosen = Selection(sampled=False)  # scored on the whole split already: its choice stands
+    torch.nn.init.constant_(model.weight, 1.0)
+    chosen.note({"val_loss": 0.01, "test_acc": None}, model, 1.0)
+    torch.nn.init.constant_(model.weight, 0.5)
+    chosen.note({"val_loss": 0.02, "test_acc": None}, model, 2.0, last_step=True)
+    chosen.restore(model, whole_val_loss)
+    assert float(model.weight) == 1.0
