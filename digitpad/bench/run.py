@@ -102,7 +102,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--one-server",
         action="store_true",
-        help=f"the sections that serve the demo ({', '.join(SERVED)}) share one, started once: "
+        help=f"the sections that serve the demo ({', '.join(SERVED)}) share one, started when the first of them runs: "
         "quicker, for smoke runs; each section's figures then depend on the sections before it",
     )
     return parser.parse_args(argv)

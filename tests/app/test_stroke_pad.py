@@ -91,14 +91,6 @@ def open_app(context, url: str):
     return page
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    """One browser context for the desktop pages: its HTTP cache keeps Gradio's scripts from page to page."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    yield context
-    context.close()
-
-
 @pytest.fixture
 def page(desktop, app_url):
     """A desktop page, 1280 px wide, device pixel ratio 1."""

@@ -36,15 +36,6 @@ def open_page(browser, server_url, **context):
     return page
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    """One browser context for the desktop pages: its HTTP cache keeps Gradio's scripts from page to page (a new
-    context fetches them again, ~0.8 s a page)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    yield context
-    context.close()
-
-
 @pytest.fixture
 def page(desktop, server_url):
     """A desktop page, 1280 px wide, of a new visitor: no cookie, so the server gives it a visitor of its own."""
