@@ -19,7 +19,7 @@ from digitpad.app.draw import BRUSH
 from digitpad.app.gallery import number_digits_html
 from digitpad.app.inputs import PICTURE_EVENTS, Models, Photo, chosen_model
 from digitpad.app.outputs import guarded, why_unreadable
-from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture
+from digitpad.app.stroke_pad import PadReads, StrokePad, is_picture, sent_version
 from digitpad.config import LIMITS
 from digitpad.ink.preprocess import DrawingError, pad_picture_array
 from digitpad.ink.strokes import parse_strokes, strokes_to_ink
@@ -154,6 +154,15 @@ def read_number_answer(picture: object, shown: np.ndarray | None, classifier: Cl
     return number_answer(shown, reading, picture.get("width") if strokes else None)
 
 
+def versioned(digits_html: str, version: int | None) -> str:
+    """The digits' HTML in a block that carries the `version` of the pad value they answer (`data-pad-version`,
+    as the Draw tab's answer does), so the page and its tests can tell the answer to the latest strokes from a
+    late one to strokes in progress. Unchanged when the value was not numbered (an API client's)."""
+    if version is None:
+        return digits_html
+    return f'<div class="number-answer" data-pad-version="{version}">{digits_html}</div>'
+
+
 class NumberHandlers:
     """The Number tab's event functions, bound to the server's models (a visitor's own model comes as `mine`)."""
 
@@ -168,9 +177,15 @@ class NumberHandlers:
         return read_number_answer(pad_value, shown, chosen_model(choice, mine, self.models), "drawing")
 
     def read_sent(self, pad_value, choice: str, mine: Classifier | None, reads: PadReads) -> NumberAnswer:
-        """What the pad sent, read; nothing when a newer value is read meanwhile (see `PadReads`)."""
+        """What the pad sent, read, its digits marked with the value's version (see `versioned`); nothing when a
+        newer value is read meanwhile (see `PadReads`)."""
+
+        def read() -> NumberAnswer:
+            shown, text, digits, status = self.read_number(pad_value, choice, mine)
+            return shown, text, versioned(digits, sent_version(pad_value)), status
+
         skipped = (gr.skip(),) * 4  # the four outputs of a NumberAnswer
-        return reads.unless_overtaken(pad_value, lambda: self.read_number(pad_value, choice, mine), skipped)
+        return reads.unless_overtaken(pad_value, read, skipped)
 
     def read_number_photo(self, photo, choice: str = "bundled", mine: Classifier | None = None) -> NumberAnswer:
         return read_number_answer(photo, photo, chosen_model(choice, mine, self.models), "photo")

@@ -124,3 +124,10 @@ ANSWERS_LATEST_DRAWING = """() => {
   if (answer.dataset.about === 'photo') return true;
   return answer.dataset.padVersion === (pad ? pad.dataset.version : '');
 }"""
+
+# The same on the Number tab: its digits carry the version of the pad value they answer (`number.versioned`).
+NUMBER_ANSWERS_LATEST_DRAWING = """() => {
+  const answer = document.querySelector('#number-digits [data-pad-version]');
+  const pad = document.querySelector('#number-pad [data-version]');
+  return !!answer && !!pad && answer.dataset.padVersion === pad.dataset.version;
+}"""

@@ -84,6 +84,8 @@ def test_a_pads_answer_overtaken_by_a_newer_drawing_is_not_sent(demo, pad):
     assert all(isinstance(output, type(gr.skip())) for output in (late if isinstance(late, tuple) else [late]))
     answer = event.fn(newer, "bundled", None, reads)
     assert (answer["top"][0][0] if pad == "pad" else answer[1]) == "3"
+    # and it says which value it answers (the Draw tab's answer; the Number tab's digits), as the page checks
+    assert answer["pad_version"] == 6 if pad == "pad" else 'data-pad-version="6"' in answer[2]
 
 
 @pytest.mark.parametrize(

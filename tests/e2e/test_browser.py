@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from digitpad.app.readings import EMPTY_HINT, NOT_A_DIGIT
-from digitpad.app.served import ANSWERS_LATEST_DRAWING, PAD_TAKES_INK
+from digitpad.app.served import ANSWERS_LATEST_DRAWING, NUMBER_ANSWERS_LATEST_DRAWING, PAD_TAKES_INK
 from digitpad.synth.doodles import heart
 from digitpad.synth.non_digits import font_glyphs
 from digitpad.synth.segment_writer import segment_strokes
@@ -235,6 +235,27 @@ def test_the_pad_reads_over_its_socket_without_gradio_events(page):
     assert page.locator("#model-input img").get_attribute("src").startswith("data:image/png;base64,")
 
 
+# A live answer from the socket, as the pad hands it to the page (top guess, pad version), then two frames' wait.
+LIVE_ANSWER = """async ([top, version]) => {
+  const answer = {verdict: 'a live answer', top: [[top, 0.9]], about: 'pad', digit_like: true, pad_version: version};
+  const event = new CustomEvent('digitpad-answer', {bubbles: true, detail: {answer}});
+  document.querySelector('#pad canvas').dispatchEvent(event);
+  for (let k = 0; k < 2; k++) await new Promise((done) => requestAnimationFrame(done));
+}"""
+
+
+def test_a_late_live_answer_to_earlier_strokes_does_not_replace_the_answer_shown(page):
+    """The socket's answer to strokes in progress can come back after the answer to the finished drawing (the pad
+    has gone over to Gradio events meanwhile: another model chosen, Why? opened): the page keeps the newer one."""
+    draw(page, 2, BOXES[0])
+    assert settled_prediction(page, previous=EMPTY_HINT) == "2"
+    version = int(page.locator("#pad [data-version]").get_attribute("data-version"))
+    page.evaluate(LIVE_ANSWER, ["9", version - 1])
+    assert page.locator(LABEL).inner_text() == "2" and page.evaluate(ANSWERS_LATEST_DRAWING)
+    page.evaluate(LIVE_ANSWER, ["8", version])  # an answer to the latest strokes is shown
+    assert settled_prediction(page, previous="2") == "8"
+
+
 def test_without_the_socket_the_pad_reads_through_gradio_events(browser, server_url):
     """A proxy that drops WebSockets: after two closed sockets the pad sends Gradio events, and reads as before."""
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -380,6 +401,16 @@ def test_a_photo_beside_the_pad_is_read_too(page, tmp_path):
 NUMBER_TEXT = "#number-text input, #number-text textarea"
 
 
+def settled_number(page, timeout: float = 20) -> str:
+    """The number shown once it answers the wide pad's latest strokes (the versions, as `settled_prediction`)."""
+    try:
+        page.wait_for_function(NUMBER_ANSWERS_LATEST_DRAWING, timeout=timeout * 1000)
+    except PlaywrightTimeoutError:
+        pass  # said below: the number as it is, and that it answers earlier strokes
+    text = page.locator(NUMBER_TEXT).input_value()
+    return text if page.evaluate(NUMBER_ANSWERS_LATEST_DRAWING) else f"{text!r}, an answer to earlier strokes"
+
+
 def test_write_a_number_on_the_wide_pad(page, tmp_path):
     """Write 3 8 5 with the mouse on the Number tab's 3:1 pad: the number, its boxes and digits show."""
     page.get_by_role("tab", name="Number").click()
@@ -389,7 +420,7 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
     assert size["width"] / size["height"] == pytest.approx(3, rel=0.02)
     for k, digit in enumerate((3, 8, 5)):
         draw(page, digit, (0.22 + 0.2 * k, 0.15, 0.13, 0.7), pad="#number-pad")
-    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "385"
+    assert settled_number(page) == "385"
     assert "**" not in page.locator("#number-status").inner_text()  # markdown rendered, not shown raw
     assert "Read 3 digits: 385" in page.locator("#number-status").inner_text()
     captions = page.locator("#number-digits figcaption").all_inner_texts()
@@ -403,10 +434,7 @@ def test_write_a_number_on_the_wide_pad(page, tmp_path):
         path=str(DOCS / "number-tab.png" if UPDATE_SCREENSHOTS else tmp_path / "number.png"), full_page=True
     )
     page.click('#number-pad button[aria-label="Clear canvas"]')
-    deadline = time.monotonic() + 10
-    while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert page.locator(NUMBER_TEXT).input_value() == ""
+    assert settled_number(page) == ""
 
 
 def test_digits_that_touch_on_the_wide_pad_are_read(page, tmp_path):
@@ -415,7 +443,7 @@ def test_digits_that_touch_on_the_wide_pad_are_read(page, tmp_path):
     page.wait_for_function(PAD_TAKES_INK, arg="#number-pad")
     for k, digit in enumerate((4, 7, 0)):
         draw(page, digit, (0.3 + 0.1 * k, 0.15, 0.13, 0.7), pad="#number-pad")
-    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "470"
+    assert settled_number(page) == "470"
     assert "Read 3 digits: 470" in page.locator("#number-status").inner_text()
     page.screenshot(path=str(tmp_path / "touching.png"), full_page=True)
 
@@ -428,17 +456,15 @@ def test_a_zero_with_straight_sides_and_a_letter_on_the_wide_pad(page, tmp_path)
     for k, digit in enumerate((2, 0, 4, 7)):
         strokes = ANGULAR_ZEROS["box"] if digit == 0 else DIGITS[digit]
         draw_strokes(page, strokes, (0.2 + 0.16 * k, 0.15, 0.12, 0.7), pad="#number-pad")
-    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "2047"
+    assert settled_number(page) == "2047"
     assert "Read 4 digits: 2047" in page.locator("#number-status").inner_text()
     page.screenshot(path=str(tmp_path / "2047.png"), full_page=True)
     page.click('#number-pad button[aria-label="Clear canvas"]')
-    deadline = time.monotonic() + 10
-    while page.locator(NUMBER_TEXT).input_value() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    assert settled_number(page) == ""
     written = marked_number_pad_value("A12")  # the A in the held-out font, as the unit tests write it
     unit = [[(x / written["width"], y / written["height"]) for x, y in stroke] for stroke in written["strokes"]]
     draw_strokes(page, unit, (0, 0, 1, 1), pad="#number-pad")
-    assert settled(lambda: page.locator(NUMBER_TEXT).input_value()) == "12"
+    assert settled_number(page) == "12"
     assert "Left out 1 mark that is not a digit" in page.locator("#number-status").inner_text()
     page.screenshot(path=str(tmp_path / "A12.png"), full_page=True)
 
