@@ -121,16 +121,18 @@ def settled_prediction(page, previous: str | None = None, timeout: float = 20) -
         pass  # said below: the label as it is, and whether it answers the latest drawing
     locator = page.locator(LABEL)
     text = locator.inner_text() if locator.count() else ""
-    latest = page.evaluate(ANSWERS_LATEST_DRAWING)
-    return text if latest else f"{text!r}, {answered_versions(page, '#answer .answer', '#pad')}"
+    return unless_earlier(page, text, ANSWERS_LATEST_DRAWING, "#answer .answer", "#pad")
 
 
-def answered_versions(page, answer: str, pad: str) -> str:
-    """Which pad value the answer shown is about, and the pad's latest: what a test says when they differ."""
+def unless_earlier(page, text: str, answers_latest: str, answer: str, pad: str) -> str:
+    """`text` when the answer shown is about the pad's latest value (`answers_latest`, run in the page); else what a
+    test says: the text, which pad value the answer (element `answer`) is about and the pad's latest."""
+    if page.evaluate(answers_latest):
+        return text
     about = page.locator(f"{answer}[data-pad-version]")
     version = about.first.get_attribute("data-pad-version") if about.count() else None
     latest = page.locator(f"{pad} [data-version]").first.get_attribute("data-version")
-    return f"the answer to pad value {version or 'none'} (the pad's latest: {latest})"
+    return f"{text!r}, the answer to pad value {version or 'none'} (the pad's latest: {latest})"
 
 
 def clear(page) -> None:
@@ -417,8 +419,7 @@ def settled_number(page, timeout: float = 20) -> str:
     except PlaywrightTimeoutError:
         pass  # said below: the number as it is, and that it answers earlier strokes
     text = page.locator(NUMBER_TEXT).input_value()
-    latest = page.evaluate(NUMBER_ANSWERS_LATEST_DRAWING)
-    return text if latest else f"{text!r}, {answered_versions(page, '#number-digits .number-answer', '#number-pad')}"
+    return unless_earlier(page, text, NUMBER_ANSWERS_LATEST_DRAWING, "#number-digits .number-answer", "#number-pad")
 
 
 def test_write_a_number_on_the_wide_pad(page, tmp_path):

@@ -6,7 +6,7 @@ window.addEventListener("digitpad-answer", (e) => {
   const pad = document.getElementById(props.pad_id);
   if (!pad || !pad.contains(e.target) || !element.isConnected) return;
   const answer = e.detail.answer,
-    shown = props.value;
-  const older = (v) => Number.isInteger(v) && shown && Number.isInteger(shown.pad_version) && v < shown.pad_version;
-  if (!older(answer && answer.pad_version)) props.value = answer;
+    newer = answer && answer.pad_version,
+    shown = props.value && props.value.pad_version;
+  if (!(Number.isInteger(newer) && Number.isInteger(shown) && newer < shown)) props.value = answer;
 });
