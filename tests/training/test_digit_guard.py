@@ -23,12 +23,14 @@ def tiny(mnist: MNIST) -> MNIST:
     return mnist.head(60, 20, 20)
 
 
-def test_splits_hold_digits_redrawn_digits_and_non_digits(mnist):
-    data = guard_data(tiny(mnist), redrawn=10, non_digits=30, seed=3)
-    assert data.train_images.shape == (60 + 10 + 30, 28, 28) and data.train_images.dtype.is_floating_point is False
+def test_splits_hold_digits_redrawn_digits_pen_drawn_digits_and_non_digits(mnist):
+    data = guard_data(tiny(mnist), redrawn=10, non_digits=30, seed=3, pen_drawn=20)
+    assert data.train_images.shape == (60 + 10 + 20 + 30, 28, 28) and data.train_images.dtype.is_floating_point is False
     labels = data.train_labels.numpy()
-    assert (labels == NOT_A_DIGIT).sum() == 30 and (labels[:70] < 10).all()
+    assert (labels == NOT_A_DIGIT).sum() == 30 and (labels[:90] < 10).all()
     assert np.array_equal(labels[60:70], mnist.train_labels[:10].numpy())  # re-drawn digits keep their labels
+    assert np.array_equal(labels[70:90], mnist.train_labels[:20].numpy())  # so do the digits drawn on the pad
+    assert not np.array_equal(data.train_images[70:90].numpy(), mnist.train_images[:20].numpy())
     assert (data.val_labels.numpy() == NOT_A_DIGIT).sum() == 50  # at least 50 validation non-digits
     assert len(data.val_images) == 20 + 20 + 50 and len(data.test_images) == 20 + 50  # test: none re-drawn
 
