@@ -36,6 +36,7 @@ from digitpad.read.classifier import NOT_A_DIGIT, Classifier, likeness
 from digitpad.synth.non_digits import Drawing, non_digit_drawings
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
+from digitpad.training.drawing_workers import draw_in_processes
 from digitpad.training.pen_data import pen_images
 from digitpad.training.recipes import Recipe
 
@@ -71,11 +72,19 @@ def render(drawing: Drawing, picture: bool) -> np.ndarray | None:
     return ink_to_mnist(strokes_to_ink(Strokes(strokes, 320, 320), 1.0, 22))
 
 
-def non_digit_images(count: int, seed: int) -> np.ndarray:
-    """`count` drawings that are not digits (training fonts and shapes), rendered: uint8 (N, 28, 28)."""
+def non_digit_images(count: int, seed: int, workers: int = 1) -> np.ndarray:
+    """`count` drawings that are not digits (training fonts and shapes), rendered by `workers` processes: uint8
+    (N, 28, 28). The drawings and which go through the picture path are drawn first, so any `workers` agree."""
     rng = np.random.default_rng(seed)
-    images = [render(strokes, rng.random() < PICTURE_SHARE) for _, strokes in non_digit_drawings(count, rng)]
+    drawings = [strokes for _, strokes in non_digit_drawings(count, rng)]
+    jobs = [(strokes, rng.random() < PICTURE_SHARE) for strokes in drawings]
+    images = [image for part in draw_in_processes(rendered, jobs, workers) for image in part]
     return np.stack([image for image in images if image is not None])
+
+
+def rendered(jobs: list[tuple[Drawing, bool]], first: int) -> list[np.ndarray | None]:
+    """`render` of each (drawing, picture) of a chunk of `non_digit_images`' (`first`: unused, its place)."""
+    return [render(drawing, picture) for drawing, picture in jobs]
 
 
 def redrawn_digits(images: np.ndarray, count: int, seed: int) -> np.ndarray:
@@ -106,8 +115,9 @@ def guard_data(
     workers: int = 1,
 ) -> MNIST:
     """The guard's train / validation / test splits: MNIST's train / validation / test 0-4999 digits (training
-    digits also drawn on the pad, `pen_drawn` of them by `workers` processes, and `redrawn` re-drawn; validation
-    digits all re-drawn), with drawings that are not digits (label NOT_A_DIGIT), each split its own variations."""
+    digits also drawn on the pad, `pen_drawn` of them, and `redrawn` re-drawn; validation digits all re-drawn),
+    with drawings that are not digits (label NOT_A_DIGIT), each split its own variations; `workers` processes
+    draw on the pad and render the non-digits."""
     val_count = max(non_digits * VAL_NON_DIGITS // NON_DIGITS, 50)
     splits = []
     for k, (images, labels, count, on_pad, others) in enumerate(
@@ -123,7 +133,7 @@ def guard_data(
             (redrawn_digits(pictures, count, seed + k), labels[:count]),
             (pen_images(pictures[:on_pad], seed, workers=workers), labels[:on_pad]),
         ]
-        splits += with_non_digits(images, labels, drawn, non_digit_images(others, seed + 10 + k))
+        splits += with_non_digits(images, labels, drawn, non_digit_images(others, seed + 10 + k, workers))
     return MNIST(*splits, checksums=mnist.checksums)
 
 

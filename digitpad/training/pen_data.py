@@ -19,8 +19,8 @@ MNIST's own test images (their redrawn look is the benchmark's business: `bench.
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import torch
@@ -30,13 +30,13 @@ from digitpad.ink.trace import SCALE, skeleton, walk
 from digitpad.mnist_format import IMAGE_SIZE
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
+from digitpad.training.drawing_workers import draw_in_processes
 from digitpad.training.recipes import get_recipe
 
 PAD = 320  # px: the Draw tab's pad
 TRACED_SHARE = 0.7  # of the redrawn training digits, traced into polylines; the rest as `synth.redrawn` draws them
 MAX_JITTER = 1.2  # skeleton px (1/4 MNIST px): the largest hand tremor drawn
 MAX_SPEED = 4  # keep every 1st to 4th point of a traced stroke
-PER_WORKER = 1_000  # digits a drawing process is worth starting for (a process starts in about 2 s)
 # The fine-tuning (`python -m digitpad train-pen`): the recipe best's settings, from its weights, at two thirds
 # of its learning rate for 8 epochs of MNIST and MNIST redrawn (each epoch 110,000 images). Chosen on validation
 # digits drawn on the pad: 2 epochs at 1e-3 read 99.00% of them, 8 at 2e-3 99.18% (the recipe best alone 98.78%).
@@ -76,12 +76,6 @@ def pen_image(image: np.ndarray, rng: np.random.Generator, varied: bool) -> np.n
     return image if drawn is None else drawn
 
 
-def drawn_chunk(job: tuple[np.ndarray, int, int, bool]) -> np.ndarray:
-    """A worker's share of `pen_images`: digits (n, 28, 28), the seed, the first digit's index, varied."""
-    images, seed, first, varied = job
-    return np.stack([pen_image(im, np.random.default_rng((seed, first + k)), varied) for k, im in enumerate(images)])
-
-
 def pen_images(images: np.ndarray, seed: int, varied: bool = True, workers: int = 1) -> np.ndarray:
     """Digits uint8 (N, 28, 28) redrawn as pen strokes through the pad's renderer -> uint8 (N, 28, 28).
 
@@ -91,12 +85,12 @@ def pen_images(images: np.ndarray, seed: int, varied: bool = True, workers: int 
     so `workers` processes (about 2.5 ms a digit each) draw the same images as one."""
     if len(images) == 0:
         return images.copy()
-    bounds = np.linspace(0, len(images), min(workers, len(images) // PER_WORKER + 1) + 1).astype(int)
-    jobs = [(images[a:b], seed, int(a), varied) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    if len(jobs) == 1:
-        return drawn_chunk(jobs[0])
-    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
-        return np.concatenate(pool.map(drawn_chunk, jobs))
+    return np.concatenate(draw_in_processes(partial(drawn_chunk, seed=seed, varied=varied), images, workers))
+
+
+def drawn_chunk(images: np.ndarray, first: int, seed: int, varied: bool) -> np.ndarray:
+    """`pen_images` of a chunk of digits uint8 (n, 28, 28) whose first is digit `first` of the whole."""
+    return np.stack([pen_image(im, np.random.default_rng((seed, first + k)), varied) for k, im in enumerate(images)])
 
 
 def pen_data(mnist: MNIST, seed: int = 0, workers: int = 1) -> MNIST:

@@ -8,6 +8,7 @@ import pytest
 from digitpad.checkpoint import GUARD_WEIGHTS
 from digitpad.read.classifier import bundled_guard
 from digitpad.synth.non_digits import TRAIN_FONTS, font_drawings
+from digitpad.training import drawing_workers
 from digitpad.training.data import MNIST
 from digitpad.training.digit_guard import (
     NOT_A_DIGIT,
@@ -42,6 +43,11 @@ def test_both_renderings_give_mnist_images():
         assert image.shape == (28, 28) and image.dtype == np.uint8 and image.max() > 200
     images = non_digit_images(12, seed=0)
     assert images.shape == (12, 28, 28) and np.array_equal(images, non_digit_images(12, seed=0))
+
+
+def test_processes_render_the_same_non_digits_as_one(monkeypatch):
+    monkeypatch.setattr(drawing_workers, "PER_WORKER", 10)  # 24 drawings: two processes
+    assert np.array_equal(non_digit_images(24, seed=2, workers=2), non_digit_images(24, seed=2))
 
 
 def test_redrawn_digits_look_like_their_digit(mnist, classifier):

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from digitpad.ink.strokes import parse_strokes
-from digitpad.training import pen_data as pen_data_module
+from digitpad.training import drawing_workers
 from digitpad.training.pen_data import PAD, pad_strokes, pen_data, pen_images
 
 
@@ -49,7 +49,7 @@ def test_the_same_seed_draws_the_same_digits_and_varied_mixes_both_ways(mnist):
 
 
 def test_processes_draw_the_same_digits_as_one(mnist, monkeypatch):
-    monkeypatch.setattr(pen_data_module, "PER_WORKER", 10)  # 30 digits: three processes
+    monkeypatch.setattr(drawing_workers, "PER_WORKER", 10)  # 30 digits: three processes
     images = mnist.train_images[:30].numpy()
     assert np.array_equal(pen_images(images, 4, workers=3), pen_images(images, 4))
     assert pen_images(images[:0], 4).shape == (0, 28, 28)
