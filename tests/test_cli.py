@@ -77,12 +77,12 @@ def test_train_json_and_tensorboard(tmp_path):
 def test_train_guard_saves_weights_with_their_threshold(tmp_path):
     """A tiny run: the recipe, the data drawn (500 validation digits re-drawn), a threshold."""
     out = tmp_path / "guard.safetensors"
-    args = "--redrawn 20 --pen-drawn 20 --non-digits 120 --epochs 0.05 --val-images 500 --output"
+    args = "--redrawn 20 --non-digits 120 --epochs 0.05 --val-images 500 --output"
     result = cli("train-guard", *args.split(), str(out))
     assert "validation non-digits rejected" in result.stdout
     model, meta = load_checkpoint(out)
     assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
-    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.003 and meta["non_digits"] == 120
+    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
 
 
 @pytest.mark.slow
