@@ -212,7 +212,7 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
     # validation digits drawn on the pad as the benchmark draws test digits (traced, no jitter): the figure to choose on
     val_raw = mnist.val_images.numpy()
     val_labels = mnist.val_labels.numpy()
-    val_pad = pen_images(val_raw, seed=args.seed + 100, varied=False)
+    val_pad = pen_images(val_raw, seed=args.seed + 100, varied=False, workers=physical_cores())
     model = Classifier(final.model, final.metadata)
     figures = {
         "val_raw_acc": round(100 * float((model.predict_proba(val_raw).argmax(1) == val_labels).mean()), 2),
