@@ -65,19 +65,25 @@ def joined_crowd(connected: Barrier) -> None:
     CROWD["connected"] = connected
 
 
-def visitor_group(url: str, visitors: int, drawings: int) -> list[tuple[list[float], list[str]]]:
+def visitor_group(url: str, visitors: int, drawings: int) -> tuple[float, list[tuple[list[float], list[str]]]]:
     """`visitors` threads in one of the crowd's processes, each drawing `drawings` times once every visitor of the
-    crowd is connected."""
+    crowd is connected: (when the crowd was released, time.time(); each visitor's latencies and failures)."""
+    released: list[float] = []
+
+    def ready() -> None:
+        CROWD["connected"].wait(120)
+        released.append(time.time())
 
     def visitor(_: int) -> tuple[list[float], list[str]]:
         try:
-            return draw_requests(url, drawings, lambda: CROWD["connected"].wait(120))
+            return draw_requests(url, drawings, ready)
         except Exception:
             CROWD["connected"].abort()  # a visitor that cannot connect: the others stop waiting, the crowd fails
             raise
 
     with ThreadPoolExecutor(visitors) as pool:
-        return list(pool.map(visitor, range(visitors)))
+        results = list(pool.map(visitor, range(visitors)))
+    return min(released), results
 
 
 def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
@@ -86,16 +92,19 @@ def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
 
     processes = max(1, min(processes, visitors))
     groups = [visitors // processes + (i < visitors % processes) for i in range(processes)]
-    context = multiprocessing.get_context("fork")  # the barrier's action (a closure) goes to the workers unpickled
-    started = context.Value("d", 0.0)  # when the last visitor connected: the clock starts
-    connected = context.Barrier(visitors, action=lambda: setattr(started, "value", time.time()))
+    # forked from a clean server process, not from this one: a fork of a process running threads (torch's, a
+    # served demo's readers) can inherit a lock one of them held, and wait on it for ever
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    connected = context.Barrier(visitors)
     with ProcessPoolExecutor(processes, context, initializer=joined_crowd, initargs=(connected,)) as pool:
         futures = [pool.submit(visitor_group, url, n, drawings) for n in groups]
         errors = [e for e in (future.exception() for future in futures) if e is not None]
     if errors:  # the visitor's own error, not the broken barrier the others then met
         raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
-    results = [r for future in futures for r in future.result()]
-    wall = time.time() - started.value
+    started = min(future.result()[0] for future in futures)  # when the last visitor connected: the clock starts
+    results = [r for future in futures for r in future.result()[1]]
+    wall = time.time() - started
     times = [t for r in results for t in r[0]]
     failures = [f for r in results for f in r[1]]
     return {

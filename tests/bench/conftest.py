@@ -6,11 +6,13 @@ time; its test runs last, waits for it to end if it has not, and reads its repor
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,15 @@ class SmokeRun:
 
     def printed(self, stream: str) -> str:
         return (self.folder / f"{stream}.txt").read_text()
+
+    def progress(self) -> str:
+        """How far a run that is still going got: the sections it finished, with their seconds, and where each of
+        its threads is now (the bench prints their stacks on SIGUSR1)."""
+        finished = [line for line in self.printed("stderr").splitlines() if re.fullmatch(r"\w+: [\d.]+ s", line)]
+        os.kill(self.process.pid, signal.SIGUSR1)
+        time.sleep(2)
+        printed = self.printed("stderr")[-6000:]
+        return f"sections finished: {', '.join(finished) or 'none'}; what it printed last:\n{printed}"
 
 
 SMOKE_RUN = pytest.StashKey[SmokeRun]()
