@@ -22,7 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from digitpad.model import MODELS, build_model
+from digitpad.model import ARCHITECTURES, build_model
 
 
 def find_weights_dir() -> Path:
@@ -48,7 +48,7 @@ class WeightsError(ValueError):
     """A weights file that cannot be used, with the file and the reason in the message."""
 
 
-def save_checkpoint(model: nn.Module, path: Path | str, architectures: Mapping = MODELS, **metadata) -> Path:
+def save_checkpoint(model: nn.Module, path: Path | str, architectures: Mapping = ARCHITECTURES, **metadata) -> Path:
     """Write weights and metadata (which must name the `architecture`, a key of `architectures`) atomically:
     temp file, then rename."""
     if metadata.get("architecture") not in architectures:
@@ -84,7 +84,7 @@ def decode_metadata(meta: dict[str, str]) -> dict:
 def load_weights(
     path: Path | str,
     build: Callable[[str, dict], nn.Module] = build_model,
-    architectures: Mapping = MODELS,
+    architectures: Mapping = ARCHITECTURES,
     required: tuple[str, ...] = REQUIRED_METADATA,
 ) -> tuple[nn.Module, dict]:
     """A weights file -> (network in eval mode, metadata), the network made by `build(architecture, config)`.

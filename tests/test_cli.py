@@ -75,14 +75,16 @@ def test_train_json_and_tensorboard(tmp_path):
 
 @pytest.mark.slow
 def test_train_guard_saves_weights_with_their_threshold(tmp_path):
-    """A tiny run: the recipe, the data drawn (500 validation digits re-drawn), a threshold."""
+    """A tiny run: the recipe, the data drawn (500 validation digits re-drawn), two members, a threshold."""
     out = tmp_path / "guard.safetensors"
-    args = "--redrawn 20 --non-digits 120 --epochs 0.05 --val-images 500 --output"
+    args = "--redrawn 20 --pen-drawn 20 --non-digits 120 --epochs 0.05 --val-images 500 --output"
     result = cli("train-guard", *args.split(), str(out))
-    assert "validation non-digits rejected" in result.stdout
+    assert "member 2 of 2 (seed 1)" in result.stdout and "validation non-digits rejected" in result.stdout
     model, meta = load_checkpoint(out)
     assert meta["task"] == "a digit at all?" and meta["config"]["classes"] == 11 and meta["recipe"] == "guard"
-    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.005 and meta["non_digits"] == 120
+    assert meta["architecture"] == "digitnet-ensemble" and len(model.members) == meta["config"]["members"] == 2
+    assert 0 <= meta["threshold"] <= 1 and meta["false_rejections"] == 0.0015 and meta["non_digits"] == 120
+    assert meta["pen_drawn"] == 20 and len(meta["val_acc"]) == 2
 
 
 @pytest.mark.slow
@@ -269,7 +271,8 @@ def test_training_commands_write_into_runs_unless_told():
     for command in ("train-reader", "train-guard", "train-pen", "train-gan"):
         args = parser.parse_args([command])
         assert args.output.startswith("runs/"), f"{command} would write {args.output}"
-    assert parser.parse_args(["train-guard"]).threads == 1 and parser.parse_args(["train-reader"]).threads is None
+    # train-gan's small batches train as fast on one thread; the guard's two networks train on every core
+    assert parser.parse_args(["train-gan"]).threads == 1 and parser.parse_args(["train-guard"]).threads is None
     assert parser.parse_args(["train-gan", "--threads", "3"]).threads == 3
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from digitpad.model import DEFAULT_MODEL, MODELS, build_model, count_parameters
+from digitpad.model import DEFAULT_MODEL, MODELS, DigitNetEnsemble, build_model, count_parameters
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -21,6 +21,19 @@ def test_default_model_is_registered_and_configurable():
     assert DEFAULT_MODEL in MODELS
     small = build_model(DEFAULT_MODEL, {"widths": [8, 8, 8], "hidden": 16})
     assert count_parameters(small) < count_parameters(build_model(DEFAULT_MODEL))
+
+
+def test_an_ensemble_reads_as_the_mean_of_its_members_probabilities():
+    torch.manual_seed(0)
+    members = [build_model("digitnet", {"widths": [8, 8, 8], "hidden": 16, "classes": 11}).eval() for _ in range(2)]
+    ensemble = DigitNetEnsemble.of(members).eval()
+    x = torch.randn(4, 1, 28, 28)
+    mean = (torch.softmax(members[0](x), 1) + torch.softmax(members[1](x), 1)) / 2
+    assert torch.allclose(torch.softmax(ensemble(x), 1), mean, atol=1e-6)
+    rebuilt = build_model("digitnet-ensemble", {"members": 2, "widths": [8, 8, 8], "hidden": 16, "classes": 11})
+    rebuilt.load_state_dict(ensemble.state_dict())  # what a weights file holds builds it again
+    assert torch.equal(rebuilt.eval()(x), ensemble(x))
+    assert "digitnet-ensemble" not in MODELS  # a weights file's network, not one the Train tab trains
 
 
 def test_unknown_model_and_bad_config():

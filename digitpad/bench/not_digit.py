@@ -8,11 +8,12 @@ Measured on drawings never trained on or used to choose anything:
 - digits: MNIST test digits 5000-9999 re-drawn as pen strokes, exactly as the stroke renderer's reference
   test draws them (`synth.redrawn`, random generator seeded 0 over all 10,000), and the same digits raw.
 
-Three scores, each with its threshold chosen the same way on validation digits (MNIST's validation split,
-raw and re-drawn; `training.digit_guard.choose_threshold`):
+Three scores, each with its threshold chosen on validation digits (MNIST's validation split, raw and re-drawn,
+at most `training.digit_guard.FALSE_REJECTIONS` of either rejected: `choose_threshold`):
 - max-softmax: the bundled model's top probability (the baseline of Hendrycks & Gimpel 2017);
 - energy: the bundled model's log-sum-exp of logits (Liu et al. 2020);
-- digit guard: `Classifier.digit_likeness` (Outlier Exposure, Hendrycks et al. 2019; its shipped threshold).
+- digit guard: `Classifier.digit_likeness` (Outlier Exposure, Hendrycks et al. 2019; its shipped threshold, which
+  also heeds validation digits drawn on the pad).
 AUROC is digits (re-drawn 5000-9999) against all held-out non-digits. Last, the cost: milliseconds a
 single drawing's reading takes with and without `is_digit`.
 """

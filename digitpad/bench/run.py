@@ -8,9 +8,7 @@ function, and a line in `SECTIONS`.
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import json
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -114,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the sections asked for, print their tables, write the JSON; 0."""
     args = parse_args(argv)
     asked = set(args.sections.split(","))
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1`: where a long run is, on stderr
     results: dict = {
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),

@@ -36,12 +36,20 @@ def add_training_commands(sub, fmt) -> None:
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
     n.set_defaults(func=cmd_train_reader)
 
-    options = shared_options("data-dir", "device", "seed", "threads", "val-images", threads=1)
+    from digitpad.training import digit_guard
+
+    options = shared_options("data-dir", "device", "seed", "threads", "val-images")
     g = sub.add_parser(
         "train-guard", help="train the guard: is a drawing a digit at all?", formatter_class=fmt, parents=[options]
     )
-    g.add_argument("--redrawn", type=int, default=10_000, help="MNIST training digits also re-drawn as strokes")
-    g.add_argument("--non-digits", type=int, default=24_000, help="letters, signs, shapes drawn to train on")
+    g.add_argument("--members", type=int, default=digit_guard.MEMBERS, help="networks, trained apart and averaged")
+    g.add_argument("--redrawn", type=int, default=digit_guard.REDRAWN, help="MNIST training digits also re-drawn")
+    g.add_argument(
+        "--pen-drawn", type=int, default=digit_guard.PEN_DRAWN, help="MNIST training digits also drawn on the pad"
+    )
+    g.add_argument(
+        "--non-digits", type=int, default=digit_guard.NON_DIGITS, help="letters, signs, shapes drawn to train on"
+    )
     g.add_argument("--epochs", type=float, default=None, help="override the recipe's epochs (a quick try)")
     g.add_argument("--output", default="runs/digit-guard.safetensors", help="weights file (the shipped one: weights/)")
     g.set_defaults(func=cmd_train_guard)
@@ -135,42 +143,53 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from digitpad.checkpoint import save_checkpoint
-    from digitpad.read.classifier import NOT_A_DIGIT, Classifier, likeness
-    from digitpad.training.digit_guard import FALSE_REJECTIONS, RECIPE, choose_threshold, guard_data
+    from digitpad.model import DigitNetEnsemble, model_config
+    from digitpad.read.classifier import Classifier
+    from digitpad.training.device import physical_cores
+    from digitpad.training.digit_guard import FALSE_REJECTIONS, RECIPE, guard_data, validation_threshold
     from digitpad.training.engine import train
 
     start = time.perf_counter()
     device, mnist = device_and_mnist(args)
-    print("drawing the training data: digits re-drawn as strokes, letters, signs, shapes (about 2 minutes)")
-    data = guard_data(mnist, args.redrawn, args.non_digits, seed=args.seed)
+    print("drawing the training data: digits drawn as pen strokes, letters, signs, shapes (about 2 minutes)")
+    data = guard_data(mnist, args.redrawn, args.non_digits, args.seed, args.pen_drawn, workers=physical_cores())
     print(
         f"images: {len(data.train_labels):,} train, {len(data.val_labels):,} validation, {len(data.test_labels):,} test"
     )
     recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
-    final = train_printing_epochs(train(recipe, data, device, seed=args.seed, threads=args.threads), with_test=False)
-    if final is None:
-        return 1
-    # the threshold, on validation digits: MNIST's validation images as they are, and re-drawn as strokes
-    guard = Classifier(final.model, final.metadata)
-    scores = likeness(guard.predict_proba(data.val_images.numpy()))
-    raw = len(mnist.val_images)
-    digits = data.val_labels.numpy() != NOT_A_DIGIT
-    threshold = choose_threshold(scores[:raw], scores[raw:][digits[raw:]])
-    rejected = (scores[~digits] < threshold).mean()
+    members = []
+    for k in range(args.members):  # the same data, each its own seed: its own initial weights and batches
+        print(f"member {k + 1} of {args.members} (seed {args.seed + k})")
+        events = train(recipe, data, device, seed=args.seed + k, threads=args.threads, eval_test=False)
+        final = train_printing_epochs(events, with_test=False)
+        if final is None:
+            return 1
+        members.append(final)
+    guard = DigitNetEnsemble.of([member.model for member in members])
+    metadata = {
+        **members[0].metadata,
+        "architecture": "digitnet-ensemble",
+        "config": model_config(guard),
+        "seed": args.seed,
+        "val_acc": [member.metadata["val_acc"] for member in members],
+        "train_seconds": round(sum(member.metadata["train_seconds"] for member in members), 2),
+    }
+    threshold, rejected = validation_threshold(Classifier(guard, metadata), data, mnist, seed=args.seed)
     seconds = time.perf_counter() - start
     save_checkpoint(
-        final.model,
+        guard,
         args.output,
-        **final.metadata,
+        **metadata,
         task="a digit at all?",
         threshold=threshold,
         false_rejections=FALSE_REJECTIONS,
         redrawn=args.redrawn,
+        pen_drawn=args.pen_drawn,
         non_digits=args.non_digits,
         seconds=round(seconds),
     )
     print(
-        f"guard: threshold {threshold:.4f} (validation digits wrongly rejected at most {FALSE_REJECTIONS:.1%}); "
+        f"guard: threshold {threshold:.4f} (validation digits wrongly rejected at most {FALSE_REJECTIONS:.2%}); "
         f"validation non-digits rejected {rejected:.1%}; {seconds:.0f} s in all; saved {args.output}"
     )
     return 0
