@@ -1,6 +1,6 @@
 """The networks, by name.
 
-Both take normalised images (N, 1, 28, 28) float and return logits (N, 10).
+Each takes normalised images (N, 1, 28, 28) float and returns logits (N, classes): 10, or 11 for the guard.
 
 - `lenet5`: the seed document's network, exactly.
 - `digitnet`: the default. Three conv blocks with batch norm; reads one image in under half
@@ -151,6 +151,8 @@ class DigitNetEnsemble(nn.Module):
     @classmethod
     def of(cls, members: list[DigitNet]) -> DigitNetEnsemble:
         """The ensemble of trained DigitNets (of one config), their weights copied."""
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
         first = members[0].config
         ensemble = cls(DigitNetEnsembleConfig(len(members), first.widths, first.hidden, first.dropout, first.classes))
         for mine, theirs in zip(ensemble.members, members, strict=True):

@@ -87,6 +87,11 @@ def test_train_guard_saves_weights_with_their_threshold(tmp_path):
     assert meta["pen_drawn"] == 20 and len(meta["val_acc"]) == 2
 
 
+def test_train_guard_refuses_an_ensemble_of_no_networks(capsys):
+    assert main(["train-guard", "--members", "0"]) == 2
+    assert "--members must be at least 1" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_train_pen_fine_tunes_given_weights_on_mnist_and_its_pen_drawn_look(tmp_path):
     """A tiny run from the bundled weights: 500 training and 500 validation digits, each also drawn as strokes."""

@@ -95,7 +95,7 @@ def crowd(url: str, visitors: int, drawings: int, processes: int = 6) -> dict:
     # forked from a clean server process, not from this one: a fork of a process running threads (torch's, a
     # served demo's readers) can inherit a lock one of them held, and wait on it for ever
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__])  # a speed-up only; one forkserver per process, the first start wins
     connected = context.Barrier(visitors)
     with ProcessPoolExecutor(processes, context, initializer=joined_crowd, initargs=(connected,)) as pool:
         futures = [pool.submit(visitor_group, url, n, drawings) for n in groups]

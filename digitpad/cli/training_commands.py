@@ -36,19 +36,18 @@ def add_training_commands(sub, fmt) -> None:
     n.add_argument("--json", action="store_true", help="print a JSON summary as the last line (progress on stderr)")
     n.set_defaults(func=cmd_train_reader)
 
-    from digitpad.training import digit_guard
-
     options = shared_options("data-dir", "device", "seed", "threads", "val-images")
     g = sub.add_parser(
         "train-guard", help="train the guard: is a drawing a digit at all?", formatter_class=fmt, parents=[options]
     )
-    g.add_argument("--members", type=int, default=digit_guard.MEMBERS, help="networks, trained apart and averaged")
-    g.add_argument("--redrawn", type=int, default=digit_guard.REDRAWN, help="MNIST training digits also re-drawn")
+    # None: training/digit_guard.py's own figure (not imported here: the parser is built for every command)
+    g.add_argument("--members", type=int, default=None, help="networks, trained apart and averaged (None: 2)")
+    g.add_argument("--redrawn", type=int, default=None, help="MNIST training digits also re-drawn (None: 10,000)")
     g.add_argument(
-        "--pen-drawn", type=int, default=digit_guard.PEN_DRAWN, help="MNIST training digits also drawn on the pad"
+        "--pen-drawn", type=int, default=None, help="MNIST training digits also drawn on the pad (None: 27,500)"
     )
     g.add_argument(
-        "--non-digits", type=int, default=digit_guard.NON_DIGITS, help="letters, signs, shapes drawn to train on"
+        "--non-digits", type=int, default=None, help="letters, signs, shapes drawn to train on (None: 48,000)"
     )
     g.add_argument("--epochs", type=float, default=None, help="override the recipe's epochs (a quick try)")
     g.add_argument("--output", default="runs/digit-guard.safetensors", help="weights file (the shipped one: weights/)")
@@ -145,14 +144,22 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
     from digitpad.checkpoint import save_checkpoint
     from digitpad.model import DigitNetEnsemble, model_config
     from digitpad.read.classifier import Classifier
+    from digitpad.training import digit_guard
     from digitpad.training.device import physical_cores
     from digitpad.training.digit_guard import FALSE_REJECTIONS, RECIPE, guard_data, validation_threshold
     from digitpad.training.engine import train
 
+    for option in ("members", "redrawn", "pen_drawn", "non_digits"):
+        if getattr(args, option) is None:
+            setattr(args, option, getattr(digit_guard, option.upper()))
+    if args.members < 1:
+        print("error: --members must be at least 1", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     device, mnist = device_and_mnist(args)
     print("drawing the training data: digits drawn as pen strokes, letters, signs, shapes (about 2 minutes)")
-    data = guard_data(mnist, args.redrawn, args.non_digits, args.seed, args.pen_drawn, workers=physical_cores())
+    workers = physical_cores()
+    data = guard_data(mnist, args.redrawn, args.non_digits, args.seed, args.pen_drawn, workers)
     print(
         f"images: {len(data.train_labels):,} train, {len(data.val_labels):,} validation, {len(data.test_labels):,} test"
     )
@@ -171,10 +178,11 @@ def cmd_train_guard(args: argparse.Namespace) -> int:
         "architecture": "digitnet-ensemble",
         "config": model_config(guard),
         "seed": args.seed,
-        "val_acc": [member.metadata["val_acc"] for member in members],
+        "val_acc": [member.metadata["val_acc"] for member in members],  # each member's, as are steps
+        "steps": [member.metadata["steps"] for member in members],
         "train_seconds": round(sum(member.metadata["train_seconds"] for member in members), 2),
     }
-    threshold, rejected = validation_threshold(Classifier(guard, metadata), data, mnist, seed=args.seed)
+    threshold, rejected = validation_threshold(Classifier(guard, metadata), data, mnist, args.seed, workers)
     seconds = time.perf_counter() - start
     save_checkpoint(
         guard,
