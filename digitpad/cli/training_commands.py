@@ -212,7 +212,7 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
     from digitpad.training.data import fixed_sample
     from digitpad.training.device import physical_cores
     from digitpad.training.engine import train
-    from digitpad.training.pen_data import RECIPE, pen_data, pen_images
+    from digitpad.training.pen_data import RECIPE, pen_data, validation_on_pad
     from digitpad.training.recipes import get_recipe
 
     start = time.perf_counter()
@@ -230,16 +230,16 @@ def cmd_train_pen(args: argparse.Namespace) -> int:
         keep = fixed_sample(len(mnist.train_images), args.train_images)
         mnist = replace(mnist, train_images=mnist.train_images[keep], train_labels=mnist.train_labels[keep])
     print("drawing every training and validation digit as pen strokes (about 2.5 minutes on one core)")
-    data = pen_data(mnist, seed=args.seed, workers=physical_cores())
+    workers = physical_cores()
+    data = pen_data(mnist, seed=args.seed, workers=workers)
     recipe = RECIPE if args.epochs is None else replace(RECIPE, epochs=args.epochs)
     events = train(recipe, data, device, seed=args.seed, threads=args.threads, initial_state=initial)
     final = train_printing_epochs(events, with_test=True)
     if final is None:
         return 1
-    # validation digits drawn on the pad as the benchmark draws test digits (traced, no jitter): the figure to choose on
     val_raw = mnist.val_images.numpy()
     val_labels = mnist.val_labels.numpy()
-    val_pad = pen_images(val_raw, seed=args.seed + 100, varied=False, workers=physical_cores())
+    val_pad = validation_on_pad(mnist, args.seed, workers)  # the figure to choose on
     model = Classifier(final.model, final.metadata)
     figures = {
         "val_raw_acc": round(100 * float((model.predict_proba(val_raw).argmax(1) == val_labels).mean()), 2),

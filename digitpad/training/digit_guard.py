@@ -37,7 +37,7 @@ from digitpad.synth.non_digits import Drawing, non_digit_drawings
 from digitpad.synth.redrawn import redrawn_strokes
 from digitpad.training.data import MNIST
 from digitpad.training.drawing_workers import draw_in_processes
-from digitpad.training.pen_data import pen_images
+from digitpad.training.pen_data import pen_images, validation_on_pad
 from digitpad.training.recipes import Recipe
 
 REDRAWN = 10_000  # MNIST training digits also re-drawn by `synth.redrawn`
@@ -162,6 +162,6 @@ def validation_threshold(
     scores = likeness(guard.predict_proba(data.val_images.numpy()))
     digits = data.val_labels.numpy() != NOT_A_DIGIT
     raw = len(mnist.val_images)
-    on_pad = likeness(guard.predict_proba(pen_images(mnist.val_images.numpy(), seed + 100, False, workers)))
+    on_pad = likeness(guard.predict_proba(validation_on_pad(mnist, seed, workers)))
     threshold = choose_threshold(scores[:raw], scores[raw:][digits[raw:]], on_pad)
     return threshold, float((scores[~digits] < threshold).mean())

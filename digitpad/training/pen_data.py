@@ -88,6 +88,12 @@ def pen_images(images: np.ndarray, seed: int, varied: bool = True, workers: int 
     return np.concatenate(draw_in_processes(partial(drawn_chunk, seed=seed, varied=varied), images, workers))
 
 
+def validation_on_pad(mnist: MNIST, seed: int, workers: int = 1) -> np.ndarray:
+    """MNIST's validation digits drawn on the pad as the benchmark draws test digits (traced, no jitter), from
+    generators of their own (`seed` + 100): uint8 (N, 28, 28), what models are chosen on."""
+    return pen_images(mnist.val_images.cpu().numpy(), seed + 100, varied=False, workers=workers)
+
+
 def drawn_chunk(images: np.ndarray, first: int, seed: int, varied: bool) -> np.ndarray:
     """`pen_images` of a chunk of digits uint8 (n, 28, 28) whose first is digit `first` of the whole."""
     return np.stack([pen_image(im, np.random.default_rng((seed, first + k)), varied) for k, im in enumerate(images)])

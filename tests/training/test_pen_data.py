@@ -7,7 +7,7 @@ import torch
 
 from digitpad.ink.strokes import parse_strokes
 from digitpad.training import drawing_workers
-from digitpad.training.pen_data import PAD, pad_strokes, pen_data, pen_images
+from digitpad.training.pen_data import PAD, pad_strokes, pen_data, pen_images, validation_on_pad
 
 
 def test_pad_strokes_are_a_pad_value_inside_the_pad(mnist):
@@ -64,3 +64,11 @@ def test_pen_data_doubles_training_and_validation_and_keeps_the_test_split(mnist
     assert torch.equal(both.train_labels, torch.cat([small.train_labels] * 2))
     assert torch.equal(both.val_labels, torch.cat([small.val_labels] * 2))
     assert torch.equal(both.test_images, small.test_images) and torch.equal(both.test_labels, small.test_labels)
+
+
+def test_validation_on_pad_is_the_clean_tracing_of_every_validation_digit(mnist):
+    small = mnist.head(10, 30, 10)
+    drawn = validation_on_pad(small, seed=4)
+    assert drawn.shape == (30, 28, 28) and not np.array_equal(drawn, small.val_images.numpy())
+    assert np.array_equal(drawn, pen_images(small.val_images.numpy(), 104, varied=False))  # its own seed
+    assert not np.array_equal(drawn, pen_images(small.val_images.numpy(), 4, varied=False))
